@@ -1,0 +1,107 @@
+# anju: build, test, run, bench, fuzz.  GNU Make with pkg-config.
+#
+#   make            build/anju (optimised, with debug info)
+#   make asan       build/asan/anju (AddressSanitizer + UBSan)
+#   make test       set up, then every test on SQLite and PostgreSQL
+#   make run        set up, build, create ./demo-data once, serve 127.0.0.1:8080
+#   make bench      benchmarks beside their targets
+#   make fuzz       libFuzzer targets, briefly (FUZZ_SECONDS each)
+#   make fmt        clang-format every C file
+
+BUILD     ?= build
+SAN       ?=
+CC        ?= cc
+PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith
+HARDEN    := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
+ifeq ($(SAN),1)
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SANLD     := -fsanitize=address,undefined
+else
+OPT       := -O2 -g
+SANLD     :=
+endif
+CFLAGS_ALL = -std=c17 -D_GNU_SOURCE -DANJU_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) $(OPT) \
+             -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
+LIBS_ALL   = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC   := $(sort $(shell find src -name '*.c' ! -path 'src/cli/main.c'))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+MAIN_OBJ  := $(BUILD)/obj/src/cli/main.o
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SQL       := $(sort $(wildcard sql/*.sql))
+
+.PHONY: all asan test run bench fuzz fmt setup clean unit-bins check-fmt
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/anju
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 all unit-bins
+
+$(BUILD)/anju: $(MAIN_OBJ) $(BUILD)/libanju.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+$(BUILD)/libanju.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+unit-bins: $(UNIT_BIN)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libanju.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libanju.a $(LDFLAGS_ALL) $(LIBS_ALL) -lcmocka
+
+setup:
+	sh scripts/setup.sh
+
+test:
+	sh scripts/setup.sh
+	$(MAKE) asan
+	$(MAKE) all
+	sh tests/run.sh
+
+run:
+	sh scripts/setup.sh
+	$(MAKE) all
+	@[ -d demo-data ] || $(BUILD)/anju init --data ./demo-data --demo
+	$(BUILD)/anju serve --data ./demo-data --listen 127.0.0.1:8080
+
+bench:
+	sh scripts/setup.sh
+	$(MAKE) all
+	sh bench/run.sh
+
+fuzz:
+	sh scripts/setup.sh
+	sh fuzz/run.sh
+
+fmt:
+	find src tests fuzz bench -name '*.[ch]' | xargs clang-format -i
+
+check-fmt:
+	find src tests fuzz bench -name '*.[ch]' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs what anju needs to build, test and run on Debian 12, only what is
+# missing, then the npm packages of the test harness from their lock file.
+# Runs as root (apt-get); as another user it says what to install instead.
+set -eu
+cd "$(dirname "$0")/.."
+
+PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
+libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev
+libsodium-dev libarchive-dev libcmocka-dev postgresql postgresql-client
+wrk nodejs ca-certificates procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+# Any Node.js 18 or newer will do (Debian's, or one already on the machine).
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	missing=$(echo "$missing" | sed 's/ nodejs//')
+elif ! echo "$missing" | grep -q nodejs; then
+	missing="$missing npm"
+else
+	missing="$missing npm"
+fi
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: missing Debian packages:$missing" >&2
+		echo "setup: run as root: apt-get install$missing" >&2
+		exit 1
+	fi
+	echo "setup: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The API and browser test harness: exact versions from the committed lock.
+if [ -f tests/api/package-lock.json ]; then
+	if [ ! -d tests/api/node_modules ] || [ tests/api/package-lock.json -nt tests/api/node_modules/.package-lock.json ]; then
+		echo "setup: npm ci in tests/api"
+		(cd tests/api && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+fi
+echo "setup: ok"

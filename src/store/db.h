@@ -1,0 +1,108 @@
+/*
+ * The one thin interface to SQL (STYLE.md 9).  The same statements run on
+ * SQLite and PostgreSQL: '?' placeholders (translated to $n for libpq),
+ * RETURNING, ON CONFLICT, and every time and date stored as text
+ * (DESIGN.md "Storage").  Engine differences live only in db_sqlite.c and
+ * db_pg.c behind struct db_ops.
+ *
+ * A struct db is one connection, used by one thread at a time.  Prepared
+ * statements are cached on the connection by their SQL text: db_prepare()
+ * with the same text gives the same statement back, reset and unbound, so a
+ * statement must not be prepared again while its rows are being read.
+ */
+#ifndef ANJU_STORE_DB_H
+#define ANJU_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+enum db_engine {
+	DB_SQLITE,
+	DB_POSTGRES,
+};
+
+enum {
+	DB_DONE = 0,	/* db_step: no (more) rows */
+	DB_ROW = 1,	/* db_step: a row is ready */
+};
+
+struct db;
+struct db_stmt;
+
+/* Opens url: "sqlite:PATH" (WAL, synchronous=FULL, foreign_keys=ON, busy
+ * timeout) or "postgresql://..." / "postgres://...".  0 or ANJU_EDB/ANJU_EINVAL
+ * with details in e. */
+int db_open(const char *url, struct db **out, struct anju_err *e);
+void db_close(struct db *db);
+enum db_engine db_engine(const struct db *db);
+const char *db_engine_name(const struct db *db);	/* "sqlite" or "postgresql" */
+/* The last error message of this connection ("" if none); lent. */
+const char *db_errmsg(const struct db *db);
+
+/* Runs one or more statements without parameters (DDL, PRAGMA).  Tokens of
+ * db_dialect() are substituted first.  0 or ANJU_EDB. */
+int db_exec(struct db *db, const char *sql);
+
+/* Replaces the dialect tokens of a migration with the engine's own text:
+ *   {{ID}}   an auto-increment int64 primary key
+ * Returns a new string the caller frees. */
+char *db_dialect(const struct db *db, const char *sql);
+
+/* A statement for sql (cached; see above).  0 or ANJU_EDB. */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+/* Parameters are numbered from 1.  Text is copied. */
+void db_bind_int64(struct db_stmt *st, int i, int64_t v);
+void db_bind_text(struct db_stmt *st, int i, const char *s, size_t n);
+void db_bind_cstr(struct db_stmt *st, int i, const char *s);	/* NULL binds NULL */
+void db_bind_null(struct db_stmt *st, int i);
+/* Runs the statement or moves to its next row: DB_ROW, DB_DONE, or a negative
+ * code: ANJU_ECONFLICT for a unique or foreign-key violation, ANJU_EBUSY when
+ * the database stayed locked, ANJU_EDB otherwise (db_errmsg() says why). */
+int db_step(struct db_stmt *st);
+/* Columns are numbered from 0 and valid until the next db_step/db_reset. */
+bool db_col_null(struct db_stmt *st, int col);
+int64_t db_col_int64(struct db_stmt *st, int col);	/* NULL reads as 0 */
+const char *db_col_text(struct db_stmt *st, int col);	/* NULL reads as NULL */
+size_t db_col_len(struct db_stmt *st, int col);
+int db_col_count(struct db_stmt *st);
+const char *db_col_name(struct db_stmt *st, int col);
+/* Rows changed by the last completed INSERT/UPDATE/DELETE of st. */
+int64_t db_changes(struct db_stmt *st);
+/* Ends the current execution; bindings are cleared.  Always safe. */
+void db_reset(struct db_stmt *st);
+
+/* Transactions, not nested.  db_begin takes the write lock at once on SQLite
+ * (BEGIN IMMEDIATE); db_begin_snapshot starts a read-only transaction that
+ * sees one consistent snapshot (REPEATABLE READ on PostgreSQL). */
+int db_begin(struct db *db);
+int db_begin_snapshot(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);	/* no-op outside a transaction */
+bool db_in_tx(const struct db *db);
+
+/* Takes a lock held until the current transaction ends, shared by every
+ * process on the same database (migrations, schedule claims).  On SQLite
+ * BEGIN IMMEDIATE already excludes other writers. */
+int db_tx_lock(struct db *db, int64_t key);
+
+/* The names of anju's tables (not the engine's own), sorted; *n set.  The
+ * array and strings are one allocation the caller frees with free(). */
+int db_tables(struct db *db, char ***names, size_t *n);
+
+/* After rows with explicit ids were inserted into table (restore), makes its
+ * id sequence continue after the largest id.  No-op on SQLite. */
+int db_sync_id_sequence(struct db *db, const char *table);
+
+/*
+ * One connection per thread: db_pool_init() records the URL once, db_thread()
+ * opens this thread's connection on first use (and re-opens a broken
+ * PostgreSQL one); it is closed when the thread exits or at db_pool_close().
+ */
+int db_pool_init(const char *url, struct anju_err *e);
+struct db *db_thread(struct anju_err *e);
+void db_pool_close(void);
+
+#endif
