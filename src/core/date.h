@@ -36,6 +36,8 @@ bool date_is_leap(int y);
 
 /* Days since 1970-01-01 (negative before); only for valid dates. */
 int64_t date_to_days(struct date d);
+/* The inverse; {0, 0, 0} (not date_valid) outside years 1..9999, as for
+ * every function below that returns a struct date from a valid one. */
 struct date date_from_days(int64_t days);
 
 /* Strict "YYYY-MM-DD" of a real date: 0 or ANJU_EINVAL. */
@@ -47,7 +49,8 @@ struct date date_add_days(struct date d, int64_t days);
 /* Adds (or with n < 0 subtracts) months; a day past the end of the target
  * month is clamped to its last day (2026-01-31 + 1 month = 2026-02-28). */
 struct date date_add_months(struct date d, int n);
-/* Whole months from a to b counted by the same rule (a + result <= b). */
+/* Whole months from a to b counted by the same rule: the largest n with
+ * a + n months <= b (negative when b is before a). */
 int date_months_between(struct date a, struct date b);
 
 struct period period_of(struct date d);
@@ -68,6 +71,8 @@ struct date quarter_last_day(int year, int q);
 
 /* Microseconds since 1970-01-01T00:00:00Z, from the system clock. */
 int64_t time_now_us(void);
+/* Always all six fraction digits; instants outside years 1..9999 are clamped
+ * to the first or last microsecond of that range. */
 void time_format_utc(int64_t us, char out[TIME_FMT_LEN]);
 /* Parses the storage form, also without fraction or with 1..6 fraction digits,
  * always with 'Z': 0 or ANJU_EINVAL. */

@@ -149,11 +149,12 @@ char *
 arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	char probe[1];
 	int n;
 	char *p;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(probe, sizeof(probe), fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		return arena_strdup(a, "");

@@ -1,0 +1,153 @@
+/*
+ * Administration commands: init, migrate, backup, restore.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "store/backup.h"
+#include "store/datadir.h"
+#include "store/db.h"
+#include "store/migrate.h"
+
+static int
+run_init(const struct cli_command *c, struct cli_args *a)
+{
+	const char *url = cli_value(c, a, "db");
+	struct anju_err e;
+	struct db *db = NULL;
+	int applied = 0;
+	char *token;
+
+	anju_err_clear(&e);
+	if (url != NULL && strncmp(url, "sqlite:", 7) != 0 && strncmp(url, "postgresql://", 13) != 0 &&
+	    strncmp(url, "postgres://", 11) != 0) {
+		fprintf(stderr, "anju init: --db must be sqlite:PATH or postgresql://...\n");
+		return 2;
+	}
+	if (datadir_create(a->data, url, &e) != 0)
+		return cli_fail(&e);
+	if (cli_open_db(a, false, &db, &e) != 0 || db_migrate(db, &applied, &e) != 0)
+		return cli_fail(&e);
+	token = datadir_path(a->data, "keys/root.token");
+	printf("created %s (database %s, %d migrations)\n", a->data, db_engine_name(db), applied);
+	printf("root token: %s (keep it secret; back up keys/ separately)\n", token);
+	if (cli_given(c, a, "demo"))
+		printf("demo: the pilot's data arrives with the housing-stock module; "
+		       "the platform is ready\n");
+	free(token);
+	return 0;
+}
+
+static const struct cli_flag init_flags[] = {
+	{ "db", true, "database URL: sqlite:PATH (default DIR/anju.db) or postgresql://..." },
+	{ "demo", false, "fill the pilot's demonstration data" },
+	{ NULL },
+};
+
+const struct cli_command cmd_init = {
+	"init", "anju init --data DIR [--db URL] [--demo]",
+	"create a data directory: database, files/, keys/, anju.conf", init_flags, 0, 0, true,
+	run_init,
+};
+
+static int
+run_migrate(const struct cli_command *c, struct cli_args *a)
+{
+	struct anju_err e;
+	struct db *db = NULL;
+	int applied = 0, version = 0;
+
+	(void)c;
+	anju_err_clear(&e);
+	if (cli_open_db(a, false, &db, &e) != 0 || db_migrate(db, &applied, &e) != 0 ||
+	    db_schema_version(db, &version, &e) != 0)
+		return cli_fail(&e);
+	printf("schema version %d (%d applied now)\n", version, applied);
+	return 0;
+}
+
+const struct cli_command cmd_migrate = {
+	"migrate", "anju migrate --data DIR", "apply pending schema migrations", NULL, 0, 0, true,
+	run_migrate,
+};
+
+static int
+run_backup(const struct cli_command *c, struct cli_args *a)
+{
+	const char *to = cli_value(c, a, "to");
+	struct anju_err e;
+	struct db *db = NULL;
+	struct progress p;
+	char *files = datadir_path(a->data, "files");
+	int rc;
+
+	anju_err_clear(&e);
+	if (to == NULL) {
+		fprintf(stderr, "anju backup: --to FILE is required\n");
+		free(files);
+		return 2;
+	}
+	if ((rc = cli_open_db(a, true, &db, &e)) == 0) {
+		progress_init(&p, "备份");
+		rc = backup_write(db, files, to, progress_update, &p, &e);
+		progress_done(&p, rc == 0 ? "完成" : NULL);
+	}
+	free(files);
+	if (rc != 0)
+		return cli_fail(&e);
+	printf("backup written to %s (keys are not inside: copy %s/keys separately)\n", to, a->data);
+	return 0;
+}
+
+static const struct cli_flag backup_flags[] = {
+	{ "to", true, "the archive to write (must not exist)" },
+	{ NULL },
+};
+
+const struct cli_command cmd_backup = {
+	"backup", "anju backup --data DIR --to FILE",
+	"write a consistent online copy of the database and files (not the keys)", backup_flags,
+	0, 0, true, run_backup,
+};
+
+static int
+run_restore(const struct cli_command *c, struct cli_args *a)
+{
+	const char *from = cli_value(c, a, "from");
+	struct anju_err e;
+	struct db *db = NULL;
+	struct progress p;
+	char *files = datadir_path(a->data, "files");
+	int rc;
+
+	anju_err_clear(&e);
+	if (from == NULL) {
+		fprintf(stderr, "anju restore: --from FILE is required\n");
+		free(files);
+		return 2;
+	}
+	if ((rc = cli_open_db(a, true, &db, &e)) == 0) {
+		progress_init(&p, "恢复");
+		rc = backup_restore(db, files, from, progress_update, &p, &e);
+		progress_done(&p, rc == 0 ? "完成" : NULL);
+	}
+	free(files);
+	if (rc != 0)
+		return cli_fail(&e);
+	printf("restored %s into %s\n", from, a->data);
+	return 0;
+}
+
+static const struct cli_flag restore_flags[] = {
+	{ "from", true, "the archive to restore (into a freshly initialised data directory)" },
+	{ NULL },
+};
+
+const struct cli_command cmd_restore = {
+	"restore", "anju restore --data DIR --from FILE",
+	"restore a backup into an empty, freshly initialised data directory", restore_flags, 0, 0,
+	true, run_restore,
+};

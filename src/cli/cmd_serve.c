@@ -1,0 +1,85 @@
+/*
+ * `anju serve`: migrate, then serve the API and the web UI and run jobs and
+ * schedules until SIGTERM or SIGINT, which finish the requests in flight,
+ * hand running jobs back to the queue, and exit 0.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "jobs/job.h"
+#include "store/datadir.h"
+#include "store/db.h"
+#include "store/migrate.h"
+
+static const char *
+web_root(void)
+{
+	const char *root = config_str("web_root");
+	struct stat st;
+
+	if (root[0] != '\0')
+		return root;
+	return stat("web/dist/index.html", &st) == 0 ? "web/dist" : NULL;
+}
+
+static int
+run(const struct cli_command *c, struct cli_args *a)
+{
+	struct anju_err e;
+	struct db *db = NULL;
+	char hash[65];
+	sigset_t set;
+	int port = 0, applied = 0, sig = 0, rc;
+
+	(void)c;
+	anju_err_clear(&e);
+	/* Signals are taken by sigwait below; every thread inherits this mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = cli_open_db(a, false, &db, &e)) != 0)
+		return cli_fail(&e);
+	if ((rc = db_migrate(db, &applied, &e)) != 0)
+		return cli_fail(&e);
+	if (applied > 0)
+		log_info("applied %d migration(s)", applied);
+	if (datadir_root_token_hash(a->data, hash, &e) != 0)
+		return cli_fail(&e);
+	http_set_root_token_hash(hash);
+	static_set_root(web_root());
+	if (!static_enabled())
+		log_info("no web UI found (web/dist): serving the API only");
+	(void)openapi_document();	/* built (and checked) before the first request */
+	if (server_start(&port, &e) != 0)
+		return cli_fail(&e);
+	if (job_threads_start(&e) != 0) {
+		server_stop(0);
+		return cli_fail(&e);
+	}
+	log_info("anju %s serving http://%s (port %d, database %s)", ANJU_VERSION,
+		 config_str("listen"), port, db_engine_name(db));
+	fprintf(stdout, "listening on port %d\n", port);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_stop(30000);
+	job_threads_stop();
+	log_info("stopped");
+	return 0;
+}
+
+const struct cli_command cmd_serve = {
+	"serve", "anju serve --data DIR [--listen 127.0.0.1:8080] [settings]",
+	"serve the API and the web UI, run jobs and schedules", NULL, 0, 0, true, run,
+};

@@ -1,0 +1,13 @@
+/*
+ * The API's modules.  Each domain area adds its module here.
+ */
+#include "http/router.h"
+
+extern const struct api_module api_platform;
+extern const struct api_module api_jobs;
+
+const struct api_module *const api_modules[] = {
+	&api_platform,
+	&api_jobs,
+	NULL,
+};

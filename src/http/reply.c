@@ -1,0 +1,66 @@
+/*
+ * Responses: JSON bodies and the error envelope.  This is the one place where
+ * an ANJU_E* code becomes an HTTP status (STYLE.md 5):
+ *   {"error": {"code": "...", "message": "...", "field": "..."}}
+ */
+#include <string.h>
+
+#include "http/http.h"
+
+static const struct {
+	int code;
+	int status;
+} status_map[] = {
+	{ ANJU_EINVAL, 400 },
+	{ ANJU_EUNAUTH, 401 },
+	{ ANJU_EFORBIDDEN, 403 },
+	{ ANJU_ENOTFOUND, 404 },
+	{ ANJU_ECONFLICT, 409 },
+	{ ANJU_ETOOBIG, 413 },
+	{ ANJU_EUNPROCESSABLE, 422 },
+	{ ANJU_ELIMIT, 429 },
+	{ ANJU_ERANGE, 422 },
+	{ ANJU_ECANCELED, 409 },
+	{ ANJU_EBUSY, 503 },
+	{ ANJU_EIO, 500 },
+	{ ANJU_EDB, 500 },
+	{ ANJU_EINTERNAL, 500 },
+};
+
+int
+http_status_for(int code)
+{
+	for (size_t i = 0; i < sizeof(status_map) / sizeof(status_map[0]); i++)
+		if (status_map[i].code == code)
+			return status_map[i].status;
+	return 500;
+}
+
+void
+reply_json(struct req *r, int status, json_t *body)
+{
+	json_decref(r->out);
+	r->out = body;
+	r->status = status;
+	r->content_type = "application/json; charset=utf-8";
+}
+
+void
+reply_error(struct req *r, const struct anju_err *e)
+{
+	int status = http_status_for(e->code);
+	json_t *err;
+	const char *msg = e->msg;
+
+	/* Internal details stay in the log; callers get a stable message. */
+	if (status >= 500) {
+		msg = status == 503 ? "服务繁忙，请稍后重试" : "服务器内部错误，请稍后重试或联系管理员";
+	}
+	err = json_pack("{s:s, s:s}", "code", e->key[0] ? e->key : anju_err_default_key(e->code),
+			"message", msg[0] ? msg : "请求无法处理");
+	if (e->field[0] != '\0')
+		json_object_set_new(err, "field", json_string(e->field));
+	reply_json(r, status, json_pack("{s:o}", "error", err));
+	if (status == 503)
+		req_add_header(r, "Retry-After", "1");
+}

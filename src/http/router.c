@@ -1,0 +1,368 @@
+/*
+ * The router: route matching, contract enforcement and the transaction and
+ * idempotency discipline around mutations.  Handlers only ever see input that
+ * passed their route's contract, and a handler that fails leaves nothing
+ * written: every mutation runs in one transaction that commits only on
+ * success.
+ */
+#include "http/router.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "store/db.h"
+#include "store/idempotency.h"
+
+static auth_hook_fn auth_hook;
+static char root_token_hash[65];
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+url_decode(struct arena *a, const char *s, size_t n, bool plus_space)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return NULL;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return NULL;
+			out[j++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (s[i] == '+' && plus_space) {
+			out[j++] = ' ';
+		} else {
+			out[j++] = s[i];
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
+static bool
+is_mutation(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* Compares one raw path segment with one route segment, capturing {params}. */
+static int
+match_path(const char *route_path, const char *path, struct arena *a, const char **params,
+	   int *nparams)
+{
+	struct str rp = str_c(route_path), p = str_c(path), rseg, pseg;
+	int n = 0;
+
+	for (;;) {
+		bool rmore = str_cut(&rp, '/', &rseg);
+		bool pmore = str_cut(&p, '/', &pseg);
+
+		if (rseg.n > 1 && rseg.p[0] == '{') {
+			char *v;
+
+			if (pseg.n == 0 || n >= REQ_MAX_PARAMS)
+				return ANJU_ENOTFOUND;
+			v = url_decode(a, pseg.p, pseg.n, false);
+			if (v == NULL)
+				return ANJU_ENOTFOUND;
+			params[n++] = v;
+		} else if (!str_eq(rseg, pseg)) {
+			return ANJU_ENOTFOUND;
+		}
+		if (rmore != pmore)
+			return ANJU_ENOTFOUND;
+		if (!rmore)
+			break;
+	}
+	*nparams = n;
+	return 0;
+}
+
+int
+router_match(const char *method, const char *path, struct arena *a, const struct route **out,
+	     const char **params, int *nparams)
+{
+	bool path_seen = false;
+
+	for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
+		for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++) {
+			int np = 0;
+
+			if (match_path(rt->path, path, a, params, &np) != 0)
+				continue;
+			path_seen = true;
+			if (strcmp(rt->method, method) == 0 ||
+			    (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+				*out = rt;
+				*nparams = np;
+				return 0;
+			}
+		}
+	}
+	return path_seen ? ANJU_EUNPROCESSABLE : ANJU_ENOTFOUND;
+}
+
+void
+http_set_auth_hook(auth_hook_fn fn)
+{
+	auth_hook = fn;
+}
+
+void
+http_set_root_token_hash(const char *sha256_hex)
+{
+	snprintf(root_token_hash, sizeof(root_token_hash), "%s", sha256_hex ? sha256_hex : "");
+}
+
+static void
+sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
+	hex_encode(md, 32, out);
+}
+
+/* The default caller resolution: "Authorization: Bearer <root token>". */
+static int
+root_token_auth(struct req *r, struct anju_err *e)
+{
+	const char *h = req_header(r, "Authorization");
+	char got[65];
+	unsigned char diff = 0;
+
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || root_token_hash[0] == '\0')
+		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "请先登录");
+	sha256_hex(h + 7, strlen(h + 7), got);
+	for (size_t i = 0; i < 64; i++)
+		diff |= (unsigned char)(got[i] ^ root_token_hash[i]);
+	if (diff != 0)
+		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "凭据无效");
+	r->caller = "root";
+	return 0;
+}
+
+static bool
+valid_idempotency_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n < 1 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static int
+check_content_type(struct req *r, struct anju_err *e)
+{
+	const char *ct = req_header(r, "Content-Type");
+
+	if (r->body.n == 0)
+		return 0;
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))
+		return anju_fail(e, ANJU_EUNPROCESSABLE, "unsupported_media_type", NULL,
+				 "请求内容类型应为 application/json");
+	return 0;
+}
+
+/* Parses and validates the body per the route; an empty body of a route
+ * without fields is an empty object. */
+static int
+read_body(struct req *r, struct anju_err *e)
+{
+	const struct route *rt = r->route;
+	static const struct field none[] = { { NULL } };
+	int rc;
+
+	if (rt->body == NULL && !is_mutation(r->method)) {
+		if (r->body.n != 0)
+			return anju_fail(e, ANJU_EINVAL, "unexpected_body", NULL, "此请求不接受请求内容");
+		return 0;
+	}
+	if ((rc = check_content_type(r, e)) != 0)
+		return rc == ANJU_EUNPROCESSABLE ? ANJU_EINVAL : rc;
+	if (r->body.n == 0) {
+		r->json = json_object();
+	} else {
+		r->json = json_parse_body(r->body.p, r->body.n, JSON_MAX_DEPTH, e);
+		if (r->json == NULL)
+			return ANJU_EINVAL;
+	}
+	return fields_validate(rt->body ? rt->body : none, r->json, e);
+}
+
+static void
+replay(struct req *r, const struct idem_record *rec)
+{
+	json_error_t jerr;
+
+	reply_json(r, rec->status, json_loads(rec->response, 0, &jerr));
+	r->replayed = true;
+	req_add_header(r, "Idempotent-Replayed", "true");
+}
+
+/* Runs a mutation in one transaction, with Idempotency-Key handling. */
+static int
+run_mutation(struct req *r, struct anju_err *e)
+{
+	const char *key = req_header(r, "Idempotency-Key");
+	const char *caller = r->caller ? r->caller : "anonymous";
+	int64_t ttl = config_int("idempotency_hours") * 3600 * INT64_C(1000000);
+	struct idem_record rec = { 0 };
+	char hash[65];
+	char *response = NULL;
+	int rc;
+
+	if (key != NULL && !valid_idempotency_key(key))
+		return anju_fail(e, ANJU_EINVAL, "invalid_idempotency_key", "Idempotency-Key",
+				 "Idempotency-Key 应为 1 到 128 个可见 ASCII 字符");
+	if (key != NULL) {
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		unsigned char md[32];
+		unsigned int len = 0;
+
+		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+		EVP_DigestUpdate(ctx, r->method, strlen(r->method) + 1);
+		EVP_DigestUpdate(ctx, r->path, strlen(r->path) + 1);
+		EVP_DigestUpdate(ctx, r->body.p ? r->body.p : "", r->body.n);
+		EVP_DigestFinal_ex(ctx, md, &len);
+		EVP_MD_CTX_free(ctx);
+		hex_encode(md, 32, hash);
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = db_begin(r->db)) != 0)
+			return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL,
+					 "begin: %s", db_errmsg(r->db));
+		if (key != NULL) {
+			rc = idem_lookup(r->db, caller, key, ttl, &rec);
+			if (rc == 1) {
+				db_rollback(r->db);
+				if (strcmp(rec.body_hash, hash) != 0) {
+					idem_record_free(&rec);
+					return anju_fail(e, ANJU_EUNPROCESSABLE, "idempotency_key_reused",
+							 "Idempotency-Key",
+							 "此 Idempotency-Key 已用于另一个不同的请求");
+				}
+				replay(r, &rec);
+				idem_record_free(&rec);
+				return 0;
+			}
+			if (rc < 0)
+				goto fail_db;
+		}
+		rc = r->route->handler(r, e);
+		if (rc != 0) {
+			db_rollback(r->db);
+			return rc;
+		}
+		if (key != NULL) {
+			response = r->out ? json_dumps(r->out, JSON_COMPACT) : strdup("null");
+			rc = idem_store(r->db, caller, key, ttl, r->method, r->path, hash, r->status,
+					response);
+			free(response);
+			if (rc == ANJU_ECONFLICT) {
+				/* Another request with this key committed first: replay it. */
+				db_rollback(r->db);
+				json_decref(r->out);
+				r->out = NULL;
+				continue;
+			}
+			if (rc < 0)
+				goto fail_db;
+		}
+		if ((rc = db_commit(r->db)) != 0)
+			goto fail_db;
+		return 0;
+	}
+	return anju_fail(e, ANJU_EBUSY, NULL, NULL, "idempotency race did not settle");
+fail_db:
+	db_rollback(r->db);
+	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL, "database: %s",
+			 db_errmsg(r->db));
+}
+
+static int
+dispatch(struct req *r, struct anju_err *e)
+{
+	int rc;
+
+	rc = router_match(r->method, r->path, r->arena, &r->route, r->params, &r->nparams);
+	if (rc == ANJU_EUNPROCESSABLE) {
+		r->route = NULL;
+		return anju_fail(e, ANJU_EINVAL, "method_not_allowed", NULL, "不支持的请求方法 %s",
+				 r->method);
+	}
+	if (rc != 0) {
+		if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0)
+			return static_serve(r, e);
+		return anju_fail(e, ANJU_ENOTFOUND, "not_found", NULL, "没有这个接口");
+	}
+	if (r->query_overflow)
+		return anju_fail(e, ANJU_EINVAL, "too_many_parameters", NULL, "查询参数过多");
+	if (r->route->access != ACCESS_PUBLIC) {
+		if ((rc = (auth_hook ? auth_hook : root_token_auth)(r, e)) != 0)
+			return rc;
+	}
+	if ((rc = query_validate(r->route->query, r->query, r->nquery, e)) != 0)
+		return rc;
+	if ((rc = read_body(r, e)) != 0)
+		return rc;
+	r->db = db_thread(e);
+	if (r->db == NULL)
+		return ANJU_EBUSY;
+	if (is_mutation(r->method))
+		return run_mutation(r, e);
+	return r->route->handler(r, e);
+}
+
+void
+http_handle(struct req *r)
+{
+	struct anju_err e;
+	int rc;
+
+	anju_err_clear(&e);
+	if (r->early_status == 413 || r->body_too_big) {
+		anju_fail(&e, ANJU_ETOOBIG, "body_too_large", NULL, "请求内容超过 %zu 字节的上限",
+			  r->body_limit);
+		reply_error(r, &e);
+		return;
+	}
+	rc = dispatch(r, &e);
+	if (rc != 0) {
+		if (e.code == 0)
+			anju_fail(&e, rc, NULL, NULL, "request failed");
+		if (strcmp(e.key, "method_not_allowed") == 0) {
+			reply_error(r, &e);
+			r->status = 405;
+			return;
+		}
+		if (http_status_for(e.code) >= 500)
+			log_error("%s %s failed: %s: %s", r->method, r->path, e.key, e.msg);
+		reply_error(r, &e);
+	}
+}

@@ -1,0 +1,42 @@
+/*
+ * Routing and dispatch: finds the route a request names, enforces its
+ * contract (caller, query, body), runs the handler inside a transaction for
+ * mutations with Idempotency-Key support, and renders the result.
+ */
+#ifndef ANJU_HTTP_ROUTER_H
+#define ANJU_HTTP_ROUTER_H
+
+#include "http/http.h"
+
+/* The API's modules, NULL-terminated (http/api.c). */
+extern const struct api_module *const api_modules[];
+
+/* Matches method and raw path against every route.  On a match: 0, *out set
+ * and params (decoded into a) filled.  ANJU_ENOTFOUND when no path matches;
+ * ANJU_EUNPROCESSABLE when the path matches but not the method. */
+int router_match(const char *method, const char *path, struct arena *a, const struct route **out,
+		 const char **params, int *nparams);
+
+/* Decodes %XX (and '+' as space when plus_space) into a new arena string;
+ * NULL on a malformed escape or an encoded NUL. */
+char *url_decode(struct arena *a, const char *s, size_t n, bool plus_space);
+
+/* Answers r (its body fully read): everything after the transport. */
+void http_handle(struct req *r);
+
+/* Resolves the caller from the request (r->caller), 0 or ANJU_EUNAUTH.
+ * Access control replaces the default, which knows only the root token. */
+typedef int (*auth_hook_fn)(struct req *r, struct anju_err *e);
+void http_set_auth_hook(auth_hook_fn fn);
+/* The default hook's secret: SHA-256 hex of the root token (keys/root.token). */
+void http_set_root_token_hash(const char *sha256_hex);
+
+/* The OpenAPI 3.1 document of every route, built once; lent. */
+const char *openapi_document(void);
+
+/* Serves a file of the web root for GET/HEAD, or index.html for an app path. */
+int static_serve(struct req *r, struct anju_err *e);
+void static_set_root(const char *dir);
+bool static_enabled(void);
+
+#endif

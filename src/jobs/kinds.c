@@ -1,0 +1,13 @@
+/*
+ * The job kinds this version knows.  Each domain area adds its kinds here.
+ */
+#include "jobs/job.h"
+
+extern const struct job_kind job_kind_selftest;
+extern const struct job_kind job_kind_purge;
+
+const struct job_kind *const job_kinds[] = {
+	&job_kind_selftest,
+	&job_kind_purge,
+	NULL,
+};
