@@ -17,7 +17,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-             -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith
+             -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith \
+             -Wno-missing-field-initializers
 HARDEN    := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
 ifeq ($(SAN),1)
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined

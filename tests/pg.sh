@@ -135,9 +135,13 @@ stop() {
 	cd "$DIR"
 	# Already stopped is fine: the caller wants it stopped.
 	if as_owner "$PGBIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
-		as_owner "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w -t 30 stop >&2 ||
-			as_owner "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate -w -t 30 stop >&2 ||
+		as_owner "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w -t 30 stop \
+			>>"$DIR/pg_ctl.log" 2>&1 ||
+			as_owner "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate -w -t 30 stop \
+				>>"$DIR/pg_ctl.log" 2>&1 || {
+			tail -n 20 "$DIR/pg_ctl.log" >&2
 			die "could not stop the server in $DIR"
+		}
 	fi
 }
 

@@ -92,14 +92,15 @@ static bool
 gb18030_decode(const char *in, size_t n, char **out, size_t *outn)
 {
 	iconv_t cd;
-	char *buf, *ip = (char *)in, *op;	/* iconv() wants char **, never writes */
+	char *buf = NULL, *ip = (char *)in, *op;	/* iconv() wants char **; it only reads */
 	size_t cap, used, inleft = n, outleft;
 	bool ok = false;
 
 	cd = iconv_open("UTF-8", "GB18030");
 	if (cd == (iconv_t)-1)
 		return false;
-	/* One GB18030 byte never gives more than 1.5 UTF-8 bytes; grow anyway. */
+	/* A GB18030 character never takes more than 1.5 times its bytes in
+	 * UTF-8, so this is enough; grow anyway rather than trust it. */
 	cap = n / 2 * 3 + 16;
 	if (cap < n)
 		goto out;
@@ -109,11 +110,11 @@ gb18030_decode(const char *in, size_t n, char **out, size_t *outn)
 	while (inleft > 0) {
 		if (iconv(cd, &ip, &inleft, &op, &outleft) != (size_t)-1)
 			continue;
-		if (errno != E2BIG) {
-			free(buf);	/* EILSEQ or a sequence cut at the end */
-			goto out;
-		}
+		if (errno != E2BIG)
+			goto out;	/* EILSEQ, or EINVAL: a character cut at the end */
 		used = (size_t)(op - buf);
+		if (cap > SIZE_MAX / 2)
+			goto out;
 		cap *= 2;
 		buf = xrealloc(buf, cap);
 		op = buf + used;
@@ -121,8 +122,10 @@ gb18030_decode(const char *in, size_t n, char **out, size_t *outn)
 	}
 	*out = buf;
 	*outn = (size_t)(op - buf);
+	buf = NULL;
 	ok = true;
 out:
+	free(buf);
 	iconv_close(cd);
 	return ok;
 }
@@ -193,7 +196,7 @@ line_break(const struct csv *c, size_t pos)
 
 /* Records the failure so that later calls repeat it, and reports it. */
 static int __attribute__((format(printf, 5, 6)))
-fail(struct csv *c, struct anju_err *e, int code, const char *key, const char *fmt, ...)
+csv_fail(struct csv *c, struct anju_err *e, int code, const char *key, const char *fmt, ...)
 {
 	char msg[sizeof(c->err.msg)];
 	va_list ap;
@@ -212,11 +215,11 @@ add_field(struct csv *c, struct anju_err *e, size_t *nf, const char *p, size_t l
 	  size_t line)
 {
 	if (len > c->lim.max_field)
-		return fail(c, e, ANJU_ETOOBIG, "csv_field_too_long",
-			    "第%zu行：字段过长", line);
+		return csv_fail(c, e, ANJU_ETOOBIG, "csv_field_too_long",
+				"第%zu行：字段过长", line);
 	if (*nf >= c->lim.max_fields)
-		return fail(c, e, ANJU_ETOOBIG, "csv_too_many_fields",
-			    "第%zu行：字段过多", line);
+		return csv_fail(c, e, ANJU_ETOOBIG, "csv_too_many_fields",
+				"第%zu行：字段过多", line);
 	if (*nf == c->fcap) {
 		size_t cap = c->fcap ? c->fcap * 2 : 16;
 
@@ -244,8 +247,8 @@ read_quoted(struct csv *c, struct anju_err *e, char *dst, size_t *len)
 	c->pos++;
 	for (;;) {
 		if (c->pos >= c->n)
-			return fail(c, e, ANJU_EINVAL, "csv_unterminated_quote",
-				    "第%zu行：引号没有闭合", start_line);
+			return csv_fail(c, e, ANJU_EINVAL, "csv_unterminated_quote",
+					"第%zu行：引号没有闭合", start_line);
 		if (c->data[c->pos] == '"') {
 			if (c->pos + 1 < c->n && c->data[c->pos + 1] == '"') {
 				*w++ = '"';
@@ -288,8 +291,8 @@ csv_next(struct csv *c, struct csv_row *row, struct anju_err *e)
 		return 0;
 	row_line = c->line;
 	if (c->rows >= c->lim.max_rows)
-		return fail(c, e, ANJU_ETOOBIG, "csv_too_many_rows",
-			    "第%zu行：行数超过上限", row_line);
+		return csv_fail(c, e, ANJU_ETOOBIG, "csv_too_many_rows",
+				"第%zu行：行数超过上限", row_line);
 
 	for (;;) {
 		char *start = c->data + c->pos;
@@ -300,14 +303,14 @@ csv_next(struct csv *c, struct csv_row *row, struct anju_err *e)
 				return rc;
 			if (c->pos < c->n && c->data[c->pos] != ',' &&
 			    line_break(c, c->pos) == 0)
-				return fail(c, e, ANJU_EINVAL, "csv_bad_quote",
-					    "第%zu行：引号后面有多余的字符", c->line);
+				return csv_fail(c, e, ANJU_EINVAL, "csv_bad_quote",
+						"第%zu行：引号后面有多余的字符", c->line);
 		} else {
 			while (c->pos < c->n && c->data[c->pos] != ',' &&
 			       line_break(c, c->pos) == 0) {
 				if (c->data[c->pos] == '"')
-					return fail(c, e, ANJU_EINVAL, "csv_bad_quote",
-						    "第%zu行：未加引号的字段中有引号", c->line);
+					return csv_fail(c, e, ANJU_EINVAL, "csv_bad_quote",
+							"第%zu行：未加引号的字段中有引号", c->line);
 				c->pos++;
 			}
 			len = (size_t)(c->data + c->pos - start);

@@ -218,7 +218,7 @@ date_months_between(struct date a, struct date b)
 	int64_t n = ((int64_t)b.y - a.y) * 12 + ((int64_t)b.m - a.m);
 	struct date t = date_add_months(a, (int)n);
 
-	if (!date_valid(t) || date_cmp(t, b) > 0)
+	if (date_cmp(t, b) > 0)
 		n--;
 	return (int)n;
 }

@@ -48,6 +48,7 @@ anju_err_default_key(int code)
 	case ANJU_EDB: return "database_error";
 	case ANJU_EBUSY: return "busy";
 	case ANJU_ECANCELED: return "canceled";
+	case ANJU_EMEDIATYPE: return "unsupported_media_type";
 	default: return "internal";
 	}
 }

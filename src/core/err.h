@@ -28,6 +28,7 @@ enum {
 	ANJU_EBUSY = -12,	/* try again later: 503 */
 	ANJU_ECANCELED = -13,	/* a job was cancelled */
 	ANJU_EINTERNAL = -14,	/* a bug: 500 */
+	ANJU_EMEDIATYPE = -15,	/* a body in a format the route does not take: 415 */
 };
 
 struct anju_err {

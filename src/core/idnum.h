@@ -19,7 +19,8 @@ struct idnum {
 	int male;		/* 1 male, 0 female (digit 17 odd = male) */
 };
 
-/* The check character for 17 digits ('0'..'9' or 'X'); 0 if not 17 digits. */
+/* The check character for the first 17 characters of digits17 ('0'..'9' or
+ * 'X'); 0 if they are not 17 digits. */
 char idnum_check_char(const char *digits17);
 
 /* Validates an 18-character number, or converts a legacy 15-digit one (adds
@@ -29,7 +30,8 @@ char idnum_check_char(const char *digits17);
  * "id_number_birth_date", "id_number_check_digit" and field "id_number". */
 int idnum_parse(struct str in, struct date today, struct idnum *out, struct anju_err *e);
 
-/* The check character for 17 symbols of a credit code; 0 if invalid symbols. */
+/* The check character for the first 17 symbols of a credit code (either
+ * case); 0 if invalid symbols. */
 char credit_code_check_char(const char *symbols17);
 /* Validates an 18-character credit code (upper-cased, spaces trimmed) into
  * out.  0, or ANJU_EINVAL with e->key "credit_code_length",
@@ -38,8 +40,10 @@ int credit_code_parse(struct str in, char out[19], struct anju_err *e);
 
 /* Masks s into out keeping head leading and tail trailing characters (UTF-8
  * aware), one '*' per hidden character: mask("421...1234", 3, 4) gives
- * "421***********1234".  Shorter strings are fully masked.  out is
- * truncated at cap. */
+ * "421***********1234".  Strings of at most head + tail characters are fully
+ * masked.  out is truncated at cap between whole characters and always
+ * NUL-terminated (nothing is written when cap is 0).  A byte that does not
+ * start well-formed UTF-8 counts as one character. */
 void mask_middle(const char *s, size_t head, size_t tail, char *out, size_t cap);
 /* An ID number shown masked: first 3 and last 4. */
 void idnum_mask(const char *number, char *out, size_t cap);

@@ -44,7 +44,9 @@ int money_sub(int64_t a, int64_t b, int64_t *out);
 int money_mul(int64_t fen, int64_t qty, int64_t *out);
 /* round(fen * num / den) with mode r; den > 0 (ANJU_EINVAL otherwise); 0 or ANJU_ERANGE. */
 int money_mul_rate(int64_t fen, int64_t num, int64_t den, enum rounding r, int64_t *out);
-/* round(a / b) with mode r for any integers, b != 0 (ANJU_EINVAL). */
+/* round(a / b) with mode r for any integers, b != 0 (ANJU_EINVAL).  As the
+ * result is the return value, b == 0 gives ANJU_EINVAL (-1), which is also a
+ * possible quotient: callers check b first.  INT64_MIN / -1 gives INT64_MAX. */
 int64_t div_round(int64_t a, int64_t b, enum rounding r);
 
 /* Splits total over n parts in proportion to weights (each >= 0, sum > 0)
@@ -54,7 +56,14 @@ int64_t div_round(int64_t a, int64_t b, enum rounding r);
 int money_split(int64_t total, const int64_t *weights, size_t n, int64_t *parts);
 
 /* 人民币大写 (UTF-8): 1234.50 -> "壹仟贰佰叁拾肆元伍角整", 1000.05 -> "壹仟元零伍分",
- * 0 -> "零元整", negative values start with "负". */
+ * 0 -> "零元整", negative values start with "负".  The banking forms chosen
+ * where the rules allow two: under one yuan there is no "零元" (0.05 ->
+ * "伍分", 0.10 -> "壹角整"); 整 follows 元 or 角 when there is no 分; a 零
+ * after 元 only when 角 is zero and 分 is not (1680.32 -> "壹仟陆佰捌拾元叁角贰分");
+ * zeros that only end a 万 or 亿 group before a non-zero 仟 take no 零
+ * (105000 -> "壹拾万伍仟元整", 100100 -> "壹拾万零壹佰元整"); 拾 always has its
+ * digit (10 -> "壹拾元整"); above 亿 the count of 亿 is itself read in 万 and 亿
+ * (10^16 yuan -> "壹亿亿元整"). */
 void money_in_words(int64_t fen, char out[MONEY_WORDS_MAX]);
 
 #endif

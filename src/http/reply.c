@@ -21,6 +21,7 @@ static const struct {
 	{ ANJU_ELIMIT, 429 },
 	{ ANJU_ERANGE, 422 },
 	{ ANJU_ECANCELED, 409 },
+	{ ANJU_EMEDIATYPE, 415 },
 	{ ANJU_EBUSY, 503 },
 	{ ANJU_EIO, 500 },
 	{ ANJU_EDB, 500 },

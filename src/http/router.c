@@ -184,7 +184,7 @@ check_content_type(struct req *r, struct anju_err *e)
 		return 0;
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))
-		return anju_fail(e, ANJU_EUNPROCESSABLE, "unsupported_media_type", NULL,
+		return anju_fail(e, ANJU_EMEDIATYPE, "unsupported_media_type", NULL,
 				 "请求内容类型应为 application/json");
 	return 0;
 }
@@ -204,7 +204,7 @@ read_body(struct req *r, struct anju_err *e)
 		return 0;
 	}
 	if ((rc = check_content_type(r, e)) != 0)
-		return rc == ANJU_EUNPROCESSABLE ? ANJU_EINVAL : rc;
+		return rc;
 	if (r->body.n == 0) {
 		r->json = json_object();
 	} else {

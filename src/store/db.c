@@ -21,7 +21,7 @@
 #include "store/db_impl.h"
 
 #define CACHE_FIRST_SLOTS 64
-#define TABLE_NAME_MAX 63	/* PostgreSQL's identifier limit (NAMEDATALEN - 1) */
+#define TABLE_NAME_MAX    63 /* PostgreSQL's identifier limit (NAMEDATALEN - 1) */
 
 int
 db_set_error(struct db *db, int code, const char *fmt, ...)
@@ -59,13 +59,12 @@ url_engine(const char *url, const char **target)
 }
 
 static int
-url_check(const char *url, const struct db_ops **ops, const char **target,
-	  struct anju_err *e)
+url_check(const char *url, const struct db_ops **ops, const char **target, struct anju_err *e)
 {
 	*ops = url_engine(url, target);
 	if (*ops == NULL)
 		return anju_fail(e, ANJU_EINVAL, "db_url", NULL,
-				 "database URL must start with sqlite: or postgresql://");
+		                 "database URL must start with sqlite: or postgresql://");
 	if (**target == '\0')
 		return anju_fail(e, ANJU_EINVAL, "db_url", NULL, "sqlite: needs a file path");
 	return 0;
@@ -452,6 +451,79 @@ db_sync_id_sequence(struct db *db, const char *table)
 	if (!table_name_ok(table))
 		return db_set_error(db, ANJU_EINVAL, "bad table name");
 	return db->ops->sync_id_sequence(db, table);
+}
+
+int
+db_table_describe(struct db *db, const char *table, struct arena *a, struct db_table_desc *out)
+{
+	struct db_stmt *st = NULL;
+	struct db_column *cols = NULL;
+	const char **refs = NULL;
+	size_t ncol = 0, nref = 0, cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!table_name_ok(table))
+		return db_set_error(db, ANJU_EINVAL, "bad table name");
+	rc = db_prepare(db, db->ops->columns_sql, &st);
+	if (rc != 0)
+		goto out;
+	db_bind_cstr(st, 1, table);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *name = db_col_text(st, 0);
+
+		if (ncol == cap) {
+			cap = cap ? cap * 2 : 16;
+			cols = xrealloc(cols, cap * sizeof(*cols));
+		}
+		cols[ncol].name = arena_strdup(a, name ? name : "");
+		cols[ncol].integer = db_col_int64(st, 1) != 0;
+		cols[ncol].pk = (int)db_col_int64(st, 2);
+		cols[ncol].serial = db_col_int64(st, 3) != 0;
+		ncol++;
+	}
+	if (rc != DB_DONE)
+		goto out;
+	db_reset(st);
+	if (ncol == 0) {
+		rc = db_set_error(db, ANJU_ENOTFOUND, "no table %s", table);
+		goto out;
+	}
+	rc = db_prepare(db, db->ops->references_sql, &st);
+	if (rc != 0)
+		goto out;
+	db_bind_cstr(st, 1, table);
+	cap = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *name = db_col_text(st, 0);
+
+		/* A table that refers to itself orders its own rows, not tables. */
+		if (name == NULL || strcmp(name, table) == 0)
+			continue;
+		if (nref == cap) {
+			cap = cap ? cap * 2 : 8;
+			refs = xrealloc(refs, cap * sizeof(*refs));
+		}
+		refs[nref++] = arena_strdup(a, name);
+	}
+	if (rc != DB_DONE)
+		goto out;
+	rc = 0;
+	if (nref > 0)
+		qsort(refs, nref, sizeof(*refs), cmp_names);
+	out->cols = arena_alloc(a, ncol * sizeof(*cols));
+	memcpy(out->cols, cols, ncol * sizeof(*cols));
+	out->ncol = ncol;
+	if (nref > 0) {
+		out->refs = arena_alloc(a, nref * sizeof(*refs));
+		memcpy(out->refs, refs, nref * sizeof(*refs));
+	}
+	out->nref = nref;
+out:
+	db_reset(st);
+	free(cols);
+	free(refs);
+	return rc;
 }
 
 /*

@@ -96,6 +96,30 @@ int db_tables(struct db *db, char ***names, size_t *n);
  * id sequence continue after the largest id.  No-op on SQLite. */
 int db_sync_id_sequence(struct db *db, const char *table);
 
+/* One column of a table, as db_table_describe() reports it. */
+struct db_column {
+	const char *name;
+	bool integer;	/* an integer type (on SQLite: INTEGER affinity) */
+	int pk;		/* position in the primary key from 1, or 0 */
+	bool serial;	/* filled by a sequence: db_sync_id_sequence() applies */
+};
+
+struct db_table_desc {
+	struct db_column *cols;	/* in the table's order */
+	size_t ncol;
+	const char **refs;	/* tables its foreign keys reference, itself left out, sorted */
+	size_t nref;
+};
+
+struct arena;
+
+/* Describes table (a name as db_tables() gives) for code that must handle
+ * any table (backup): its columns and the tables it references.  Everything
+ * is allocated from a.  0, ANJU_ENOTFOUND (no such table), ANJU_EINVAL (a
+ * name no anju table can have) or ANJU_EDB. */
+int db_table_describe(struct db *db, const char *table, struct arena *a,
+		      struct db_table_desc *out);
+
 /*
  * One connection per thread: db_pool_init() records the URL once, db_thread()
  * opens this thread's connection on first use (and re-opens a broken

@@ -21,27 +21,33 @@
  */
 struct db_stmt {
 	struct db *db;
-	struct db_stmt *next;	/* chain in db's statement cache */
-	char *sql;		/* the cache key: the text given to db_prepare() */
+	struct db_stmt *next; /* chain in db's statement cache */
+	char *sql;            /* the cache key: the text given to db_prepare() */
 	uint32_t hash;
-	int bind_rc;		/* a bind that failed, reported by the next db_step() */
-	int64_t changes;	/* set by the engine when an execution completes */
+	int bind_rc;     /* a bind that failed, reported by the next db_step() */
+	int64_t changes; /* set by the engine when an execution completes */
 };
 
 struct db {
 	const struct db_ops *ops;
-	void *engine;		/* sqlite3 *, or db_pg.c's struct pg */
-	struct db_stmt **slots;	/* statement cache, nslot a power of two */
+	void *engine;           /* sqlite3 *, or db_pg.c's struct pg */
+	struct db_stmt **slots; /* statement cache, nslot a power of two */
 	size_t nslot, nstmt;
-	struct db *pool_prev, *pool_next;	/* db.c's list of pool connections */
+	struct db *pool_prev, *pool_next; /* db.c's list of pool connections */
 	char errmsg[512];
 };
 
 struct db_ops {
 	enum db_engine engine;
-	const char *name;	/* db_engine_name() */
-	const char *id_type;	/* what {{ID}} becomes */
-	const char *tables_sql;	/* one column: the names of anju's tables, any order */
+	const char *name;       /* db_engine_name() */
+	const char *id_type;    /* what {{ID}} becomes */
+	const char *tables_sql; /* one column: the names of anju's tables, any order */
+	/* One parameter, a table name: a row per column in the table's order,
+	 * (name, integer 0/1, primary key position or 0, serial 0/1); no row
+	 * when there is no such table. */
+	const char *columns_sql;
+	/* One parameter, a table name: the tables its foreign keys reference. */
+	const char *references_sql;
 
 	/* target is the URL without "sqlite:", or the whole PostgreSQL URL.  On
 	 * failure the engine has released everything it took and filled e. */
@@ -82,7 +88,7 @@ extern const struct db_ops db_pg_ops;
 
 /* Records db_errmsg() (trailing white space dropped) and returns code. */
 int db_set_error(struct db *db, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* The text of sql with each '?' outside string literals, quoted identifiers
  * and comments replaced by $1, $2 ...; *nparams set.  NULL when sql is too

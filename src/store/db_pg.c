@@ -34,35 +34,35 @@
 #include "store/db.h"
 #include "store/db_impl.h"
 
-#define PG_MAX_PARAMS 65535	/* the protocol counts parameters in 16 bits */
+#define PG_MAX_PARAMS 65535 /* the protocol counts parameters in 16 bits */
 
 struct pg {
 	PGconn *conn;
-	uint64_t gen;		/* bumped by each re-connect, which forgets prepared statements */
-	uint64_t names;		/* statement names handed out */
-	bool tx;		/* inside db_begin .. db_commit/db_rollback */
+	uint64_t gen;   /* bumped by each re-connect, which forgets prepared statements */
+	uint64_t names; /* statement names handed out */
+	bool tx;        /* inside db_begin .. db_commit/db_rollback */
 };
 
 struct pg_param {
-	const char *v;		/* NULL for SQL NULL; else num or heap */
+	const char *v; /* NULL for SQL NULL; else num or heap */
 	char *heap;
 	char num[24];
 };
 
 enum pg_state {
-	PS_IDLE,		/* not executed since the last reset */
-	PS_ROWS,		/* res holds rows, row is the current one */
-	PS_DONE,		/* finished; the next step executes again */
+	PS_IDLE, /* not executed since the last reset */
+	PS_ROWS, /* res holds rows, row is the current one */
+	PS_DONE, /* finished; the next step executes again */
 };
 
 struct pg_stmt {
-	struct db_stmt base;	/* first: db.c sees only this */
+	struct db_stmt base; /* first: db.c sees only this */
 	char name[24];
-	char *text;		/* with $n placeholders */
+	char *text; /* with $n placeholders */
 	int nparams;
-	uint64_t gen;		/* the connection generation it was prepared in */
+	uint64_t gen; /* the connection generation it was prepared in */
 	struct pg_param *params;
-	const char **values;	/* what PQexecPrepared takes, from params */
+	const char **values; /* what PQexecPrepared takes, from params */
 	PGresult *res;
 	int row, nrows;
 	enum pg_state state;
@@ -128,10 +128,10 @@ pg_code(const char *state)
 	if (state == NULL)
 		return ANJU_EDB;
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
-		return ANJU_ECONFLICT;	/* unique_violation, foreign_key_violation */
+		return ANJU_ECONFLICT; /* unique_violation, foreign_key_violation */
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strcmp(state, "55P03") == 0)
-		return ANJU_EBUSY;	/* serialization, deadlock, lock_not_available */
+		return ANJU_EBUSY; /* serialization, deadlock, lock_not_available */
 	return ANJU_EDB;
 }
 
@@ -162,8 +162,8 @@ pg_run(struct db *db, const char *sql)
 	ExecStatusType s = PQresultStatus(res);
 	int rc = 0;
 
-	if (res == NULL || (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK &&
-			    s != PGRES_EMPTY_QUERY))
+	if (res == NULL ||
+	    (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY))
 		rc = pg_fail(db, res);
 	PQclear(res);
 	return rc;
@@ -192,9 +192,9 @@ pg_open(struct db *db, const char *url, struct anju_err *e)
 	/* Later entries win: connect_timeout is a default the URL may change,
 	 * client_encoding is not negotiable. */
 	static const char *const keys[] = {
-		"connect_timeout", "fallback_application_name", "dbname", "client_encoding", NULL,
+	        "connect_timeout", "fallback_application_name", "dbname", "client_encoding", NULL,
 	};
-	const char *values[] = { "10", "anju", url, "UTF8", NULL };
+	const char *values[] = {"10", "anju", url, "UTF8", NULL};
 	struct pg *p = xcalloc(1, sizeof(*p));
 	int rc;
 
@@ -339,8 +339,8 @@ pg_param(struct db_stmt *base, int i)
 	if (i < 1 || i > st->nparams) {
 		if (base->bind_rc == 0)
 			base->bind_rc = db_set_error(base->db, ANJU_EDB,
-						     "bind parameter %d: out of range (1..%d)", i,
-						     st->nparams);
+			                             "bind parameter %d: out of range (1..%d)", i,
+			                             st->nparams);
 		return NULL;
 	}
 	p = &st->params[i - 1];
@@ -372,8 +372,8 @@ pg_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
 	 * refuse rather than store a shorter string than was given. */
 	if (memchr(s, '\0', n) != NULL) {
 		if (st->bind_rc == 0)
-			st->bind_rc = db_set_error(st->db, ANJU_EDB,
-						   "bind parameter %d: text contains a NUL byte", i);
+			st->bind_rc = db_set_error(
+			        st->db, ANJU_EDB, "bind parameter %d: text contains a NUL byte", i);
 		return;
 	}
 	p->heap = xstrndup(s, n);
@@ -533,8 +533,8 @@ pg_begin(struct db *db, bool snapshot)
 	int rc = pg_revive(db);
 
 	if (rc == 0)
-		rc = pg_run(db, snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-					 : "BEGIN");
+		rc = pg_run(db,
+		            snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
 	if (rc == 0)
 		pg(db)->tx = true;
 	return rc;
@@ -551,8 +551,9 @@ pg_commit(struct db *db)
 	if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
 		PQclear(PQexec(p->conn, "ROLLBACK"));
 		p->tx = false;
-		return db_set_error(db, ANJU_EDB,
-				    "commit refused: a statement failed, the transaction was rolled back");
+		return db_set_error(
+		        db, ANJU_EDB,
+		        "commit refused: a statement failed, the transaction was rolled back");
 	}
 	res = PQexec(p->conn, "COMMIT");
 	/* Whatever happened, the transaction is over: a failed COMMIT ends it on
@@ -606,7 +607,7 @@ pg_sync_id_sequence(struct db *db, const char *table)
 	 * against [a-z_][a-z0-9_]*, so quoting it is safe. */
 	buf_init(&sql, 0);
 	buf_adds(&sql, "SELECT setval(pg_get_serial_sequence(?, 'id'),"
-		       " COALESCE((SELECT MAX(id) FROM \"");
+	               " COALESCE((SELECT MAX(id) FROM \"");
 	buf_adds(&sql, table);
 	buf_adds(&sql, "\"), 0) + 1, false)");
 	rc = db_prepare(db, sql.p, &st);
@@ -628,32 +629,53 @@ out:
 }
 
 const struct db_ops db_pg_ops = {
-	.engine = DB_POSTGRES,
-	.name = "postgresql",
-	.id_type = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
-	.tables_sql = "SELECT table_name FROM information_schema.tables"
-		      " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-	.open = pg_open,
-	.close = pg_close,
-	.exec = pg_exec,
-	.stmt_new = pg_stmt_new,
-	.stmt_free = pg_stmt_free,
-	.bind_int64 = pg_bind_int64,
-	.bind_text = pg_bind_text,
-	.bind_null = pg_bind_null,
-	.step = pg_step,
-	.col_null = pg_col_null,
-	.col_int64 = pg_col_int64,
-	.col_text = pg_col_text,
-	.col_len = pg_col_len,
-	.col_count = pg_col_count,
-	.col_name = pg_col_name,
-	.reset = pg_reset,
-	.in_tx = pg_in_tx,
-	.begin = pg_begin,
-	.commit = pg_commit,
-	.rollback = pg_rollback,
-	.tx_lock = pg_tx_lock,
-	.sync_id_sequence = pg_sync_id_sequence,
-	.revive = pg_revive,
+        .engine = DB_POSTGRES,
+        .name = "postgresql",
+        .id_type = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        .tables_sql = "SELECT table_name FROM information_schema.tables"
+                      " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+        /* From pg_catalog rather than information_schema, whose views show only
+         * what the current role owns; the schema is current_schema(), as above. */
+        .columns_sql = "SELECT CAST(a.attname AS text),"
+                       " CASE WHEN format_type(a.atttypid, NULL)"
+                       " IN ('smallint', 'integer', 'bigint') THEN 1 ELSE 0 END,"
+                       " COALESCE((SELECT k.n FROM pg_index i,"
+                       " unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY AS k(attnum, n)"
+                       " WHERE i.indrelid = c.oid AND i.indisprimary AND k.attnum = a.attnum), 0),"
+                       " CASE WHEN pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname),"
+                       " CAST(a.attname AS text)) IS NULL THEN 0 ELSE 1 END"
+                       " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                       " JOIN pg_attribute a ON a.attrelid = c.oid"
+                       " WHERE n.nspname = current_schema() AND c.relname = ?"
+                       " AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
+                       " ORDER BY a.attnum",
+        .references_sql = "SELECT DISTINCT CAST(r.relname AS text) FROM pg_constraint k"
+                          " JOIN pg_class c ON c.oid = k.conrelid"
+                          " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                          " JOIN pg_class r ON r.oid = k.confrelid"
+                          " WHERE k.contype = 'f' AND n.nspname = current_schema()"
+                          " AND c.relname = ? AND r.relnamespace = c.relnamespace",
+        .open = pg_open,
+        .close = pg_close,
+        .exec = pg_exec,
+        .stmt_new = pg_stmt_new,
+        .stmt_free = pg_stmt_free,
+        .bind_int64 = pg_bind_int64,
+        .bind_text = pg_bind_text,
+        .bind_null = pg_bind_null,
+        .step = pg_step,
+        .col_null = pg_col_null,
+        .col_int64 = pg_col_int64,
+        .col_text = pg_col_text,
+        .col_len = pg_col_len,
+        .col_count = pg_col_count,
+        .col_name = pg_col_name,
+        .reset = pg_reset,
+        .in_tx = pg_in_tx,
+        .begin = pg_begin,
+        .commit = pg_commit,
+        .rollback = pg_rollback,
+        .tx_lock = pg_tx_lock,
+        .sync_id_sequence = pg_sync_id_sequence,
+        .revive = pg_revive,
 };
