@@ -155,7 +155,7 @@ idle_kb=$(vmrss_kb "$anju_pid")
 start bare "$BARE" 0 "$THREADS"
 bare_port=$port
 
-echo "bench: warming up (2 s each), then ${SECONDS_PER_RUN} s per run, alternating bare and anju" >&2
+echo "bench: warm-up 2 s each, then 2 x ${SECONDS_PER_RUN} s per server, alternating" >&2
 load "$bare_port" 2 "$tmp/warm-bare.txt"
 load "$anju_port" 2 "$tmp/warm-anju.txt"
 

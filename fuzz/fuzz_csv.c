@@ -5,9 +5,9 @@
  * parsing ones.
  *
  * Besides the sanitizers, it checks csv.h's contracts: every field is read
- * whole (ASan sees a slice that runs past its buffer) and is valid UTF-8, no
- * field, row or file passes its limit, line numbers never go backwards, an error carries a key
- * and is repeated by the next call, and the end stays the end.
+ * whole (ASan sees a slice that runs past its buffer) and is valid UTF-8; no
+ * field, row or file passes its limit; line numbers only go forward; an
+ * error carries a key and is repeated by the next call; the end stays the end.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,10 +32,17 @@ utf8_ok(const unsigned char *s, size_t n)
 
 	while (i < n) {
 		unsigned char b = s[i];
-		size_t len = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3
-			: b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+		size_t len = 0;
 		uint32_t cp;
 
+		if (b < 0x80)
+			len = 1;
+		else if (b >= 0xC2 && b <= 0xDF)
+			len = 2;
+		else if (b >= 0xE0 && b <= 0xEF)
+			len = 3;
+		else if (b >= 0xF0 && b <= 0xF4)
+			len = 4;
 		if (len == 0 || n - i < len)
 			return 0;
 		cp = len == 1 ? b : b & (0x7F >> len);

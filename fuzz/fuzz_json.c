@@ -43,7 +43,9 @@ static const struct field tag_item = { .name = "tag", .type = F_STRING, .min = 1
 static const struct field cell_item = {
 	.name = "cell", .type = F_INT, .min = INT64_MIN, .max = INT64_MAX
 };
-static const struct field row_item = { .name = "row", .type = F_ARRAY, .max = 4, .items = &cell_item };
+static const struct field row_item = {
+	.name = "row", .type = F_ARRAY, .max = 4, .items = &cell_item
+};
 static const struct field date_item = { .name = "date", .type = F_DATE };
 
 /* An object that may hold itself: validation follows the parse to its depth. */

@@ -41,8 +41,7 @@ remove_tree(void)
 {
 	static const char *const names[] = {
 		"root/assets/app.js", "root/sub/page.html", "root/index.html", "root/link",
-		"root/dirlink",	      "root/.env",	    "root/assets",     "root/sub",
-		"root",		      "secret.txt",
+		"root/dirlink", "root/.env", "root/assets", "root/sub", "root", "secret.txt",
 	};
 	char path[PATH_MAX];
 
@@ -106,7 +105,8 @@ check_opened(int fd)
 	if (n < 0)
 		abort();
 	target[n] = '\0';
-	if (strncmp(target, root, rn) != 0 || target[rn] != '/' || strstr(target + rn, "/.") != NULL) {
+	if (strncmp(target, root, rn) != 0 || target[rn] != '/' ||
+	    strstr(target + rn, "/.") != NULL) {
 		fprintf(stderr, "fuzz_router: static_serve opened %s (web root %s)\n", target,
 			root);
 		abort();

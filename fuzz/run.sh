@@ -47,7 +47,8 @@ pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing development 
 pkg_libs=$(pkg-config --libs $PKGS)
 # Coverage for the library, sanitizers everywhere; UB stops the run as a crash.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS_FUZZ="-std=c17 -D_GNU_SOURCE -DANJU_VERSION=\"fuzz\" -g -O1 $SAN -Isrc -I$OUT/gen $pkg_cflags"
+CFLAGS_FUZZ="-std=c17 -D_GNU_SOURCE -DANJU_VERSION=\"fuzz\" -g -O1 $SAN -Isrc -I$OUT/gen"
+CFLAGS_FUZZ="$CFLAGS_FUZZ $pkg_cflags"
 export FUZZ_CC CFLAGS_FUZZ OUT
 
 # The library: every source of src/ but the command line's main(), and the

@@ -187,7 +187,7 @@ job_list(struct db *db, const char *state, int64_t before_id, int limit, json_t 
 	int64_t last = 0;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM job WHERE id < ? AND (? IS NULL OR state = ?)"
+		 "SELECT %s FROM job WHERE id < ? AND (CAST(? AS TEXT) IS NULL OR state = ?)"
 		 " ORDER BY id DESC LIMIT ?",
 		 job_cols);
 	if ((rc = db_prepare(db, sql, &st)) != 0)
