@@ -9,7 +9,9 @@
  * field, row or file passes its limit; line numbers only go forward; an
  * error carries a key and is repeated by the next call; the end stays the end.
  */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +61,20 @@ utf8_ok(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* A broken contract: says which, then stops the run as a crash. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+broken(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fuzz_csv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,31 +87,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	anju_err_clear(&e);
 	if (csv_open((const char *)data, size, CSV_AUTO, &limits, &c, &e) != 0) {
 		if (c != NULL || strcmp(e.key, "csv_encoding") != 0)
-			abort();
+			broken("csv_open() failed with key \"%s\"", e.key);
 		return 0;
 	}
 	if (csv_encoding(c) != CSV_UTF8 && csv_encoding(c) != CSV_GB18030)
-		abort();
+		broken("csv_encoding() is %d", (int)csv_encoding(c));
 	while ((rc = csv_next(c, &row, &e)) == 1) {
-		if (++rows > limits.max_rows || row.n == 0 || row.n > limits.max_fields ||
-		    row.line <= last_line)
-			abort();
+		if (++rows > limits.max_rows)
+			broken("row %zu passes max_rows", rows);
+		if (row.n == 0 || row.n > limits.max_fields)
+			broken("row %zu has %zu fields", rows, row.n);
+		if (row.line <= last_line)
+			broken("row %zu starts on line %zu after line %zu", rows, row.line,
+			       last_line);
 		last_line = row.line;
 		for (size_t i = 0; i < row.n; i++) {
-			if (row.fields[i].n > limits.max_field ||
-			    !utf8_ok((const unsigned char *)row.fields[i].p, row.fields[i].n))
-				abort();
+			if (row.fields[i].n > limits.max_field)
+				broken("line %zu field %zu has %zu bytes", row.line, i,
+				       row.fields[i].n);
+			if (!utf8_ok((const unsigned char *)row.fields[i].p, row.fields[i].n))
+				broken("line %zu field %zu is not UTF-8", row.line, i);
 		}
 	}
 	if (rc == 0) {
 		if (csv_next(c, &row, &e) != 0)
-			abort();
+			broken("csv_next() after the end did not return 0");
 	} else {
-		if (rc > 0 || e.key[0] == '\0' || strncmp(e.key, "csv_", 4) != 0)
-			abort();
+		if (rc > 0 || strncmp(e.key, "csv_", 4) != 0)
+			broken("csv_next() returned %d with key \"%s\"", rc, e.key);
 		anju_err_clear(&again);
 		if (csv_next(c, &row, &again) != rc || strcmp(again.key, e.key) != 0)
-			abort();
+			broken("csv_next() did not repeat its error \"%s\"", e.key);
 	}
 	csv_close(c);
 	return 0;

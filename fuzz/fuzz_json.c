@@ -10,7 +10,9 @@
  * with a key; and every error becomes a JSON error envelope through
  * reply_error(), as the client would receive it.
  */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +80,20 @@ static const struct field body_fields[] = {
 
 static const struct field empty_fields[] = { END };
 
+/* A broken contract: says which, then stops the run as a crash. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+broken(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fuzz_json: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
 /* An error must be reportable: a key, terminated strings, and an envelope
  * that reply_error() can build (a 400 with {"error": {...}} as its body). */
 static void
@@ -88,11 +104,13 @@ check_err(const struct anju_err *e)
 	if (e->code != ANJU_EINVAL || e->key[0] == '\0' ||
 	    memchr(e->field, '\0', sizeof(e->field)) == NULL ||
 	    memchr(e->msg, '\0', sizeof(e->msg)) == NULL)
-		abort();
+		broken("malformed error (code %d)", e->code);
 	memset(&r, 0, sizeof(r));
 	reply_error(&r, e);
 	if (r.status != 400 || !json_is_object(json_object_get(r.out, "error")))
-		abort();
+		broken("reply_error() built no envelope (status %d) for key \"%s\" field \"%s\" "
+		       "message \"%s\" (invalid UTF-8?)",
+		       r.status, e->key, e->field, e->msg);
 	json_decref(r.out);
 }
 
@@ -110,19 +128,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (!json_is_object(j))
-		abort();
+		broken("json_parse_body() returned a non-object");
 	anju_err_clear(&e);
 	rc = fields_validate(body_fields, j, &e);
 	if (rc != 0) {
 		if (rc != ANJU_EINVAL)
-			abort();
+			broken("fields_validate() returned %d", rc);
 		check_err(&e);
 	}
 	/* The route without a body schema: anything but {} is an unknown field. */
 	anju_err_clear(&e);
 	rc = fields_validate(empty_fields, j, &e);
 	if ((rc == 0) != (json_object_size(j) == 0))
-		abort();
+		broken("an empty field list gave %d for %zu members", rc, json_object_size(j));
 	if (rc != 0)
 		check_err(&e);
 	json_decref(j);

@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A broken contract: says which, then stops the run as a crash. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+broken(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fuzz_router: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
 /* The file fd names must lie inside the web root and must not be a dotfile. */
 static void
 check_opened(int fd)
@@ -106,11 +121,8 @@ check_opened(int fd)
 		abort();
 	target[n] = '\0';
 	if (strncmp(target, root, rn) != 0 || target[rn] != '/' ||
-	    strstr(target + rn, "/.") != NULL) {
-		fprintf(stderr, "fuzz_router: static_serve opened %s (web root %s)\n", target,
-			root);
-		abort();
-	}
+	    strstr(target + rn, "/.") != NULL)
+		broken("static_serve() opened %s (web root %s)", target, root);
 }
 
 static void
@@ -127,9 +139,9 @@ check_decoded(const char *in, size_t n, const char *out, bool plus_space)
 	/* "%00" is refused, so the decoded string ends where the input does,
 	 * unless the input itself held a raw NUL (callers pass C strings). */
 	if (memchr(in, '\0', n) == NULL ? strlen(out) != want : strlen(out) > want)
-		abort();
+		broken("url_decode() gave %zu bytes, not %zu", strlen(out), want);
 	if (!plus_space && escapes == 0 && memcmp(in, out, n) != 0)
-		abort();
+		broken("url_decode() changed a string without escapes");
 }
 
 int
@@ -160,15 +172,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = router_match(method, path, a, &rt, params, &np);
 	if (rc == 0) {
 		if (rt == NULL || np < 0 || np > REQ_MAX_PARAMS)
-			abort();
+			broken("router_match() matched with %d parameters", np);
 		if (strcmp(rt->method, method) != 0 &&
 		    !(strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
-			abort();
+			broken("router_match() gave %s %s for %s", rt->method, rt->path, method);
 		for (int i = 0; i < np; i++)
 			if (params[i] == NULL || params[i][0] == '\0')
-				abort();
+				broken("router_match() gave an empty parameter %d", i);
 	} else if (rc != ANJU_ENOTFOUND && rc != ANJU_EUNPROCESSABLE) {
-		abort();
+		broken("router_match() returned %d", rc);
 	}
 	check_decoded(whole, size, url_decode(a, whole, size, false), false);
 	check_decoded(whole, size, url_decode(a, whole, size, true), true);
@@ -186,7 +198,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = static_serve(&r, &e);
 	if (rc == 0 && r.status == 200) {
 		if (r.fd < 0)
-			abort();
+			broken("static_serve() answered 200 without a file");
 		check_opened(r.fd);
 	}
 	if (r.fd >= 0)

@@ -28,7 +28,7 @@ die() {
 }
 
 case $FUZZ_SECONDS in
-'' | *[!0-9]*) die "FUZZ_SECONDS must be a whole number of seconds" ;;
+'' | *[!0-9]* | 0) die "FUZZ_SECONDS must be a whole number of seconds, at least 1" ;;
 esac
 command -v "$FUZZ_CC" >/dev/null 2>&1 || die "$FUZZ_CC not found (scripts/setup.sh installs clang)"
 for t in $FUZZ_TARGETS; do
@@ -56,7 +56,7 @@ export FUZZ_CC CFLAGS_FUZZ OUT
 echo "fuzz: building the library with $FUZZ_CC (ASan, UBSan, coverage)"
 rm -rf "$OUT/obj" "$OUT/libanju-fuzz.a"
 mkdir -p "$OUT/gen" "$OUT/obj"
-sh scripts/embed-sql.sh $(find sql -name '*.sql' | sort) >"$OUT/gen/migrations.c.tmp"
+sh scripts/embed-sql.sh sql/*.sql >"$OUT/gen/migrations.c.tmp"
 mv "$OUT/gen/migrations.c.tmp" "$OUT/gen/migrations.c"
 srcs=$(find src -name '*.c' ! -path src/cli/main.c | sort)
 # shellcheck disable=SC2016
@@ -94,7 +94,9 @@ for t in $FUZZ_TARGETS; do
 	echo "fuzz: $t for ${FUZZ_SECONDS} s (log: $log)"
 	rc=0
 	# The outer timeout only guards against a fuzzer that ignores its own.
-	timeout -k 10 $((FUZZ_SECONDS + 300)) "$OUT/fuzz_$t" \
+	# Scratch files of a target go under $work, removed even after a crash.
+	mkdir -p "$work/tmp"
+	TMPDIR="$work/tmp" timeout -k 10 $((FUZZ_SECONDS + 300)) "$OUT/fuzz_$t" \
 		-max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -max_len="$max_len" \
 		-timeout=10 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t/" \
 		"$work/$t" >"$log" 2>&1 || rc=$?

@@ -74,32 +74,45 @@ const struct cli_command cmd_migrate = {
 	run_migrate,
 };
 
+typedef int (*archive_fn)(struct db *db, const char *files_dir, const char *path,
+			  backup_progress_fn progress, void *ud, struct anju_err *e);
+
+/* backup and restore: the same steps around a different archive function. */
 static int
-run_backup(const struct cli_command *c, struct cli_args *a)
+run_archive(const struct cli_command *c, struct cli_args *a, const char *flag, const char *title,
+	    archive_fn fn)
 {
-	const char *to = cli_value(c, a, "to");
+	const char *path = cli_value(c, a, flag);
 	struct anju_err e;
 	struct db *db = NULL;
 	struct progress p;
-	char *files = datadir_path(a->data, "files");
+	char *files;
 	int rc;
 
 	anju_err_clear(&e);
-	if (to == NULL) {
-		fprintf(stderr, "anju backup: --to FILE is required\n");
-		free(files);
+	if (path == NULL) {
+		fprintf(stderr, "anju %s: --%s FILE is required\n", c->name, flag);
 		return 2;
 	}
+	files = datadir_path(a->data, "files");
 	if ((rc = cli_open_db(a, true, &db, &e)) == 0) {
-		progress_init(&p, "备份");
-		rc = backup_write(db, files, to, progress_update, &p, &e);
+		progress_init(&p, title);
+		rc = fn(db, files, path, progress_update, &p, &e);
 		progress_done(&p, rc == 0 ? "完成" : NULL);
 	}
 	free(files);
-	if (rc != 0)
-		return cli_fail(&e);
-	printf("backup written to %s (keys are not inside: copy %s/keys separately)\n", to, a->data);
-	return 0;
+	return rc == 0 ? 0 : cli_fail(&e);
+}
+
+static int
+run_backup(const struct cli_command *c, struct cli_args *a)
+{
+	int rc = run_archive(c, a, "to", "备份", backup_write);
+
+	if (rc == 0)
+		printf("backup written to %s (keys are not inside: copy %s/keys separately)\n",
+		       cli_value(c, a, "to"), a->data);
+	return rc;
 }
 
 static const struct cli_flag backup_flags[] = {
@@ -116,29 +129,11 @@ const struct cli_command cmd_backup = {
 static int
 run_restore(const struct cli_command *c, struct cli_args *a)
 {
-	const char *from = cli_value(c, a, "from");
-	struct anju_err e;
-	struct db *db = NULL;
-	struct progress p;
-	char *files = datadir_path(a->data, "files");
-	int rc;
+	int rc = run_archive(c, a, "from", "恢复", backup_restore);
 
-	anju_err_clear(&e);
-	if (from == NULL) {
-		fprintf(stderr, "anju restore: --from FILE is required\n");
-		free(files);
-		return 2;
-	}
-	if ((rc = cli_open_db(a, true, &db, &e)) == 0) {
-		progress_init(&p, "恢复");
-		rc = backup_restore(db, files, from, progress_update, &p, &e);
-		progress_done(&p, rc == 0 ? "完成" : NULL);
-	}
-	free(files);
-	if (rc != 0)
-		return cli_fail(&e);
-	printf("restored %s into %s\n", from, a->data);
-	return 0;
+	if (rc == 0)
+		printf("restored %s into %s\n", cli_value(c, a, "from"), a->data);
+	return rc;
 }
 
 static const struct cli_flag restore_flags[] = {

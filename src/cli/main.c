@@ -80,8 +80,10 @@ cli_given(const struct cli_command *c, const struct cli_args *a, const char *nam
 int
 cli_fail(const struct anju_err *e)
 {
-	fprintf(stderr, "anju: %s%s%s\n", e->msg[0] ? e->msg : e->key,
-		e->msg[0] && e->key[0] ? " [" : "", e->msg[0] && e->key[0] ? e->key : "");
+	if (e->msg[0] != '\0' && e->key[0] != '\0')
+		fprintf(stderr, "anju: %s [%s]\n", e->msg, e->key);
+	else
+		fprintf(stderr, "anju: %s\n", e->msg[0] ? e->msg : e->key);
 	return 1;
 }
 

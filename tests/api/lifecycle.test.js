@@ -120,3 +120,43 @@ test('a setting in anju.conf is read, and a bad one stops the start with its lin
     assert.match(r.stderr, /anju\.conf:\d+: threads must be a whole number/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('an online backup restores into a fresh data directory with the same data', async () => {
+  const s = await startServer({ schedules: 'false' });
+  const dir = mkdtempSync(join(tmpdir(), 'anju-backup-'));
+  try {
+    const r = await s.api('POST', '/api/v1/jobs', { body: { kind: 'selftest', params: { rows: 1500, chunk: 100 } } });
+    await s.waitJob(r.json.id);
+    const before = (await s.api('GET', '/api/v1/jobs?limit=200')).json.items;
+    const archive = join(dir, 'backup.tar');
+    // While the server keeps serving.
+    let out = spawnSync(BIN, ['backup', '--data', s.data.dir, '--to', archive], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /keys are not inside/);
+    assert.equal((await s.api('GET', '/api/v1/health')).status, 200);
+    out = spawnSync(BIN, ['backup', '--data', s.data.dir, '--to', archive], { encoding: 'utf8' });
+    assert.equal(out.status, 1, 'an existing archive is never overwritten');
+    out = spawnSync('tar', ['-tf', archive], { encoding: 'utf8' });
+    assert.match(out.stdout, /manifest\.json/);
+    assert.doesNotMatch(out.stdout, /keys\//);
+
+    const target = initData();
+    try {
+      out = spawnSync(BIN, ['restore', '--data', target.dir, '--from', archive], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stderr);
+      const t = new (s.constructor)(target, { schedules: 'false', job_workers: '0' });
+      await t.start();
+      try {
+        const after = (await t.api('GET', '/api/v1/jobs?limit=200')).json.items;
+        assert.deepEqual(after, before);
+      } finally { await t.stop(); }
+      out = spawnSync(BIN, ['restore', '--data', target.dir, '--from', archive], { encoding: 'utf8' });
+      assert.equal(out.status, 1, 'a second restore into the same data is refused');
+      assert.match(out.stderr, /restore_target_not_empty/);
+    } finally { rmSync(join(target.dir, '..'), { recursive: true, force: true }); }
+  } finally {
+    await s.stop();
+    cleanup(s);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

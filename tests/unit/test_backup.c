@@ -1,0 +1,1312 @@
+/*
+ * Unit tests of src/store/backup.c: a backup restored into a fresh database
+ * and files folder gives every row and every byte back, and a restore that
+ * must fail (target not empty, archive corrupt or hostile, files in the way)
+ * fails before it writes anything.
+ *
+ * Like test_store.c they run against the PostgreSQL URL in ANJU_TEST_DB_URL
+ * (tests/pg.sh starts a private cluster), or when it is unset against SQLite
+ * files.  Each database of a test is a fresh SQLite file, or on PostgreSQL a
+ * fresh schema that the URL puts on the search_path and teardown drops.  On
+ * PostgreSQL one more test restores a SQLite backup there, since the format
+ * promises to be the same for both engines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/backup.h"
+#include "store/db.h"
+#include "store/migrate.h"
+
+#define MAX_DBS      4
+#define STAGING_ROWS 2500 /* more than two pages of backup.c's keyset reads */
+#define IDEM_ROWS    1200
+#define NEEDLE       "needle-中文-针"
+
+static struct {
+	const char *pg_url; /* NULL: SQLite */
+	char dir[256];      /* the temporary folder of the whole run */
+	struct db *admin;   /* PostgreSQL: creates and drops the schemas */
+	int seq;
+} g;
+
+struct ctx {
+	char dir[320]; /* this test's folder */
+	char src_files[400], dst_files[400], archive[400];
+	struct db *src, *dst;
+	struct db *dbs[MAX_DBS];
+	char schemas[MAX_DBS][40];
+	char *urls[MAX_DBS];
+	int ndb;
+};
+
+static bool
+is_pg(void)
+{
+	return g.pg_url != NULL;
+}
+
+#define ok(db, rc) ok_at((db), (rc), __FILE__, __LINE__)
+
+static void
+ok_at(struct db *db, int rc, const char *file, int line)
+{
+	if (rc != 0)
+		print_error("rc %d: %s\n", rc, db ? db_errmsg(db) : "");
+	_assert_int_equal((uintmax_t)rc, 0, file, line);
+}
+
+static void
+exec_ok(struct db *db, const char *sql)
+{
+	ok(db, db_exec(db, sql));
+}
+
+static int64_t
+query_int(struct db *db, const char *sql)
+{
+	struct db_stmt *st;
+	int64_t v;
+
+	ok(db, db_prepare(db, sql, &st));
+	assert_int_equal(db_step(st), DB_ROW);
+	v = db_col_int64(st, 0);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_reset(st);
+	return v;
+}
+
+/* A fresh, migrated database: PostgreSQL (a new schema) or SQLite. */
+static struct db *
+new_db(struct ctx *c, bool pg)
+{
+	struct anju_err e;
+	struct buf b;
+	int i = c->ndb++;
+
+	assert_true(i < MAX_DBS);
+	buf_init(&b, 0);
+	if (pg) {
+		unsigned char r[8];
+		char hex[17];
+
+		random_bytes(r, sizeof(r));
+		hex_encode(r, sizeof(r), hex);
+		snprintf(c->schemas[i], sizeof(c->schemas[i]), "b_%s", hex);
+		buf_printf(&b, "CREATE SCHEMA %s", c->schemas[i]);
+		exec_ok(g.admin, b.p);
+		buf_reset(&b);
+		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", g.pg_url,
+		           strchr(g.pg_url, '?') ? '&' : '?', c->schemas[i]);
+	} else {
+		buf_printf(&b, "sqlite:%s/db%d.sqlite", c->dir, i);
+	}
+	c->urls[i] = buf_take(&b, NULL);
+	anju_err_clear(&e);
+	if (db_open(c->urls[i], &c->dbs[i], &e) != 0)
+		fail_msg("db_open: %s", e.msg);
+	if (db_migrate(c->dbs[i], NULL, &e) != 0)
+		fail_msg("db_migrate: %s", e.msg);
+	return c->dbs[i];
+}
+
+static int
+group_setup(void **state)
+{
+	const char *url = getenv("ANJU_TEST_DB_URL");
+	const char *tmp = getenv("TMPDIR");
+	struct anju_err e;
+
+	(void)state;
+	if (url != NULL &&
+	    (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)) {
+		g.pg_url = url;
+		if (db_open(url, &g.admin, &e) != 0) {
+			fprintf(stderr, "test_backup: %s\n", e.msg);
+			return -1;
+		}
+	}
+	snprintf(g.dir, sizeof(g.dir), "%s/anju-backup-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(g.dir) == NULL) {
+		perror("test_backup: mkdtemp");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	db_close(g.admin);
+	rmdir(g.dir);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct ctx *c = xcalloc(1, sizeof(*c));
+
+	snprintf(c->dir, sizeof(c->dir), "%s/t%d", g.dir, ++g.seq);
+	if (mkdir(c->dir, 0700) != 0)
+		return -1;
+	snprintf(c->src_files, sizeof(c->src_files), "%s/src-files", c->dir);
+	snprintf(c->dst_files, sizeof(c->dst_files), "%s/dst-files", c->dir);
+	snprintf(c->archive, sizeof(c->archive), "%s/backup.tar", c->dir);
+	if (mkdir(c->src_files, 0700) != 0 || mkdir(c->dst_files, 0700) != 0)
+		return -1;
+	c->src = new_db(c, is_pg());
+	c->dst = new_db(c, is_pg());
+	*state = c;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (int i = 0; i < c->ndb; i++) {
+		db_close(c->dbs[i]);
+		if (c->schemas[i][0] != '\0') {
+			buf_reset(&b);
+			buf_printf(&b, "DROP SCHEMA %s CASCADE", c->schemas[i]);
+			db_exec(g.admin, b.p);
+		}
+		free(c->urls[i]);
+	}
+	buf_free(&b);
+	nftw(c->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(c);
+	return 0;
+}
+
+/*
+ * Files.
+ */
+
+static void
+write_file(const char *dir, const char *rel, const void *p, size_t n)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static void
+make_dir(const char *dir, const char *rel)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* The whole file, to be freed; NULL when it cannot be read. */
+static char *
+read_file(const char *path, size_t *n)
+{
+	struct stat sb;
+	char *p;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	p = xmalloc((size_t)sb.st_size + 1);
+	assert_int_equal(read(fd, p, (size_t)sb.st_size), sb.st_size);
+	close(fd);
+	*n = (size_t)sb.st_size;
+	return p;
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Every folder and regular file of a (a backup takes: no links, no dot
+ * names) is in b with the same bytes; with exact, b has nothing else, not
+ * even a temporary file. */
+static void
+tree_in(const char *a, const char *b, bool exact, int *nfiles)
+{
+	DIR *d = opendir(a);
+	struct dirent *de;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char pa[600], pb[600];
+		struct stat sa, sb;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(pa, sizeof(pa), "%s/%s", a, de->d_name);
+		snprintf(pb, sizeof(pb), "%s/%s", b, de->d_name);
+		assert_int_equal(lstat(pa, &sa), 0);
+		if (!exact &&
+		    (de->d_name[0] == '.' || !(S_ISDIR(sa.st_mode) || S_ISREG(sa.st_mode))))
+			continue;
+		if (lstat(pb, &sb) != 0)
+			fail_msg("%s is missing", pb);
+		if (S_ISDIR(sa.st_mode)) {
+			assert_true(S_ISDIR(sb.st_mode));
+			tree_in(pa, pb, exact, nfiles);
+		} else {
+			size_t na = 0, nb = 0;
+			char *ca, *cb;
+
+			assert_true(S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode));
+			ca = read_file(pa, &na);
+			cb = read_file(pb, &nb);
+			assert_non_null(ca);
+			assert_non_null(cb);
+			assert_int_equal(na, nb);
+			assert_memory_equal(ca, cb, na);
+			free(ca);
+			free(cb);
+			if (nfiles != NULL)
+				(*nfiles)++;
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * Rows.
+ */
+
+static const char *const texts[] = {
+        "it's \"quoted\" 'twice'\nsecond line\r\n\ttab \\ backslash",
+        "中文：公共租赁住房 安居 🏠",
+        "",
+        "{\"json\": [1, 2, {\"x\": null}]}",
+        "?",
+        "-- not a comment; DROP TABLE job",
+        NEEDLE,
+};
+
+static int64_t
+add_job(struct db *db, const char *kind, const char *note, const char *result, int64_t done,
+        int64_t total)
+{
+	struct db_stmt *st;
+	int64_t id;
+
+	ok(db, db_prepare(db,
+	                  "INSERT INTO job (kind, state, params, progress_done, progress_total,"
+	                  " progress_note, result, error, created_at, started_at)"
+	                  " VALUES (?, 'queued', ?, ?, ?, ?, ?, NULL, ?, NULL) RETURNING id",
+	                  &st));
+	db_bind_cstr(st, 1, kind);
+	db_bind_cstr(st, 2, "{\"a\":\"\\u00e9\"}");
+	db_bind_int64(st, 3, done);
+	db_bind_int64(st, 4, total);
+	db_bind_cstr(st, 5, note);
+	db_bind_cstr(st, 6, result);
+	db_bind_cstr(st, 7, "2026-11-28T07:03:11.123456Z");
+	assert_int_equal(db_step(st), DB_ROW);
+	id = db_col_int64(st, 0);
+	db_reset(st);
+	return id;
+}
+
+/* Rows in every table of 001_platform.sql, with awkward values. */
+static void
+fill_db(struct db *db)
+{
+	struct db_stmt *st;
+	int64_t ids[8];
+	size_t nt = sizeof(texts) / sizeof(texts[0]);
+
+	ok(db, db_begin(db));
+	for (size_t i = 0; i < nt; i++)
+		ids[i] = add_job(db, i % 2 ? "import" : "bill", texts[i], i % 3 ? NULL : texts[i],
+		                 i == 0 ? INT64_MIN : (int64_t)i, i == 1 ? INT64_MAX : 100);
+	/* A gap in the ids, and the largest one gone: the sequence must still
+	 * continue above every restored id. */
+	ids[nt] = add_job(db, "gone", "deleted", NULL, 0, 0);
+	ok(db, db_prepare(db, "DELETE FROM job WHERE id = ?", &st));
+	db_bind_int64(st, 1, ids[nt]);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_reset(st);
+
+	ok(db,
+	   db_prepare(db, "INSERT INTO job_staging (job_id, seq, payload) VALUES (?, ?, ?)", &st));
+	for (int i = 0; i < STAGING_ROWS; i++) {
+		char payload[64];
+
+		snprintf(payload, sizeof(payload), "[%d,\"行 %d\"]", i, i);
+		db_bind_int64(st, 1, ids[i % 3]);
+		db_bind_int64(st, 2, i / 3 + (i % 3) * 1000000);
+		db_bind_cstr(st, 3, payload);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	ok(db, db_prepare(db,
+	                  "INSERT INTO idempotency_key (caller, idem_key, method, path,"
+	                  " body_hash, status, response, created_at)"
+	                  " VALUES (?, ?, 'POST', '/api/v1/x', 'h', ?, ?, 'now')",
+	                  &st));
+	for (int i = 0; i < IDEM_ROWS; i++) {
+		char key[64];
+
+		/* Text keys with a shared prefix, across page boundaries. */
+		snprintf(key, sizeof(key), "%s-%05d", i % 2 ? "k" : "键", i);
+		db_bind_cstr(st, 1, i % 4 ? "user:1" : "user:2");
+		db_bind_cstr(st, 2, key);
+		db_bind_int64(st, 3, 200 + i % 5);
+		db_bind_cstr(st, 4, texts[i % nt]);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	ok(db, db_prepare(db,
+	                  "INSERT INTO schedule_run (schedule, due_at, claimed_by, claimed_at,"
+	                  " job_id) VALUES (?, ?, 'w1', 'now', ?)",
+	                  &st));
+	for (int i = 0; i < 3; i++) {
+		db_bind_cstr(st, 1, "nightly");
+		db_bind_cstr(st, 2, i == 0 ? "2026-01-01" : i == 1 ? "2026-01-02" : "2026-01-03");
+		if (i == 1)
+			db_bind_null(st, 3);
+		else
+			db_bind_int64(st, 3, ids[i]);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	ok(db, db_prepare(db, "INSERT INTO selftest_row (job_id, n, value) VALUES (?, ?, ?)", &st));
+	for (int i = 0; i < 5; i++) {
+		db_bind_int64(st, 1, ids[1]);
+		db_bind_int64(st, 2, i);
+		db_bind_int64(st, 3, i == 4 ? INT64_MAX - 1 : -i * INT64_C(1000000000000));
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	ok(db, db_commit(db));
+}
+
+/* A files folder with nested folders, an empty folder, an empty file, a
+ * binary one bigger than a block, and what a backup leaves out: a link and
+ * a dot-named temporary file. */
+static void
+fill_files(const char *dir)
+{
+	char big[200000];
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7 + i / 251);
+	make_dir(dir, "ab");
+	make_dir(dir, "ab/cd");
+	make_dir(dir, "ab/cd/ef");
+	make_dir(dir, "empty");
+	write_file(dir, "ab/cd/ef/0123456789abcdef.pdf", "%PDF-1.7 deep", 13);
+	write_file(dir, "ab/cd/x.jpg", big, sizeof(big));
+	write_file(dir, "ab/zero", "", 0);
+	write_file(dir, "top.txt", "top\n", 4);
+	write_file(dir, "ab/.tmp-upload", "partial", 7);
+	write_file(dir, "ab/needle.txt", NEEDLE, strlen(NEEDLE));
+	{
+		char link[600];
+
+		snprintf(link, sizeof(link), "%s/ab/link", dir);
+		assert_int_equal(symlink("/etc/passwd", link), 0);
+	}
+}
+
+/* Every table but schema_migrations holds the same rows in a and b. */
+static void
+tables_equal(struct db *a, struct db *b)
+{
+	struct arena *ar = arena_new();
+	char **na = NULL, **nb = NULL;
+	size_t n = 0, m = 0;
+
+	ok(a, db_tables(a, &na, &n));
+	ok(b, db_tables(b, &nb, &m));
+	assert_int_equal(n, m);
+	for (size_t i = 0; i < n; i++) {
+		struct db_table_desc d;
+		struct db_stmt *sa, *sb;
+		struct buf sql;
+		int ra, rb;
+		int64_t rows = 0;
+
+		assert_string_equal(na[i], nb[i]);
+		if (strcmp(na[i], "schema_migrations") == 0)
+			continue;
+		ok(a, db_table_describe(a, na[i], ar, &d));
+		buf_init(&sql, 0);
+		buf_printf(&sql, "SELECT * FROM %s ORDER BY ", na[i]);
+		for (size_t c = 0; c < d.ncol; c++)
+			buf_printf(&sql, "%s%zu", c ? ", " : "", c + 1);
+		ok(a, db_prepare(a, sql.p, &sa));
+		ok(b, db_prepare(b, sql.p, &sb));
+		for (;;) {
+			ra = db_step(sa);
+			rb = db_step(sb);
+			assert_int_equal(ra, rb);
+			if (ra != DB_ROW)
+				break;
+			rows++;
+			for (size_t c = 0; c < d.ncol; c++) {
+				int col = (int)c;
+
+				assert_int_equal(db_col_null(sa, col), db_col_null(sb, col));
+				if (db_col_null(sa, col))
+					continue;
+				assert_int_equal(db_col_len(sa, col), db_col_len(sb, col));
+				assert_memory_equal(db_col_text(sa, col), db_col_text(sb, col),
+				                    db_col_len(sa, col));
+			}
+		}
+		assert_int_equal(ra, DB_DONE);
+		assert_true(rows > 0);
+		db_reset(sa);
+		db_reset(sb);
+		buf_free(&sql);
+	}
+	free(na);
+	free(nb);
+	arena_free(ar);
+}
+
+struct prog {
+	int calls;
+	int64_t done, total;
+	bool backwards, over;
+};
+
+static void
+on_progress(void *ud, int64_t done, int64_t total, const char *note)
+{
+	struct prog *p = ud;
+
+	assert_non_null(note);
+	p->backwards = p->backwards || done < p->done;
+	p->over = p->over || done > total;
+	p->calls++;
+	p->done = done;
+	p->total = total;
+}
+
+/* The names of the archive's entries in order, one per line. */
+static char *
+archive_names(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	struct buf b;
+
+	buf_init(&b, 0);
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+	while (archive_read_next_header(a, &ent) == ARCHIVE_OK)
+		buf_printf(&b, "%s\n", archive_entry_pathname(ent));
+	archive_read_free(a);
+	return buf_take(&b, NULL);
+}
+
+/* The manifest of the archive at path, parsed. */
+static json_t *
+archive_manifest(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	json_t *m = NULL;
+	char buf[1 << 16];
+
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+	while (archive_read_next_header(a, &ent) == ARCHIVE_OK) {
+		if (strcmp(archive_entry_pathname(ent), "manifest.json") == 0) {
+			la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+
+			assert_true(n > 0);
+			m = json_loadb(buf, (size_t)n, 0, NULL);
+		}
+	}
+	archive_read_free(a);
+	assert_non_null(m);
+	return m;
+}
+
+static int64_t
+count_rows(struct db *db, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
+	return query_int(db, sql);
+}
+
+/* Nothing was written to dst: no rows, no files. */
+static void
+dst_untouched(struct ctx *c, int64_t jobs)
+{
+	assert_int_equal(count_rows(c->dst, "job"), jobs);
+	assert_int_equal(count_rows(c->dst, "job_staging"), 0);
+	assert_int_equal(count_rows(c->dst, "idempotency_key"), 0);
+	assert_int_equal(count_entries(c->dst_files), 0);
+}
+
+static void
+backup_ok(struct ctx *c)
+{
+	struct anju_err e;
+
+	anju_err_clear(&e);
+	if (backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+}
+
+/* Restores and checks everything came back; then a new job gets an id
+ * above every restored one. */
+static void
+restore_and_compare(struct ctx *c, struct db *src, struct db *dst)
+{
+	struct anju_err e;
+	struct prog p = {0};
+	int nfiles = 0;
+	int64_t max_id, id;
+
+	anju_err_clear(&e);
+	if (backup_restore(dst, c->dst_files, c->archive, on_progress, &p, &e) != 0)
+		fail_msg("backup_restore: %s (%s)", e.msg, e.key);
+	assert_true(p.calls > 0);
+	assert_false(p.backwards);
+	assert_false(p.over);
+	assert_int_equal(p.done, p.total);
+	tables_equal(src, dst);
+	tree_in(c->src_files, c->dst_files, false, &nfiles);
+	assert_int_equal(nfiles, 5);
+	tree_in(c->dst_files, c->src_files, true, NULL);
+	{
+		char link[600];
+		struct stat sb;
+
+		snprintf(link, sizeof(link), "%s/ab/link", c->dst_files);
+		assert_int_not_equal(lstat(link, &sb), 0);
+	}
+	max_id = query_int(dst, "SELECT MAX(id) FROM job");
+	id = add_job(dst, "after", "new", NULL, 0, 0);
+	assert_true(id > max_id);
+}
+
+/*
+ * Tests.
+ */
+
+static void
+test_roundtrip(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct prog p = {0};
+	struct stat sb;
+	char *names;
+	json_t *m, *tables, *t;
+	size_t i;
+	bool saw_job = false;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	anju_err_clear(&e);
+	if (backup_write(c->src, c->src_files, c->archive, on_progress, &p, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+	assert_false(db_in_tx(c->src));
+	assert_true(p.calls > 0);
+	assert_false(p.backwards);
+	assert_false(p.over);
+	assert_int_equal(p.done, p.total);
+	assert_int_equal(stat(c->archive, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+
+	/* Tables first, then files, the manifest last; no link, no dot file. */
+	names = archive_names(c->archive);
+	assert_non_null(strstr(names, "db/job.jsonl\n"));
+	assert_non_null(strstr(names, "db/job_staging.jsonl\n"));
+	assert_non_null(strstr(names, "files/ab/cd/ef/0123456789abcdef.pdf\n"));
+	assert_non_null(strstr(names, "files/empty/\n"));
+	assert_null(strstr(names, "link"));
+	assert_null(strstr(names, ".tmp-upload"));
+	assert_true(strstr(names, "db/selftest_row.jsonl") < strstr(names, "files/"));
+	assert_int_equal(
+	        strcmp(names + strlen(names) - strlen("manifest.json\n"), "manifest.json\n"), 0);
+	free(names);
+
+	m = archive_manifest(c->archive);
+	assert_string_equal(json_string_value(json_object_get(m, "format")), "anju-backup-1");
+	assert_string_equal(json_string_value(json_object_get(m, "engine")),
+	                    is_pg() ? "postgresql" : "sqlite");
+	assert_int_equal(json_integer_value(json_object_get(m, "schema_version")),
+	                 migrations[migration_count - 1].version);
+	assert_int_equal(json_integer_value(json_object_get(m, "files")), 5);
+	assert_non_null(json_string_value(json_object_get(m, "anju_version")));
+	assert_int_equal(strlen(json_string_value(json_object_get(m, "created_at"))), 27);
+	tables = json_object_get(m, "tables");
+	json_array_foreach(tables, i, t)
+	{
+		if (strcmp(json_string_value(json_object_get(t, "name")), "job_staging") == 0)
+			assert_int_equal(json_integer_value(json_object_get(t, "rows")),
+			                 STAGING_ROWS);
+		if (strcmp(json_string_value(json_object_get(t, "name")), "job") == 0) {
+			saw_job = true;
+			assert_string_equal(
+			        json_string_value(json_array_get(json_object_get(t, "columns"), 0)),
+			        "id");
+		}
+		assert_int_equal(strlen(json_string_value(json_object_get(t, "sha256"))), 64);
+	}
+	assert_true(saw_job);
+	json_decref(m);
+
+	restore_and_compare(c, c->src, c->dst);
+}
+
+/* A SQLite pilot's backup restores onto PostgreSQL (run only there). */
+static void
+test_sqlite_to_pg(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct db *lite;
+
+	if (!is_pg())
+		skip();
+	lite = new_db(c, false);
+	fill_db(lite);
+	fill_files(c->src_files);
+	anju_err_clear(&e);
+	if (backup_write(lite, c->src_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+	restore_and_compare(c, lite, c->dst);
+}
+
+/* And a PostgreSQL backup restores onto SQLite. */
+static void
+test_pg_to_sqlite(void **state)
+{
+	struct ctx *c = *state;
+	struct db *lite;
+
+	if (!is_pg())
+		skip();
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	lite = new_db(c, false);
+	restore_and_compare(c, c->src, lite);
+}
+
+static void
+test_target_not_empty(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	add_job(c->dst, "already", "here", NULL, 0, 0);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_ECONFLICT);
+	assert_string_equal(e.key, "restore_target_not_empty");
+	dst_untouched(c, 1);
+	assert_false(db_in_tx(c->dst));
+}
+
+/* Flips one byte at the first place the archive holds what. */
+static void
+flip_at(const char *path, const char *what)
+{
+	size_t n = 0;
+	char *p = read_file(path, &n), *at;
+	int fd;
+
+	assert_non_null(p);
+	at = memmem(p, n, what, strlen(what));
+	assert_non_null(at);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	at[0] ^= 0x20;
+	assert_int_equal(pwrite(fd, at, 1, at - p), 1);
+	close(fd);
+	free(p);
+}
+
+static void
+test_corrupt_table(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	/* In db/job.jsonl, which comes before files/ab/needle.txt. */
+	flip_at(c->archive, NEEDLE);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	dst_untouched(c, 0);
+	assert_false(db_in_tx(c->dst));
+}
+
+static void
+test_corrupt_file(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	flip_at(c->archive, "%PDF-1.7 deep");
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	dst_untouched(c, 0);
+}
+
+static void
+test_truncated(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct stat sb;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	assert_int_equal(stat(c->archive, &sb), 0);
+	/* Cut before the manifest, at a block boundary: a well-formed tar
+	 * with no manifest.json. */
+	assert_int_equal(truncate(c->archive, sb.st_size / 2 / 512 * 512), 0);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_EINVAL);
+	dst_untouched(c, 0);
+	/* Not a tar at all. */
+	write_file(c->dir, "junk.tar", "hello, this is not a tar archive", 32);
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/junk.tar", c->dir);
+		anju_err_clear(&e);
+		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
+		                 ANJU_EINVAL);
+	}
+	dst_untouched(c, 0);
+}
+
+/* An archive of one entry, which may be a link; a regular file holds
+ * data[0..n), or "evil" when data is NULL. */
+static void
+make_archive_data(const char *path, const char *name, mode_t type, const char *target,
+                  const char *data, size_t n)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ent = archive_entry_new();
+
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, type);
+	archive_entry_set_perm(ent, 0644);
+	if (type == AE_IFLNK)
+		archive_entry_set_symlink(ent, target);
+	else if (target != NULL)
+		archive_entry_set_hardlink(ent, target);
+	if (data == NULL) {
+		data = "evil";
+		n = 4;
+	}
+	archive_entry_set_size(ent, type == AE_IFREG && target == NULL ? (la_int64_t)n : 0);
+	assert_int_equal(archive_write_header(a, ent), ARCHIVE_OK);
+	if (type == AE_IFREG && target == NULL)
+		assert_int_equal(archive_write_data(a, data, n), (la_ssize_t)n);
+	archive_entry_free(ent);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+}
+
+static void
+make_archive(const char *path, const char *name, mode_t type, const char *target)
+{
+	make_archive_data(path, name, type, target, NULL, 0);
+}
+
+static void
+test_hostile_entries(void **state)
+{
+	static const struct {
+		const char *name;
+		mode_t type;
+		const char *target;
+	} evil[] = {
+	        {"../evil", AE_IFREG, NULL},
+	        {"files/../../evil", AE_IFREG, NULL},
+	        {"files/ab/../../../evil", AE_IFREG, NULL},
+	        {"/tmp/anju-backup-evil", AE_IFREG, NULL},
+	        {"files/link", AE_IFLNK, "/etc/passwd"},
+	        {"files/hard", AE_IFREG, "files/../../evil"},
+	        {"files/fifo", AE_IFIFO, NULL},
+	        {"files//double", AE_IFREG, NULL},
+	        {"files/.hidden", AE_IFREG, NULL},
+	        {"db/job; DROP TABLE job.jsonl", AE_IFREG, NULL},
+	        {"other.txt", AE_IFREG, NULL},
+	};
+	struct ctx *c = *state;
+	char path[600], evil_path[600];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/evil.tar", c->dir);
+	snprintf(evil_path, sizeof(evil_path), "%s/evil", c->dir);
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		struct anju_err e;
+
+		unlink(path);
+		make_archive(path, evil[i].name, evil[i].type, evil[i].target);
+		anju_err_clear(&e);
+		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
+		                 ANJU_EINVAL);
+		assert_string_equal(e.key, "backup_bad_entry");
+		assert_int_not_equal(lstat(evil_path, &sb), 0);
+		assert_int_not_equal(lstat("/tmp/anju-backup-evil", &sb), 0);
+		dst_untouched(c, 0);
+	}
+}
+
+static void
+test_backup_exists(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	size_t n = 0;
+	char *p;
+
+	fill_db(c->src);
+	write_file(c->dir, "backup.tar", "keep me", 7);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
+	                 ANJU_ECONFLICT);
+	assert_string_equal(e.key, "backup_exists");
+	p = read_file(c->archive, &n);
+	assert_non_null(p);
+	assert_int_equal(n, 7);
+	assert_memory_equal(p, "keep me", 7);
+	free(p);
+	assert_false(db_in_tx(c->src));
+}
+
+/* A failed backup leaves no file behind: here the files folder is
+ * unreadable by name (a file where the folder should be). */
+static void
+test_backup_failure_removes_output(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	char bad[600];
+	struct stat sb;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	/* A name a restore could not recreate exactly. */
+	write_file(c->src_files, "ab/bad\001name", "x", 1);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
+	                 ANJU_EINVAL);
+	assert_int_not_equal(stat(c->archive, &sb), 0);
+	assert_false(db_in_tx(c->src));
+	/* Into a folder that does not exist: nothing to remove, an I/O error. */
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/backup.tar", c->dir);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, c->src_files, bad, NULL, NULL, &e), ANJU_EIO);
+}
+
+/* A missing files folder is an empty one, on both sides. */
+static void
+test_no_files_dir(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	char src_none[600], dst_none[600];
+	json_t *m;
+
+	fill_db(c->src);
+	snprintf(src_none, sizeof(src_none), "%s/none", c->dir);
+	snprintf(dst_none, sizeof(dst_none), "%s/dst-none", c->dir);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, src_none, c->archive, NULL, NULL, &e), 0);
+	m = archive_manifest(c->archive);
+	assert_int_equal(json_integer_value(json_object_get(m, "files")), 0);
+	json_decref(m);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, dst_none, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s", e.msg);
+	tables_equal(c->src, c->dst);
+	assert_int_equal(count_entries(dst_none), 0);
+}
+
+/* A file already in the target's folder is kept when it is the same and
+ * refuses the restore (before any row) when it differs. */
+static void
+test_existing_files(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	int nfiles = 0;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	write_file(c->dst_files, "top.txt", "TOP\n", 4);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_ECONFLICT);
+	assert_string_equal(e.key, "restore_file_conflict");
+	assert_int_equal(count_rows(c->dst, "job"), 0);
+	assert_int_equal(count_entries(c->dst_files), 1);
+
+	/* A file where a folder goes is a conflict too. */
+	{
+		char top[600];
+
+		snprintf(top, sizeof(top), "%s/top.txt", c->dst_files);
+		unlink(top);
+	}
+	write_file(c->dst_files, "ab", "not a folder", 12);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_ECONFLICT);
+	assert_int_equal(count_rows(c->dst, "job"), 0);
+
+	/* The same bytes already there: fine. */
+	{
+		char ab[600];
+
+		snprintf(ab, sizeof(ab), "%s/ab", c->dst_files);
+		unlink(ab);
+	}
+	write_file(c->dst_files, "top.txt", "top\n", 4);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s", e.msg);
+	tables_equal(c->src, c->dst);
+	tree_in(c->src_files, c->dst_files, false, &nfiles);
+	assert_int_equal(nfiles, 5);
+}
+
+/* An archive of another schema version is refused before anything. */
+static void
+test_other_version(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	backup_ok(c);
+	/* The target claims a later schema than the archive's. */
+	exec_ok(c->dst, "INSERT INTO schema_migrations (version, name, applied_at)"
+	                " VALUES (9999, 'future', 'now')");
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+	                 ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_schema_mismatch");
+	dst_untouched(c, 0);
+}
+
+/* Writes from another connection while the backup runs (from its progress
+ * callback) are not in it: every table comes from one snapshot. */
+struct writer {
+	struct db *db;
+	int64_t job;
+	bool wrote;
+};
+
+static void
+write_meanwhile(void *ud, int64_t done, int64_t total, const char *note)
+{
+	struct writer *w = ud;
+	struct db_stmt *st;
+
+	(void)total;
+	(void)note;
+	/* Once the first table is being read. */
+	if (w->wrote || done == 0)
+		return;
+	w->wrote = true;
+	add_job(w->db, "meanwhile", "later", NULL, 0, 0);
+	ok(w->db, db_prepare(w->db,
+	                     "INSERT INTO job_staging (job_id, seq, payload)"
+	                     " VALUES (?, ?, 'later')",
+	                     &st));
+	for (int i = 0; i < 10; i++) {
+		db_bind_int64(st, 1, w->job);
+		db_bind_int64(st, 2, 5000000 + i);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+}
+
+static void
+test_snapshot(void **state)
+{
+	struct ctx *c = *state;
+	struct writer w = {0};
+	struct anju_err e;
+
+	fill_db(c->src);
+	anju_err_clear(&e);
+	if (db_open(c->urls[0], &w.db, &e) != 0)
+		fail_msg("db_open: %s", e.msg);
+	w.job = query_int(c->src, "SELECT MIN(id) FROM job");
+	if (backup_write(c->src, c->src_files, c->archive, write_meanwhile, &w, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+	assert_true(w.wrote);
+	assert_int_equal(count_rows(c->src, "job_staging"), STAGING_ROWS + 10);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s", e.msg);
+	assert_int_equal(count_rows(c->dst, "job_staging"), STAGING_ROWS);
+	assert_int_equal(count_rows(c->dst, "job"), count_rows(c->src, "job") - 1);
+	db_close(w.db);
+}
+
+/* A row's line and the manifest are capped before they are held. */
+static void
+test_caps(void **state)
+{
+	struct ctx *c = *state;
+	static const char head[] = "{\"columns\":[\"id\"],\"types\":[\"int\"]}\n[";
+	size_t big = (16 << 20) + 100;
+	char *data = xmalloc(big), path[600];
+	struct anju_err e;
+
+	snprintf(path, sizeof(path), "%s/big.tar", c->dir);
+	memset(data, 'x', big);
+	memcpy(data, head, strlen(head));
+	make_archive_data(path, "db/job.jsonl", AE_IFREG, NULL, data, big);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e), ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	assert_non_null(strstr(e.msg, "16 MiB"));
+	unlink(path);
+	make_archive_data(path, "manifest.json", AE_IFREG, NULL, data, (1 << 20) + 1);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e), ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	/* A manifest of another format. */
+	unlink(path);
+	make_archive_data(path, "manifest.json", AE_IFREG, NULL, "{\"format\":\"zip\"}", 17);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e), ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_not_anju");
+	free(data);
+	dst_untouched(c, 0);
+}
+
+/* A table without a primary key that refers to itself and to two others. */
+static const char tree_sql[] =
+        "CREATE TABLE zz_tree (n INTEGER NOT NULL, parent INTEGER REFERENCES zz_tree (n),"
+        " a BIGINT REFERENCES job (id), b BIGINT, bn BIGINT, s SMALLINT, t VARCHAR(10),"
+        " UNIQUE (n), FOREIGN KEY (b, bn) REFERENCES selftest_row (job_id, n))";
+
+/* A table that sorts before the one it references, with a text key. */
+static const char pair_sql[] =
+        "CREATE TABLE zz_parent (id {{ID}}, label TEXT NOT NULL);"
+        "CREATE TABLE aa_child (code TEXT PRIMARY KEY, parent_id BIGINT NOT NULL"
+        " REFERENCES zz_parent (id), note TEXT)";
+
+/* Tables of any shape come back: no primary key (read by OFFSET), a text
+ * key, a reference to a table that sorts after, a reference to itself. */
+static void
+test_generic_tables(void **state)
+{
+	struct ctx *c = *state;
+	struct db_stmt *st;
+	struct anju_err e;
+	int64_t job;
+
+	for (int i = 0; i < 2; i++) {
+		exec_ok(c->dbs[i], tree_sql);
+		exec_ok(c->dbs[i], pair_sql);
+	}
+	fill_db(c->src);
+	job = query_int(c->src, "SELECT MIN(id) FROM job");
+	ok(c->src, db_begin(c->src));
+	ok(c->src,
+	   db_prepare(c->src, "INSERT INTO zz_tree (n, parent, a, s, t) VALUES (?, ?, ?, ?, ?)",
+	              &st));
+	for (int i = 0; i < 2345; i++) {
+		db_bind_int64(st, 1, i);
+		if (i == 0)
+			db_bind_null(st, 2);
+		else
+			db_bind_int64(st, 2, i / 2);
+		db_bind_int64(st, 3, job);
+		db_bind_int64(st, 4, i % 100);
+		db_bind_cstr(st, 5, i % 2 ? "奇" : "even");
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	exec_ok(c->src,
+	        "INSERT INTO zz_tree (n, b, bn) SELECT 100000 + n, job_id, n FROM selftest_row");
+	ok(c->src,
+	   db_prepare(c->src, "INSERT INTO zz_parent (label) VALUES (?) RETURNING id", &st));
+	for (int i = 0; i < 1500; i++) {
+		int64_t id;
+		struct db_stmt *ch;
+		char code[32];
+
+		db_bind_cstr(st, 1, "p");
+		assert_int_equal(db_step(st), DB_ROW);
+		id = db_col_int64(st, 0);
+		db_reset(st);
+		ok(c->src, db_prepare(c->src,
+		                      "INSERT INTO aa_child (code, parent_id, note)"
+		                      " VALUES (?, ?, ?)",
+		                      &ch));
+		snprintf(code, sizeof(code), "c-%d", 1500 - i);
+		db_bind_cstr(ch, 1, code);
+		db_bind_int64(ch, 2, id);
+		db_bind_cstr(ch, 3, i % 7 ? NULL : "注");
+		assert_int_equal(db_step(ch), DB_DONE);
+		db_reset(ch);
+	}
+	ok(c->src, db_commit(c->src));
+	backup_ok(c);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s (%s)", e.msg, e.key);
+	tables_equal(c->src, c->dst);
+	assert_int_equal(count_rows(c->dst, "zz_tree"), 2345 + 5);
+	assert_int_equal(count_rows(c->dst, "aa_child"), 1500);
+	/* zz_parent's id sequence continues after the restored ids. */
+	ok(c->dst,
+	   db_prepare(c->dst, "INSERT INTO zz_parent (label) VALUES ('new') RETURNING id", &st));
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_col_int64(st, 0), 1501);
+	db_reset(st);
+}
+
+/* db_table_describe(), which backup.c added to db.h for its generic reads. */
+static void
+test_describe(void **state)
+{
+	struct ctx *c = *state;
+	struct arena *a = arena_new();
+	struct db_table_desc d;
+
+	ok(c->src, db_table_describe(c->src, "job", a, &d));
+	assert_true(d.ncol >= 18);
+	assert_string_equal(d.cols[0].name, "id");
+	assert_true(d.cols[0].integer);
+	assert_int_equal(d.cols[0].pk, 1);
+	assert_true(d.cols[0].serial);
+	assert_string_equal(d.cols[1].name, "kind");
+	assert_false(d.cols[1].integer);
+	assert_int_equal(d.cols[1].pk, 0);
+	assert_false(d.cols[1].serial);
+	assert_int_equal(d.nref, 0);
+
+	ok(c->src, db_table_describe(c->src, "job_staging", a, &d));
+	assert_int_equal(d.ncol, 3);
+	assert_int_equal(d.cols[0].pk, 1); /* job_id */
+	assert_int_equal(d.cols[1].pk, 2); /* seq */
+	assert_int_equal(d.cols[2].pk, 0);
+	assert_false(d.cols[0].serial);
+	assert_int_equal(d.nref, 1);
+	assert_string_equal(d.refs[0], "job");
+
+	/* Several references, one to itself (left out), and no primary key. */
+	exec_ok(c->src, tree_sql);
+	ok(c->src, db_table_describe(c->src, "zz_tree", a, &d));
+	assert_int_equal(d.ncol, 7);
+	for (size_t i = 0; i < d.ncol; i++) {
+		assert_int_equal(d.cols[i].pk, 0);
+		assert_false(d.cols[i].serial);
+		assert_int_equal(d.cols[i].integer, i < 6);
+	}
+	assert_int_equal(d.nref, 2);
+	assert_string_equal(d.refs[0], "job");
+	assert_string_equal(d.refs[1], "selftest_row");
+
+	assert_int_equal(db_table_describe(c->src, "no_such_table", a, &d), ANJU_ENOTFOUND);
+	assert_int_equal(db_table_describe(c->src, "job; DROP TABLE job", a, &d), ANJU_EINVAL);
+	arena_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	        T(test_roundtrip),      T(test_sqlite_to_pg),
+	        T(test_pg_to_sqlite),   T(test_target_not_empty),
+	        T(test_corrupt_table),  T(test_corrupt_file),
+	        T(test_truncated),      T(test_hostile_entries),
+	        T(test_backup_exists),  T(test_backup_failure_removes_output),
+	        T(test_no_files_dir),   T(test_existing_files),
+	        T(test_other_version),  T(test_snapshot),
+	        T(test_caps),           T(test_describe),
+	        T(test_generic_tables),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("backup", tests, group_setup, group_teardown);
+}
