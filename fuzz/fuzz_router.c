@@ -7,7 +7,6 @@
  * a temporary directory, checking that no path, however encoded ("%2e%2e",
  * "%2f", "\", "%00", symbolic links), opens a file outside that root.
  */
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>

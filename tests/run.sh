@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 ASAN_BIN=build/asan
 TMP=$(mktemp -d /tmp/anju-test.XXXXXX)
+# The PostgreSQL cluster inside runs as another user, who must reach its folder.
+chmod 711 "$TMP"
 OUT=$TMP/out
 mkdir -p "$OUT"
 passed=0

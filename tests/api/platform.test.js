@@ -21,7 +21,7 @@ test('every response carries a distinct request id', async () => {
   const b = await s.api('GET', '/api/v1/health');
   assert.match(a.headers.get('x-request-id'), /^[0-9a-f]{16}$/);
   assert.notEqual(a.headers.get('x-request-id'), b.headers.get('x-request-id'));
-  assert.match(s.log, new RegExp(`req=${b.headers.get('x-request-id')} GET /api/v1/health 200`));
+  assert.ok(await s.waitLog(new RegExp(`req=${b.headers.get('x-request-id')} GET /api/v1/health 200`)), s.log);
 });
 
 test('the OpenAPI document describes every endpoint', async () => {

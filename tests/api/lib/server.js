@@ -98,6 +98,17 @@ export class Server {
     return r;
   }
 
+  // Waits (bounded) until the server's log matches re; the access log line of a
+  // request is written when the request completes, just after its response.
+  async waitLog(re, ms = 5000) {
+    const until = Date.now() + ms;
+    while (!re.test(this.log)) {
+      if (Date.now() > until) return false;
+      await sleep(20);
+    }
+    return true;
+  }
+
   // Polls a job until it ends; returns the final job.
   async waitJob(id, ms = 60000) {
     const until = Date.now() + ms;
