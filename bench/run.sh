@@ -36,13 +36,14 @@ die() {
 }
 
 # Stops every server this script started: SIGTERM, then SIGKILL after 5 s.
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	for p in $pids; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
 	for p in $pids; do
 		n=0
-		while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do
+		while kill -0 "$p" 2>/dev/null && [ "$n" -lt 50 ]; do
 			sleep 0.1
 			n=$((n + 1))
 		done
@@ -177,7 +178,9 @@ for round in 1 2; do
 		anju_p99=$(p99 "$tmp/anju-$round.txt")
 	fi
 done
-[ "$best_bare" -gt 0 ] && [ "$best_anju" -gt 0 ] || die "wrk reported no throughput"
+if [ "$best_bare" -eq 0 ] || [ "$best_anju" -eq 0 ]; then
+	die "wrk reported no throughput"
+fi
 loaded_kb=$(vmrss_kb "$anju_pid")
 
 # The report: one line per figure beside its target.

@@ -36,6 +36,7 @@ for t in $FUZZ_TARGETS; do
 done
 
 work=""
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	[ -n "$work" ] && rm -rf "$work"
 }
@@ -43,12 +44,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
+# shellcheck disable=SC2086 # PKGS is a list
 pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing development packages"
+# shellcheck disable=SC2086
 pkg_libs=$(pkg-config --libs $PKGS)
 # Coverage for the library, sanitizers everywhere; UB stops the run as a crash.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS_FUZZ="-std=c17 -D_GNU_SOURCE -DANJU_VERSION=\"fuzz\" -g -O1 $SAN -Isrc -I$OUT/gen"
-CFLAGS_FUZZ="$CFLAGS_FUZZ $pkg_cflags"
+CFLAGS_FUZZ="-std=c17 -D_GNU_SOURCE -g -O1 $SAN -Isrc -I$OUT/gen $pkg_cflags"
 export FUZZ_CC CFLAGS_FUZZ OUT
 
 # The library: every source of src/ but the command line's main(), and the
@@ -59,11 +61,11 @@ mkdir -p "$OUT/gen" "$OUT/obj"
 sh scripts/embed-sql.sh sql/*.sql >"$OUT/gen/migrations.c.tmp"
 mv "$OUT/gen/migrations.c.tmp" "$OUT/gen/migrations.c"
 srcs=$(find src -name '*.c' ! -path src/cli/main.c | sort)
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2086 # srcs is a list; the script expands its own $1
 printf '%s\n' $srcs "$OUT/gen/migrations.c" | xargs -P "$JOBS" -n 1 sh -c '
 	o="$OUT/obj/$(echo "$1" | tr / _).o"
 	# shellcheck disable=SC2086
-	$FUZZ_CC $CFLAGS_FUZZ -fsanitize=fuzzer-no-link -w -c -o "$o" "$1" ||
+	$FUZZ_CC -DANJU_VERSION=\"fuzz\" $CFLAGS_FUZZ -fsanitize=fuzzer-no-link -w -c -o "$o" "$1" ||
 		{ echo "fuzz: cannot compile $1" >&2; exit 255; }
 ' sh || die "the library does not compile"
 ar rcs "$OUT/libanju-fuzz.a" "$OUT"/obj/*.o

@@ -4,6 +4,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Cuts a string that snprintf truncated back to a whole UTF-8 character, so
+ * that an error never carries half a character into JSON. */
+static void
+utf8_trim_tail(char *s, size_t cap)
+{
+	size_t n = strlen(s), start, need;
+	unsigned char c;
+
+	if (n + 1 < cap || n == 0)
+		return;		/* not truncated */
+	start = n;
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	c = (unsigned char)s[start - 1];
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (n - (start - 1) < need)
+		s[start - 1] = '\0';
+}
+
 void
 anju_err_clear(struct anju_err *e)
 {
@@ -24,9 +45,11 @@ anju_fail(struct anju_err *e, int code, const char *key, const char *field,
 	e->code = code;
 	snprintf(e->key, sizeof(e->key), "%s", key ? key : anju_err_default_key(code));
 	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	utf8_trim_tail(e->field, sizeof(e->field));
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	utf8_trim_tail(e->msg, sizeof(e->msg));
 	return code;
 }
 

@@ -55,6 +55,12 @@ json_parse_body(const char *p, size_t n, int max_depth, struct anju_err *e)
 	}
 	j = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL) {
+		/* jansson quotes the input after " near "; the input may be anything, so
+		 * only its own words are kept. */
+		char *near = strstr(jerr.text, " near ");
+
+		if (near != NULL)
+			*near = '\0';
 		anju_fail(e, ANJU_EINVAL, "invalid_json", NULL, "JSON 格式错误（第 %d 行第 %d 列）：%s",
 			  jerr.line, jerr.column, jerr.text);
 		return NULL;

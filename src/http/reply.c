@@ -59,8 +59,11 @@ reply_error(struct req *r, const struct anju_err *e)
 	}
 	err = json_pack("{s:s, s:s}", "code", e->key[0] ? e->key : anju_err_default_key(e->code),
 			"message", msg[0] ? msg : "请求无法处理");
-	if (e->field[0] != '\0')
-		json_object_set_new(err, "field", json_string(e->field));
+	if (err == NULL)	/* text that is not UTF-8 must not cost the envelope */
+		err = json_pack("{s:s, s:s}", "code", anju_err_default_key(e->code), "message",
+				"请求无法处理");
+	if (e->field[0] != '\0' && json_object_set_new(err, "field", json_string(e->field)) != 0)
+		json_object_del(err, "field");
 	reply_json(r, status, json_pack("{s:o}", "error", err));
 	if (status == 503)
 		req_add_header(r, "Retry-After", "1");

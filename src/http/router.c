@@ -82,7 +82,10 @@ match_path(const char *route_path, const char *path, struct arena *a, const char
 			if (pseg.n == 0 || n >= REQ_MAX_PARAMS)
 				return ANJU_ENOTFOUND;
 			v = url_decode(a, pseg.p, pseg.n, false);
-			if (v == NULL)
+			/* A parameter is one segment: an encoded slash, a backslash or a
+			 * dot segment never reaches a handler. */
+			if (v == NULL || strpbrk(v, "/\\") != NULL || strcmp(v, ".") == 0 ||
+			    strcmp(v, "..") == 0)
 				return ANJU_ENOTFOUND;
 			params[n++] = v;
 		} else if (!str_eq(rseg, pseg)) {

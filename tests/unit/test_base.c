@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include <jansson.h>
 
 static void
 test_arena(void **state)
@@ -133,6 +134,21 @@ test_err(void **state)
 	anju_fail(&e, ANJU_EINVAL, longkey, longkey, "%s", longkey);
 	assert_int_equal(strlen(e.key), sizeof(e.key) - 1);
 	assert_int_equal(anju_fail(NULL, ANJU_EDB, NULL, NULL, "x"), ANJU_EDB);
+	/* Truncation never leaves half a character: 房 is 3 bytes, 100 of them
+	 * overflow both the field (64) and the message (256). */
+	{
+		char many[301];
+
+		for (int i = 0; i < 100; i++)
+			memcpy(many + 3 * i, "房", 3);
+		many[300] = '\0';
+		for (int shift = 0; shift < 3; shift++) {
+			anju_fail(&e, ANJU_EINVAL, NULL, many + 0, "%.*s%s", shift, "ab", many);
+			assert_int_equal(strlen(e.field) % 3, 0);
+			assert_int_equal((strlen(e.msg) - (size_t)shift) % 3, 0);
+			assert_true(strlen(e.msg) >= sizeof(e.msg) - 4);
+		}
+	}
 	anju_err_clear(&e);
 	assert_int_equal(e.code, 0);
 	for (int c = ANJU_EINVAL; c >= ANJU_EINTERNAL; c--)

@@ -218,6 +218,13 @@ test_routing(void **state)
 			 ANJU_ENOTFOUND);
 	assert_int_equal(router_match("GET", "/api/v1/jobs/%zz", a, &rt, params, &np),
 			 ANJU_ENOTFOUND);
+	/* A parameter is one segment, whatever the encoding. */
+	assert_int_equal(router_match("GET", "/api/v1/jobs/..%2F..%2Fx", a, &rt, params, &np),
+			 ANJU_ENOTFOUND);
+	assert_int_equal(router_match("GET", "/api/v1/jobs/%2e%2e", a, &rt, params, &np),
+			 ANJU_ENOTFOUND);
+	assert_int_equal(router_match("GET", "/api/v1/jobs/a%5cb", a, &rt, params, &np),
+			 ANJU_ENOTFOUND);
 	assert_int_equal(router_match("GET", "", a, &rt, params, &np), ANJU_ENOTFOUND);
 	arena_free(a);
 }
@@ -238,6 +245,31 @@ test_url_decode(void **state)
 	assert_null(url_decode(a, "a%00", 4, false));
 	assert_string_equal(url_decode(a, "", 0, false), "");
 	arena_free(a);
+}
+
+static void
+test_error_text_is_utf8(void **state)
+{
+	/* Found by fuzz_json: jansson quotes the input after "near", here half of 租. */
+	static const char body[] = "{\"a\":\"\\ud\xe7\xa7\x9f\"}";
+	struct anju_err e;
+	struct req r;
+
+	(void)state;
+	assert_null(json_parse_body(body, sizeof(body) - 1, JSON_MAX_DEPTH, &e));
+	assert_null(strstr(e.msg, "near"));
+	memset(&r, 0, sizeof(r));
+	reply_error(&r, &e);
+	assert_non_null(json_object_get(r.out, "error"));
+	json_decref(r.out);
+	/* Even a message that is not UTF-8 keeps the envelope. */
+	anju_fail(&e, ANJU_EINVAL, "bad", "f\xff", "m\xff");
+	memset(&r, 0, sizeof(r));
+	reply_error(&r, &e);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r.out, "error"), "code")),
+			    "invalid");
+	json_decref(r.out);
 }
 
 static void
@@ -328,6 +360,7 @@ main(void)
 		cmocka_unit_test(test_json_bodies), cmocka_unit_test(test_json_depth),
 		cmocka_unit_test(test_query),	    cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_status_table),
+		cmocka_unit_test(test_error_text_is_utf8),
 		cmocka_unit_test(test_error_envelope), cmocka_unit_test(test_openapi),
 	};
 
