@@ -100,7 +100,8 @@ fmt:
 	find src tests fuzz bench -name '*.[ch]' | xargs clang-format -i
 
 check-fmt:
-	find src tests fuzz bench -name '*.[ch]' | xargs clang-format --dry-run --Werror
+	@find src tests fuzz bench -name '*.[ch]' | xargs clang-format --dry-run --Werror \
+		&& echo "format: every C file follows .clang-format"
 
 clean:
 	rm -rf build

@@ -62,8 +62,7 @@ utf8_ok(const unsigned char *s, size_t n)
 }
 
 /* A broken contract: says which, then stops the run as a crash. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-broken(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) broken(const char *fmt, ...)
 {
 	va_list ap;
 

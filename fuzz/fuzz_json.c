@@ -22,7 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const kinds[] = { "rent", "deposit", "utility", "租金", NULL };
 
-#define END { .name = NULL }
+#define END                                                                                        \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
 
 static const struct field address_fields[] = {
 	{ .name = "city", .type = F_STRING, .required = true, .min = 1, .max = 20 },
@@ -56,13 +59,13 @@ static const struct field node_item = { .name = "node", .type = F_OBJECT, .field
 static const struct field node_fields[4] = {
 	{ .name = "name", .type = F_STRING, .max = 16 },
 	{ .name = "child", .type = F_OBJECT, .fields = node_fields },
-	{ .name = "children", .type = F_ARRAY, .items = &node_item },	/* max 0: no limit */
+	{ .name = "children", .type = F_ARRAY, .items = &node_item }, /* max 0: no limit */
 	END,
 };
 
 static const struct field body_fields[] = {
 	{ .name = "name", .type = F_STRING, .required = true, .min = 1, .max = 100 },
-	{ .name = "note", .type = F_STRING },	/* max 0: no limit */
+	{ .name = "note", .type = F_STRING }, /* max 0: no limit */
 	{ .name = "count", .type = F_INT, .min = INT64_MIN, .max = INT64_MAX },
 	{ .name = "floor", .type = F_INT, .min = -5, .max = 99 },
 	{ .name = "active", .type = F_BOOL },
@@ -81,8 +84,7 @@ static const struct field body_fields[] = {
 static const struct field empty_fields[] = { END };
 
 /* A broken contract: says which, then stops the run as a crash. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-broken(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) broken(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -21,8 +21,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char top[PATH_MAX];	/* the temporary directory: root/ and a secret beside it */
-static char root[PATH_MAX];	/* its web root, resolved */
+static char top[PATH_MAX];  /* the temporary directory: root/ and a secret beside it */
+static char root[PATH_MAX]; /* its web root, resolved */
 
 static void
 put(const char *dir, const char *name, const char *text)
@@ -40,8 +40,10 @@ static void
 remove_tree(void)
 {
 	static const char *const names[] = {
-		"root/assets/app.js", "root/sub/page.html", "root/index.html", "root/link",
-		"root/dirlink", "root/.env", "root/assets", "root/sub", "root", "secret.txt",
+		"root/assets/app.js", "root/sub/page.html", "root/index.html",
+		"root/link",          "root/dirlink",       "root/.env",
+		"root/assets",        "root/sub",           "root",
+		"secret.txt",
 	};
 	char path[PATH_MAX];
 
@@ -93,8 +95,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* A broken contract: says which, then stops the run as a crash. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-broken(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) broken(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -165,7 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	whole = malloc(size ? size : 1);
 	if (method == NULL || path == NULL || whole == NULL)
 		abort();
-	memcpy(whole, data, size);	/* exactly size bytes, unterminated */
+	memcpy(whole, data, size); /* exactly size bytes, unterminated */
 
 	a = arena_new();
 	rc = router_match(method, path, a, &rt, params, &np);

@@ -46,6 +46,10 @@ suite() {
 	rc=$?
 	cat "$log"
 	count "$log"
+	# A check without a test runner counts as one test.
+	if ! grep -q '^\[  PASSED  \]\|^\[  FAILED  \]\|^ℹ pass' "$log"; then
+		[ $rc -eq 0 ] && passed=$((passed + 1))
+	fi
 	if [ $rc -ne 0 ]; then
 		# A crash or sanitizer report may leave no count behind: count it as a failure.
 		if ! grep -q '^\[  FAILED  \]\|^ℹ fail [1-9]' "$log"; then failed=$((failed + 1)); fi
@@ -53,6 +57,8 @@ suite() {
 	fi
 	echo "== $name: exit $rc in $(( $(date +%s) - start ))s"
 }
+
+suite "format (clang-format)" "$OUT/format.log" make -s check-fmt
 
 for t in $ASAN_BIN/tests/test_*; do
 	[ -x "$t" ] || continue

@@ -13,7 +13,7 @@
 struct db;
 
 struct cli_flag {
-	const char *name;	/* without "--" */
+	const char *name; /* without "--" */
 	bool has_arg;
 	const char *help;
 };
@@ -21,18 +21,18 @@ struct cli_flag {
 #define CLI_MAX_ARGS 16
 
 struct cli_args {
-	const char *data;		/* --data */
-	const char *values[32];		/* by index of the command's flags */
+	const char *data;       /* --data */
+	const char *values[32]; /* by index of the command's flags */
 	bool given[32];
-	const char *pos[CLI_MAX_ARGS];	/* positional arguments */
+	const char *pos[CLI_MAX_ARGS]; /* positional arguments */
 	int npos;
 };
 
 struct cli_command {
 	const char *name;
-	const char *usage;		/* "anju jobs list|show ID|cancel ID" */
+	const char *usage; /* "anju jobs list|show ID|cancel ID" */
 	const char *summary;
-	const struct cli_flag *flags;	/* {NULL}-terminated; config settings are always accepted */
+	const struct cli_flag *flags; /* {NULL}-terminated; config settings are always accepted */
 	int npos_min, npos_max;
 	bool needs_data;
 	int (*run)(const struct cli_command *c, struct cli_args *a);
@@ -59,7 +59,7 @@ void progress_init(struct progress *p, const char *title);
 void progress_update(void *p, int64_t done, int64_t total, const char *note);
 void progress_done(struct progress *p, const char *result);
 
-extern const struct cli_command cmd_init, cmd_serve, cmd_migrate, cmd_backup, cmd_restore,
-	cmd_jobs, cmd_selftest;
+extern const struct cli_command cmd_init, cmd_serve, cmd_migrate, cmd_backup, cmd_restore, cmd_jobs,
+	cmd_selftest;
 
 #endif

@@ -22,8 +22,8 @@ run_init(const struct cli_command *c, struct cli_args *a)
 	char *token;
 
 	anju_err_clear(&e);
-	if (url != NULL && strncmp(url, "sqlite:", 7) != 0 && strncmp(url, "postgresql://", 13) != 0 &&
-	    strncmp(url, "postgres://", 11) != 0) {
+	if (url != NULL && strncmp(url, "sqlite:", 7) != 0 &&
+	    strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0) {
 		fprintf(stderr, "anju init: --db must be sqlite:PATH or postgresql://...\n");
 		return 2;
 	}
@@ -48,8 +48,13 @@ static const struct cli_flag init_flags[] = {
 };
 
 const struct cli_command cmd_init = {
-	"init", "anju init --data DIR [--db URL] [--demo]",
-	"create a data directory: database, files/, keys/, anju.conf", init_flags, 0, 0, true,
+	"init",
+	"anju init --data DIR [--db URL] [--demo]",
+	"create a data directory: database, files/, keys/, anju.conf",
+	init_flags,
+	0,
+	0,
+	true,
 	run_init,
 };
 
@@ -70,7 +75,7 @@ run_migrate(const struct cli_command *c, struct cli_args *a)
 }
 
 const struct cli_command cmd_migrate = {
-	"migrate", "anju migrate --data DIR", "apply pending schema migrations", NULL, 0, 0, true,
+	"migrate",   "anju migrate --data DIR", "apply pending schema migrations", NULL, 0, 0, true,
 	run_migrate,
 };
 
@@ -121,9 +126,14 @@ static const struct cli_flag backup_flags[] = {
 };
 
 const struct cli_command cmd_backup = {
-	"backup", "anju backup --data DIR --to FILE",
-	"write a consistent online copy of the database and files (not the keys)", backup_flags,
-	0, 0, true, run_backup,
+	"backup",
+	"anju backup --data DIR --to FILE",
+	"write a consistent online copy of the database and files (not the keys)",
+	backup_flags,
+	0,
+	0,
+	true,
+	run_backup,
 };
 
 static int
@@ -142,7 +152,12 @@ static const struct cli_flag restore_flags[] = {
 };
 
 const struct cli_command cmd_restore = {
-	"restore", "anju restore --data DIR --from FILE",
-	"restore a backup into an empty, freshly initialised data directory", restore_flags, 0, 0,
-	true, run_restore,
+	"restore",
+	"anju restore --data DIR --from FILE",
+	"restore a backup into an empty, freshly initialised data directory",
+	restore_flags,
+	0,
+	0,
+	true,
+	run_restore,
 };

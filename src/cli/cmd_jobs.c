@@ -122,8 +122,14 @@ run_jobs(const struct cli_command *c, struct cli_args *a)
 }
 
 const struct cli_command cmd_jobs = {
-	"jobs", "anju jobs list|show ID|cancel ID|wait ID --data DIR",
-	"list, show, cancel or follow long jobs", NULL, 1, 2, true, run_jobs,
+	"jobs",
+	"anju jobs list|show ID|cancel ID|wait ID --data DIR",
+	"list, show, cancel or follow long jobs",
+	NULL,
+	1,
+	2,
+	true,
+	run_jobs,
 };
 
 static int
@@ -172,11 +178,11 @@ run_selftest(const struct cli_command *c, struct cli_args *a)
 	printf("job %lld created\n", (long long)id);
 	fflush(stdout);
 	if (cli_given(c, a, "detach"))
-		return 0;	/* a server's job workers will run it */
+		return 0; /* a server's job workers will run it */
 	rc = job_claim(db, job_worker_name(), id, &id, &e);
 	if (rc < 0)
 		goto fail;
-	if (rc == 0)	/* a server took it first: follow it */
+	if (rc == 0) /* a server took it first: follow it */
 		return wait_job(db, id, &e) == 0 ? 0 : 1;
 	progress_init(&p, "系统自检");
 	if (job_run(db, id, job_worker_name(), NULL, progress_update, &p, &e) != 0)
@@ -203,7 +209,12 @@ static const struct cli_flag selftest_flags[] = {
 };
 
 const struct cli_command cmd_selftest = {
-	"selftest", "anju selftest --data DIR [--rows N] [--chunk N] [--staged] [--detach]",
-	"check storage, chunked commits and resumption with a verifiable job", selftest_flags, 0, 0,
-	true, run_selftest,
+	"selftest",
+	"anju selftest --data DIR [--rows N] [--chunk N] [--staged] [--detach]",
+	"check storage, chunked commits and resumption with a verifiable job",
+	selftest_flags,
+	0,
+	0,
+	true,
+	run_selftest,
 };

@@ -60,7 +60,7 @@ run(const struct cli_command *c, struct cli_args *a)
 	static_set_root(web_root());
 	if (!static_enabled())
 		log_info("no web UI found (web/dist): serving the API only");
-	(void)openapi_document();	/* built (and checked) before the first request */
+	(void)openapi_document(); /* built (and checked) before the first request */
 	if (server_start(&port, &e) != 0)
 		return cli_fail(&e);
 	if (job_threads_start(&e) != 0) {
@@ -72,7 +72,8 @@ run(const struct cli_command *c, struct cli_args *a)
 	fprintf(stdout, "listening on port %d\n", port);
 	fflush(stdout);
 	sigwait(&set, &sig);
-	log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	log_info("received %s: finishing requests in flight",
+		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(30000);
 	job_threads_stop();
 	log_info("stopped");
@@ -80,6 +81,12 @@ run(const struct cli_command *c, struct cli_args *a)
 }
 
 const struct cli_command cmd_serve = {
-	"serve", "anju serve --data DIR [--listen 127.0.0.1:8080] [settings]",
-	"serve the API and the web UI, run jobs and schedules", NULL, 0, 0, true, run,
+	"serve",
+	"anju serve --data DIR [--listen 127.0.0.1:8080] [settings]",
+	"serve the API and the web UI, run jobs and schedules",
+	NULL,
+	0,
+	0,
+	true,
+	run,
 };

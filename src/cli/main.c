@@ -16,20 +16,21 @@
 #include "store/migrate.h"
 
 static const struct cli_command *const commands[] = {
-	&cmd_init, &cmd_serve, &cmd_migrate, &cmd_backup, &cmd_restore, &cmd_jobs, &cmd_selftest,
-	NULL,
+	&cmd_init,    &cmd_serve, &cmd_migrate,  &cmd_backup,
+	&cmd_restore, &cmd_jobs,  &cmd_selftest, NULL,
 };
 
 static void
 usage_all(FILE *out)
 {
-	fprintf(out, "anju %s: public rental housing operations (公租房运营管理)\n\n"
-		     "usage: anju COMMAND --data DIR [flags]\n\ncommands:\n",
+	fprintf(out,
+		"anju %s: public rental housing operations (公租房运营管理)\n\n"
+		"usage: anju COMMAND --data DIR [flags]\n\ncommands:\n",
 		ANJU_VERSION);
 	for (const struct cli_command *const *c = commands; *c; c++)
 		fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);
-	fprintf(out, "  %-10s %s\n  %-10s %s\n\n", "help", "this text; `anju help config` lists settings",
-		"version", "print the version");
+	fprintf(out, "  %-10s %s\n  %-10s %s\n\n", "help",
+		"this text; `anju help config` lists settings", "version", "print the version");
 	fprintf(out, "`anju COMMAND --help` describes one command.\n");
 }
 
@@ -115,7 +116,8 @@ parse(const struct cli_command *c, int argc, char **argv, struct cli_args *a)
 
 		if (strncmp(arg, "--", 2) != 0) {
 			if (a->npos >= CLI_MAX_ARGS || a->npos >= c->npos_max) {
-				fprintf(stderr, "anju %s: unexpected argument \"%s\"\n", c->name, arg);
+				fprintf(stderr, "anju %s: unexpected argument \"%s\"\n", c->name,
+					arg);
 				return 2;
 			}
 			a->pos[a->npos++] = arg;
@@ -143,7 +145,8 @@ parse(const struct cli_command *c, int argc, char **argv, struct cli_args *a)
 
 			if (has_arg && value == NULL) {
 				if (i + 1 >= argc) {
-					fprintf(stderr, "anju %s: --%s needs a value\n", c->name, name);
+					fprintf(stderr, "anju %s: --%s needs a value\n", c->name,
+						name);
 					return 2;
 				}
 				value = argv[++i];

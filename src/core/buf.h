@@ -18,11 +18,11 @@ struct str {
 
 #define STR_LIT(s) ((struct str){ (s), sizeof(s) - 1 })
 
-struct str str_c(const char *s);	/* a slice over a C string (NULL gives "") */
+struct str str_c(const char *s); /* a slice over a C string (NULL gives "") */
 bool str_eq(struct str a, struct str b);
 bool str_eq_c(struct str a, const char *b);
 bool str_starts(struct str s, const char *prefix);
-struct str str_trim(struct str s);	/* without ASCII white space at either end */
+struct str str_trim(struct str s); /* without ASCII white space at either end */
 /* Splits s at the first sep: *head before it, s after it; false when absent
  * (then *head is all of s and s becomes empty). */
 bool str_cut(struct str *s, char sep, struct str *head);
@@ -31,11 +31,11 @@ bool str_cut(struct str *s, char sep, struct str *head);
 int str_to_int64(struct str s, int64_t min, int64_t max, int64_t *out);
 
 struct buf {
-	char *p;	/* always NUL-terminated when cap > 0 */
-	size_t n;	/* bytes used, not counting the NUL */
+	char *p;  /* always NUL-terminated when cap > 0 */
+	size_t n; /* bytes used, not counting the NUL */
 	size_t cap;
-	size_t max;	/* hard cap on n; 0 means 64 MiB */
-	bool over;	/* an append was refused because of max */
+	size_t max; /* hard cap on n; 0 means 64 MiB */
+	bool over;  /* an append was refused because of max */
 };
 
 void buf_init(struct buf *b, size_t max);

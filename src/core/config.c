@@ -22,16 +22,20 @@ const struct config_def config_defs[] = {
 	{ "listen", CFG_STRING, "127.0.0.1:8080", 0, 0, "address and port to serve on" },
 	{ "web_root", CFG_STRING, "", 0, 0,
 	  "folder of the built web UI; empty means web/dist beside the working directory" },
-	{ "threads", CFG_INT, "4", 1, 256, "HTTP worker threads (each has its own database connection)" },
+	{ "threads", CFG_INT, "4", 1, 256,
+	  "HTTP worker threads (each has its own database connection)" },
 	{ "max_connections", CFG_INT, "1000", 4, 60000, "open client connections at most" },
-	{ "connection_timeout", CFG_INT, "30", 1, 3600, "seconds a connection may stay idle or slow" },
+	{ "connection_timeout", CFG_INT, "30", 1, 3600,
+	  "seconds a connection may stay idle or slow" },
 	{ "max_body", CFG_INT, "1048576", 1 * KIB, 256 * MIB,
 	  "largest request body in bytes, unless a route sets its own" },
-	{ "max_header", CFG_INT, "16384", 1 * KIB, 96 * KIB, "largest request header block in bytes" },
+	{ "max_header", CFG_INT, "16384", 1 * KIB, 96 * KIB,
+	  "largest request header block in bytes" },
 	{ "trusted_proxies", CFG_STRING, "", 0, 0,
 	  "comma-separated proxy addresses whose X-Forwarded-For is believed" },
 	{ "log_level", CFG_STRING, "info", 0, 0, "error, warn, info or debug" },
-	{ "job_workers", CFG_INT, "1", 0, 64, "threads running long jobs (0: this server runs none)" },
+	{ "job_workers", CFG_INT, "1", 0, 64,
+	  "threads running long jobs (0: this server runs none)" },
 	{ "job_stale_seconds", CFG_INT, "120", 5, 86400,
 	  "a running job without a heartbeat for this long is taken over" },
 	{ "schedules", CFG_BOOL, "true", 0, 0, "run the periodic schedules from this server" },
@@ -68,27 +72,30 @@ set_index(int k, const char *value, const char *source, struct anju_err *e)
 	switch (d->type) {
 	case CFG_INT:
 		if (str_to_int64(str_trim(str_c(value)), d->min, d->max, &v) != 0)
-			return anju_fail(e, ANJU_EINVAL, "bad_config", d->name,
-					 "%s: %s must be a whole number from %lld to %lld, not \"%s\"",
-					 source, d->name, (long long)d->min, (long long)d->max, value);
+			return anju_fail(
+				e, ANJU_EINVAL, "bad_config", d->name,
+				"%s: %s must be a whole number from %lld to %lld, not \"%s\"",
+				source, d->name, (long long)d->min, (long long)d->max, value);
 		break;
 	case CFG_BOOL:
-		if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
+		if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+		    strcmp(value, "yes") == 0)
 			v = 1;
 		else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
 			 strcmp(value, "no") == 0)
 			v = 0;
 		else
 			return anju_fail(e, ANJU_EINVAL, "bad_config", d->name,
-					 "%s: %s must be true or false, not \"%s\"", source, d->name,
-					 value);
+					 "%s: %s must be true or false, not \"%s\"", source,
+					 d->name, value);
 		break;
 	case CFG_STRING:
 		if (strcmp(d->name, "log_level") == 0 && strcmp(value, "error") != 0 &&
 		    strcmp(value, "warn") != 0 && strcmp(value, "info") != 0 &&
 		    strcmp(value, "debug") != 0)
 			return anju_fail(e, ANJU_EINVAL, "bad_config", d->name,
-					 "%s: log_level must be error, warn, info or debug", source);
+					 "%s: log_level must be error, warn, info or debug",
+					 source);
 		break;
 	}
 	free(values[k].s);
@@ -104,7 +111,7 @@ config_reset(void)
 		int rc = set_index((int)i, config_defs[i].def, "default", NULL);
 
 		if (rc != 0)
-			abort();	/* a bad default is a bug caught by the tests */
+			abort(); /* a bad default is a bug caught by the tests */
 	}
 	loaded = true;
 }
@@ -124,8 +131,8 @@ config_set(const char *name, const char *value, const char *source, struct anju_
 	ensure_loaded();
 	k = find(name);
 	if (k < 0)
-		return anju_fail(e, ANJU_EINVAL, "unknown_config", name, "%s: unknown setting \"%s\"",
-				 source, name);
+		return anju_fail(e, ANJU_EINVAL, "unknown_config", name,
+				 "%s: unknown setting \"%s\"", source, name);
 	return set_index(k, value, source, e);
 }
 
@@ -210,7 +217,7 @@ config_str(const char *name)
 	ensure_loaded();
 	k = find(name);
 	if (k < 0)
-		abort();	/* a typo in code, caught by any test that runs it */
+		abort(); /* a typo in code, caught by any test that runs it */
 	return values[k].s;
 }
 
@@ -244,8 +251,8 @@ config_help(FILE *out)
 		snprintf(env, sizeof(env), "ANJU_%s", d->name);
 		for (j = 5; env[j] != '\0'; j++)
 			env[j] = (char)toupper((unsigned char)env[j]);
-		fprintf(out, "  %-24s %s\n  %-24s default \"%s\", environment %s", flag, d->help, "",
-			d->def, env);
+		fprintf(out, "  %-24s %s\n  %-24s default \"%s\", environment %s", flag, d->help,
+			"", d->def, env);
 		if (d->type == CFG_INT)
 			fprintf(out, ", %lld..%lld", (long long)d->min, (long long)d->max);
 		fputs("\n", out);

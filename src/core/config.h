@@ -24,10 +24,10 @@ enum config_type {
 };
 
 struct config_def {
-	const char *name;	/* also the flag (--name) and ANJU_NAME */
+	const char *name; /* also the flag (--name) and ANJU_NAME */
 	enum config_type type;
-	const char *def;	/* default, as text */
-	int64_t min, max;	/* bounds for CFG_INT */
+	const char *def;  /* default, as text */
+	int64_t min, max; /* bounds for CFG_INT */
 	const char *help;
 };
 

@@ -24,20 +24,20 @@
 
 #include "core/mem.h"
 
-#define CSV_DEFAULT_FIELD	((size_t)1 << 20)
-#define CSV_DEFAULT_FIELDS	((size_t)1000)
-#define CSV_DEFAULT_ROWS	((size_t)1000000)
+#define CSV_DEFAULT_FIELD  ((size_t)1 << 20)
+#define CSV_DEFAULT_FIELDS ((size_t)1000)
+#define CSV_DEFAULT_ROWS   ((size_t)1000000)
 
 struct csv {
-	char *data;		/* decoded UTF-8, BOM removed */
+	char *data; /* decoded UTF-8, BOM removed */
 	size_t n, pos;
-	size_t line;		/* line of data[pos] */
-	size_t rows;		/* rows returned so far */
+	size_t line; /* line of data[pos] */
+	size_t rows; /* rows returned so far */
 	struct csv_limits lim;
 	enum csv_encoding enc;
 	struct str *fields;
 	size_t fcap;
-	struct anju_err err;	/* a failure, repeated by later csv_next() */
+	struct anju_err err; /* a failure, repeated by later csv_next() */
 };
 
 /*
@@ -92,7 +92,7 @@ static bool
 gb18030_decode(const char *in, size_t n, char **out, size_t *outn)
 {
 	iconv_t cd;
-	char *buf = NULL, *ip = (char *)in, *op;	/* iconv() wants char **; it only reads */
+	char *buf = NULL, *ip = (char *)in, *op; /* iconv() wants char **; it only reads */
 	size_t cap, used, inleft = n, outleft;
 	bool ok = false;
 
@@ -111,7 +111,7 @@ gb18030_decode(const char *in, size_t n, char **out, size_t *outn)
 		if (iconv(cd, &ip, &inleft, &op, &outleft) != (size_t)-1)
 			continue;
 		if (errno != E2BIG)
-			goto out;	/* EILSEQ, or EINVAL: a character cut at the end */
+			goto out; /* EILSEQ, or EINVAL: a character cut at the end */
 		used = (size_t)(op - buf);
 		if (cap > SIZE_MAX / 2)
 			goto out;
@@ -211,15 +211,14 @@ csv_fail(struct csv *c, struct anju_err *e, int code, const char *key, const cha
 }
 
 static int
-add_field(struct csv *c, struct anju_err *e, size_t *nf, const char *p, size_t len,
-	  size_t line)
+add_field(struct csv *c, struct anju_err *e, size_t *nf, const char *p, size_t len, size_t line)
 {
 	if (len > c->lim.max_field)
-		return csv_fail(c, e, ANJU_ETOOBIG, "csv_field_too_long",
-				"第%zu行：字段过长", line);
+		return csv_fail(c, e, ANJU_ETOOBIG, "csv_field_too_long", "第%zu行：字段过长",
+				line);
 	if (*nf >= c->lim.max_fields)
-		return csv_fail(c, e, ANJU_ETOOBIG, "csv_too_many_fields",
-				"第%zu行：字段过多", line);
+		return csv_fail(c, e, ANJU_ETOOBIG, "csv_too_many_fields", "第%zu行：字段过多",
+				line);
 	if (*nf == c->fcap) {
 		size_t cap = c->fcap ? c->fcap * 2 : 16;
 
@@ -291,8 +290,8 @@ csv_next(struct csv *c, struct csv_row *row, struct anju_err *e)
 		return 0;
 	row_line = c->line;
 	if (c->rows >= c->lim.max_rows)
-		return csv_fail(c, e, ANJU_ETOOBIG, "csv_too_many_rows",
-				"第%zu行：行数超过上限", row_line);
+		return csv_fail(c, e, ANJU_ETOOBIG, "csv_too_many_rows", "第%zu行：行数超过上限",
+				row_line);
 
 	for (;;) {
 		char *start = c->data + c->pos;
@@ -301,8 +300,7 @@ csv_next(struct csv *c, struct csv_row *row, struct anju_err *e)
 		if (c->pos < c->n && c->data[c->pos] == '"') {
 			if ((rc = read_quoted(c, e, start, &len)) != 0)
 				return rc;
-			if (c->pos < c->n && c->data[c->pos] != ',' &&
-			    line_break(c, c->pos) == 0)
+			if (c->pos < c->n && c->data[c->pos] != ',' && line_break(c, c->pos) == 0)
 				return csv_fail(c, e, ANJU_EINVAL, "csv_bad_quote",
 						"第%zu行：引号后面有多余的字符", c->line);
 		} else {

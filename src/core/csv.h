@@ -15,21 +15,21 @@
 #include "core/err.h"
 
 enum csv_encoding {
-	CSV_AUTO,	/* UTF-8 if it is valid UTF-8, else GB18030 */
+	CSV_AUTO, /* UTF-8 if it is valid UTF-8, else GB18030 */
 	CSV_UTF8,
 	CSV_GB18030,
 };
 
 struct csv_limits {
-	size_t max_field;	/* bytes in one field (after decoding) */
-	size_t max_fields;	/* fields in one row */
-	size_t max_rows;	/* rows in the file, header included */
+	size_t max_field;  /* bytes in one field (after decoding) */
+	size_t max_fields; /* fields in one row */
+	size_t max_rows;   /* rows in the file, header included */
 };
 
 struct csv_row {
-	size_t line;		/* 1-based line where the row starts */
-	size_t n;		/* number of fields */
-	struct str *fields;	/* valid until the next csv_next() or csv_close() */
+	size_t line;        /* 1-based line where the row starts */
+	size_t n;           /* number of fields */
+	struct str *fields; /* valid until the next csv_next() or csv_close() */
 };
 
 struct csv;
@@ -38,8 +38,8 @@ struct csv;
  * lim NULL, or a zero member, means the default: 1 MiB per field, 1000
  * fields, 1,000,000 rows.  CSV_UTF8 data must be valid UTF-8.
  * 0, or ANJU_EINVAL ("csv_encoding": not decodable). */
-int csv_open(const char *data, size_t n, enum csv_encoding enc,
-	     const struct csv_limits *lim, struct csv **out, struct anju_err *e);
+int csv_open(const char *data, size_t n, enum csv_encoding enc, const struct csv_limits *lim,
+	     struct csv **out, struct anju_err *e);
 /* Reads the next row: 1 with *row filled, 0 at the end, or a negative code
  * with e->key "csv_unterminated_quote", "csv_bad_quote" (text after a closing
  * quote, or a quote inside an unquoted field): ANJU_EINVAL; "csv_field_too_long",

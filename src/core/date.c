@@ -17,10 +17,10 @@
 
 #include "core/err.h"
 
-#define US_PER_S	INT64_C(1000000)
-#define US_PER_DAY	(INT64_C(86400) * US_PER_S)
-#define DAYS_MIN	INT64_C(-719162)	/* 0001-01-01 */
-#define DAYS_MAX	INT64_C(2932896)	/* 9999-12-31 */
+#define US_PER_S   INT64_C(1000000)
+#define US_PER_DAY (INT64_C(86400) * US_PER_S)
+#define DAYS_MIN   INT64_C(-719162) /* 0001-01-01 */
+#define DAYS_MAX   INT64_C(2932896) /* 9999-12-31 */
 
 static const struct date date_none = { 0, 0, 0 };
 
@@ -77,10 +77,10 @@ date_to_days(struct date d)
 	/* Years start in March so that the leap day is the last day of a year. */
 	int64_t y = (int64_t)d.y - (d.m <= 2);
 	int64_t era = floor_div(y, 400);
-	int64_t yoe = y - era * 400;				/* 0..399 */
-	int64_t mp = (d.m + 9) % 12;				/* March = 0 */
-	int64_t doy = (153 * mp + 2) / 5 + d.d - 1;		/* 0..365 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;	/* 0..146096 */
+	int64_t yoe = y - era * 400;                         /* 0..399 */
+	int64_t mp = (d.m + 9) % 12;                         /* March = 0 */
+	int64_t doy = (153 * mp + 2) / 5 + d.d - 1;          /* 0..365 */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
 
 	return era * 146097 + doe - 719468;
 }
@@ -142,7 +142,7 @@ date_parse(struct str s, struct date *out)
 	d.y = digits(s.p, 4);
 	d.m = digits(s.p + 5, 2);
 	d.d = digits(s.p + 8, 2);
-	if (!date_valid(d))	/* also catches the -1 of a non-digit */
+	if (!date_valid(d)) /* also catches the -1 of a non-digit */
 		return ANJU_EINVAL;
 	*out = d;
 	return 0;
@@ -370,8 +370,7 @@ time_parse_utc(struct str s, int64_t *us)
 	int h, mi, sec, frac = 0, nfrac = 0;
 	size_t i;
 
-	if (s.n < 20 || s.p[10] != 'T' || s.p[13] != ':' || s.p[16] != ':' ||
-	    s.p[s.n - 1] != 'Z')
+	if (s.n < 20 || s.p[10] != 'T' || s.p[13] != ':' || s.p[16] != ':' || s.p[s.n - 1] != 'Z')
 		return ANJU_EINVAL;
 	if (date_parse((struct str){ s.p, 10 }, &d) != 0)
 		return ANJU_EINVAL;
@@ -393,8 +392,7 @@ time_parse_utc(struct str s, int64_t *us)
 		for (; nfrac < 6; nfrac++)
 			frac *= 10;
 	}
-	*us = date_to_days(d) * US_PER_DAY +
-	      ((int64_t)h * 3600 + mi * 60 + sec) * US_PER_S + frac;
+	*us = date_to_days(d) * US_PER_DAY + ((int64_t)h * 3600 + mi * 60 + sec) * US_PER_S + frac;
 	return 0;
 }
 

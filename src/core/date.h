@@ -21,17 +21,17 @@ struct date {
 };
 
 struct period {
-	int y, m;	/* a calendar month */
+	int y, m; /* a calendar month */
 };
 
-#define DATE_FMT_LEN 11		/* "YYYY-MM-DD" + NUL */
-#define PERIOD_FMT_LEN 8	/* "YYYY-MM" + NUL */
-#define QUARTER_FMT_LEN 8	/* "YYYY-Qn" + NUL */
-#define TIME_FMT_LEN 28		/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + NUL */
+#define DATE_FMT_LEN      11 /* "YYYY-MM-DD" + NUL */
+#define PERIOD_FMT_LEN    8  /* "YYYY-MM" + NUL */
+#define QUARTER_FMT_LEN   8  /* "YYYY-Qn" + NUL */
+#define TIME_FMT_LEN      28 /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + NUL */
 #define SHANGHAI_OFFSET_S (8 * 3600)
 
 bool date_valid(struct date d);
-int date_days_in_month(int y, int m);	/* 0 for a bad month */
+int date_days_in_month(int y, int m); /* 0 for a bad month */
 bool date_is_leap(int y);
 
 /* Days since 1970-01-01 (negative before); only for valid dates. */
@@ -43,8 +43,8 @@ struct date date_from_days(int64_t days);
 /* Strict "YYYY-MM-DD" of a real date: 0 or ANJU_EINVAL. */
 int date_parse(struct str s, struct date *out);
 void date_format(struct date d, char out[DATE_FMT_LEN]);
-int date_cmp(struct date a, struct date b);	/* <0, 0, >0 */
-int date_weekday(struct date d);		/* ISO: 1 = Monday ... 7 = Sunday */
+int date_cmp(struct date a, struct date b); /* <0, 0, >0 */
+int date_weekday(struct date d);            /* ISO: 1 = Monday ... 7 = Sunday */
 struct date date_add_days(struct date d, int64_t days);
 /* Adds (or with n < 0 subtracts) months; a day past the end of the target
  * month is clamped to its last day (2026-01-31 + 1 month = 2026-02-28). */
@@ -62,7 +62,7 @@ int period_cmp(struct period a, struct period b);
 struct date period_first_day(struct period p);
 struct date period_last_day(struct period p);
 
-int date_quarter(struct date d);		/* 1..4 */
+int date_quarter(struct date d); /* 1..4 */
 /* Strict "YYYY-Qn": 0 or ANJU_EINVAL; *q is 1..4. */
 int quarter_parse(struct str s, int *year, int *q);
 void quarter_format(int year, int q, char out[QUARTER_FMT_LEN]);

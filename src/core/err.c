@@ -13,7 +13,7 @@ utf8_trim_tail(char *s, size_t cap)
 	unsigned char c;
 
 	if (n + 1 < cap || n == 0)
-		return;		/* not truncated */
+		return; /* not truncated */
 	start = n;
 	while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
 		start--;
@@ -35,8 +35,7 @@ anju_err_clear(struct anju_err *e)
 }
 
 int
-anju_fail(struct anju_err *e, int code, const char *key, const char *field,
-	  const char *fmt, ...)
+anju_fail(struct anju_err *e, int code, const char *key, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 

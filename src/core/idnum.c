@@ -75,8 +75,8 @@ idnum_parse(struct str in, struct date today, struct idnum *out, struct anju_err
 		char given = in.p[17] == 'x' ? 'X' : in.p[17];
 
 		if (given != check)
-			return anju_fail(e, ANJU_EINVAL, "id_number_check_digit",
-					 "id_number", "身份证号码校验位不正确");
+			return anju_fail(e, ANJU_EINVAL, "id_number_check_digit", "id_number",
+					 "身份证号码校验位不正确");
 	}
 	id.number[17] = check;
 	id.number[18] = '\0';

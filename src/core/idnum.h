@@ -14,9 +14,9 @@
 #include "core/err.h"
 
 struct idnum {
-	char number[19];	/* normalised 18 characters, check 'X' upper-case */
+	char number[19]; /* normalised 18 characters, check 'X' upper-case */
 	struct date birth;
-	int male;		/* 1 male, 0 female (digit 17 odd = male) */
+	int male; /* 1 male, 0 female (digit 17 odd = male) */
 };
 
 /* The check character for the first 17 characters of digits17 ('0'..'9' or

@@ -65,7 +65,7 @@ log_write(enum log_level level, const char *fmt, ...)
 		m = 0;
 	n += m;
 	if ((size_t)n >= sizeof(line) - 1)
-		n = (int)sizeof(line) - 2;	/* a long line is cut, never split */
+		n = (int)sizeof(line) - 2; /* a long line is cut, never split */
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
 		/* Nowhere left to report it. */

@@ -24,12 +24,27 @@ void log_set_level(enum log_level level);
 void log_set_request_id(const char *id);
 const char *log_request_id(void);
 
-void log_write(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_error(...) do { if (log_threshold >= LOG_ERROR) log_write(LOG_ERROR, __VA_ARGS__); } while (0)
-#define log_warn(...) do { if (log_threshold >= LOG_WARN) log_write(LOG_WARN, __VA_ARGS__); } while (0)
-#define log_info(...) do { if (log_threshold >= LOG_INFO) log_write(LOG_INFO, __VA_ARGS__); } while (0)
-#define log_debug(...) do { if (log_threshold >= LOG_DEBUG) log_write(LOG_DEBUG, __VA_ARGS__); } while (0)
+#define log_error(...)                                                                             \
+	do {                                                                                       \
+		if (log_threshold >= LOG_ERROR)                                                    \
+			log_write(LOG_ERROR, __VA_ARGS__);                                         \
+	} while (0)
+#define log_warn(...)                                                                              \
+	do {                                                                                       \
+		if (log_threshold >= LOG_WARN)                                                     \
+			log_write(LOG_WARN, __VA_ARGS__);                                          \
+	} while (0)
+#define log_info(...)                                                                              \
+	do {                                                                                       \
+		if (log_threshold >= LOG_INFO)                                                     \
+			log_write(LOG_INFO, __VA_ARGS__);                                          \
+	} while (0)
+#define log_debug(...)                                                                             \
+	do {                                                                                       \
+		if (log_threshold >= LOG_DEBUG)                                                    \
+			log_write(LOG_DEBUG, __VA_ARGS__);                                         \
+	} while (0)
 
 #endif

@@ -22,12 +22,9 @@ static const struct {
 	enum rounding mode;
 	const char *name;
 } rounding_names[] = {
-	{ ROUND_HALF_UP, "half_up" },
-	{ ROUND_HALF_EVEN, "half_even" },
-	{ ROUND_DOWN, "down" },
-	{ ROUND_UP, "up" },
-	{ ROUND_FLOOR, "floor" },
-	{ ROUND_CEILING, "ceiling" },
+	{ ROUND_HALF_UP, "half_up" }, { ROUND_HALF_EVEN, "half_even" },
+	{ ROUND_DOWN, "down" },       { ROUND_UP, "up" },
+	{ ROUND_FLOOR, "floor" },     { ROUND_CEILING, "ceiling" },
 };
 
 #define NROUNDING (sizeof(rounding_names) / sizeof(rounding_names[0]))
@@ -234,21 +231,16 @@ div_round128(i128 a, i128 b, enum rounding r)
 	twice = 2 * (rem < 0 ? -rem : rem);
 	mag = b < 0 ? -b : b;
 	switch (r) {
-	case ROUND_DOWN:
-		return q;
-	case ROUND_UP:
-		return q + sign;
-	case ROUND_FLOOR:
-		return neg ? q - 1 : q;
-	case ROUND_CEILING:
-		return neg ? q : q + 1;
+	case ROUND_DOWN: return q;
+	case ROUND_UP: return q + sign;
+	case ROUND_FLOOR: return neg ? q - 1 : q;
+	case ROUND_CEILING: return neg ? q : q + 1;
 	case ROUND_HALF_EVEN:
 		if (twice > mag || (twice == mag && (q & 1) != 0))
 			return q + sign;
 		return q;
 	case ROUND_HALF_UP:
-	default:
-		return twice >= mag ? q + sign : q;
+	default: return twice >= mag ? q + sign : q;
 	}
 }
 
@@ -285,8 +277,8 @@ div_round(int64_t a, int64_t b, enum rounding r)
 }
 
 struct share {
-	u128 rem;	/* |total| * weight mod sum */
-	u128 q;		/* the part's magnitude */
+	u128 rem; /* |total| * weight mod sum */
+	u128 q;   /* the part's magnitude */
 	size_t i;
 };
 
@@ -315,7 +307,7 @@ money_split(int64_t total, const int64_t *weights, size_t n, int64_t *parts)
 	for (i = 0; i < n; i++) {
 		if (weights[i] < 0)
 			return ANJU_EINVAL;
-		sum += (u128)weights[i];	/* < 2^63 * 2^64: cannot overflow */
+		sum += (u128)weights[i]; /* < 2^63 * 2^64: cannot overflow */
 	}
 	if (sum == 0)
 		return ANJU_EINVAL;
@@ -365,8 +357,8 @@ money_split(int64_t total, const int64_t *weights, size_t n, int64_t *parts)
 struct words {
 	char *out;
 	size_t n;
-	bool started;	/* a digit has been written */
-	bool zero;	/* zeros were passed since the last digit or marker */
+	bool started; /* a digit has been written */
+	bool zero;    /* zeros were passed since the last digit or marker */
 };
 
 static void

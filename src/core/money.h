@@ -12,16 +12,16 @@
 
 #include "core/buf.h"
 
-#define MONEY_FMT_MAX 32	/* "-92,233,720,368,547,758.08" + NUL fits */
-#define MONEY_WORDS_MAX 256	/* 人民币大写 of any int64 fen, UTF-8, + NUL */
+#define MONEY_FMT_MAX   32  /* "-92,233,720,368,547,758.08" + NUL fits */
+#define MONEY_WORDS_MAX 256 /* 人民币大写 of any int64 fen, UTF-8, + NUL */
 
 enum rounding {
-	ROUND_HALF_UP,		/* 0.5 away from zero (default) */
-	ROUND_HALF_EVEN,	/* banker's rounding */
-	ROUND_DOWN,		/* toward zero (truncate) */
-	ROUND_UP,		/* away from zero */
-	ROUND_FLOOR,		/* toward minus infinity */
-	ROUND_CEILING,		/* toward plus infinity */
+	ROUND_HALF_UP,   /* 0.5 away from zero (default) */
+	ROUND_HALF_EVEN, /* banker's rounding */
+	ROUND_DOWN,      /* toward zero (truncate) */
+	ROUND_UP,        /* away from zero */
+	ROUND_FLOOR,     /* toward minus infinity */
+	ROUND_CEILING,   /* toward plus infinity */
 };
 
 /* "half_up", "half_even", "down", "up", "floor", "ceiling": 0 or ANJU_EINVAL. */

@@ -7,8 +7,8 @@
 #include "http/router.h"
 #include "jobs/job.h"
 
-static const char *const job_states[] = { "queued", "running", "succeeded", "failed", "canceled",
-					  NULL };
+static const char *const job_states[] = { "queued", "running",  "succeeded",
+					  "failed", "canceled", NULL };
 
 static const struct field list_query[] = {
 	{ "limit", F_INT, false, 1, 200, .desc = "每页条数（默认 50）" },
@@ -134,18 +134,21 @@ static const struct api_schema schemas[] = {
 	  "\"params\":{\"type\":\"object\"},"
 	  "\"progress\":{\"type\":\"object\",\"additionalProperties\":false,"
 	  "\"required\":[\"done\",\"total\",\"percent\",\"note\"],\"properties\":{"
-	  "\"done\":{\"type\":\"integer\",\"minimum\":0},\"total\":{\"type\":\"integer\",\"minimum\":0},"
+	  "\"done\":{\"type\":\"integer\",\"minimum\":0},\"total\":{\"type\":\"integer\","
+	  "\"minimum\":0},"
 	  "\"percent\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},"
 	  "\"note\":{\"type\":\"string\"}}},"
 	  "\"result\":{\"type\":[\"object\",\"null\"]},\"error\":{\"type\":[\"string\",\"null\"]},"
 	  "\"cancel_requested\":{\"type\":\"boolean\"},\"created_by\":{\"type\":\"string\"},"
 	  "\"created_at\":{\"$ref\":\"#/components/schemas/Instant\"},"
-	  "\"started_at\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/Instant\"},{\"type\":\"null\"}]},"
-	  "\"finished_at\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/Instant\"},{\"type\":\"null\"}]},"
+	  "\"started_at\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/"
+	  "Instant\"},{\"type\":\"null\"}]},"
+	  "\"finished_at\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/"
+	  "Instant\"},{\"type\":\"null\"}]},"
 	  "\"attempts\":{\"type\":\"integer\",\"minimum\":0}}}" },
-	{ "Instant",
-	  "{\"type\":\"string\",\"pattern\":\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-	  "\\\\.[0-9]{6}Z$\"}" },
+	{ "Instant", "{\"type\":\"string\",\"pattern\":\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]"
+		     "{2}:[0-9]{2}"
+		     "\\\\.[0-9]{6}Z$\"}" },
 	{ NULL },
 };
 

@@ -23,14 +23,14 @@ struct req;
 /* Field validators for JSON bodies and query strings; also the source of the
  * OpenAPI schemas, so the documentation cannot drift from what is enforced. */
 enum field_type {
-	F_STRING,	/* min/max: length in characters */
-	F_INT,		/* min/max: value */
+	F_STRING, /* min/max: length in characters */
+	F_INT,    /* min/max: value */
 	F_BOOL,
-	F_ENUM,		/* one of enums[] */
-	F_DATE,		/* "YYYY-MM-DD" */
-	F_PERIOD,	/* "YYYY-MM" */
-	F_OBJECT,	/* fields: nested */
-	F_ARRAY,	/* items: element spec; min/max: length */
+	F_ENUM,   /* one of enums[] */
+	F_DATE,   /* "YYYY-MM-DD" */
+	F_PERIOD, /* "YYYY-MM" */
+	F_OBJECT, /* fields: nested */
+	F_ARRAY,  /* items: element spec; min/max: length */
 };
 
 struct field {
@@ -38,34 +38,34 @@ struct field {
 	enum field_type type;
 	bool required;
 	int64_t min, max;
-	const char *const *enums;	/* NULL-terminated, for F_ENUM */
-	const struct field *fields;	/* F_OBJECT members, {NULL}-terminated; NULL: free-form */
-	const struct field *items;	/* F_ARRAY element */
+	const char *const *enums;   /* NULL-terminated, for F_ENUM */
+	const struct field *fields; /* F_OBJECT members, {NULL}-terminated; NULL: free-form */
+	const struct field *items;  /* F_ARRAY element */
 	const char *desc;
 };
 
 enum route_access {
-	ACCESS_PUBLIC,		/* anyone */
-	ACCESS_CALLER,		/* any authenticated caller (roles come with access control) */
+	ACCESS_PUBLIC, /* anyone */
+	ACCESS_CALLER, /* any authenticated caller (roles come with access control) */
 };
 
 enum {
-	ROUTE_SENSITIVE_QUERY = 1 << 0,	/* the access log never records the query string */
+	ROUTE_SENSITIVE_QUERY = 1 << 0, /* the access log never records the query string */
 };
 
 typedef int (*route_handler)(struct req *r, struct anju_err *e);
 
 struct route {
-	const char *method;		/* "GET", "POST", ... */
-	const char *path;		/* "/api/v1/jobs/{id}"; a {param} matches one segment */
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* "/api/v1/jobs/{id}"; a {param} matches one segment */
 	enum route_access access;
-	size_t max_body;		/* 0: the configured max_body */
-	const struct field *body;	/* JSON object fields, {NULL}-terminated; NULL: no body */
-	const struct field *query;	/* allowed query parameters; NULL: none */
+	size_t max_body;           /* 0: the configured max_body */
+	const struct field *body;  /* JSON object fields, {NULL}-terminated; NULL: no body */
+	const struct field *query; /* allowed query parameters; NULL: none */
 	unsigned flags;
-	int status;			/* the success status: 200, 201, 202 */
-	const char *response;		/* JSON Schema of the success body (OpenAPI) */
-	const char *summary;		/* one line for the OpenAPI document */
+	int status;           /* the success status: 200, 201, 202 */
+	const char *response; /* JSON Schema of the success body (OpenAPI) */
+	const char *summary;  /* one line for the OpenAPI document */
 	route_handler handler;
 };
 
@@ -79,11 +79,11 @@ struct api_schema {
 struct api_module {
 	const char *tag;
 	const struct route *routes;
-	const struct api_schema *schemas;	/* {NULL}-terminated, may be NULL */
+	const struct api_schema *schemas; /* {NULL}-terminated, may be NULL */
 };
 
 #define REQ_MAX_PARAMS 8
-#define REQ_MAX_QUERY 32
+#define REQ_MAX_QUERY  32
 
 struct kv {
 	const char *name;
@@ -91,38 +91,38 @@ struct kv {
 };
 
 struct req {
-	struct arena *arena;		/* freed when the request completes */
-	void *conn;			/* the server's connection; only mhd.c looks inside */
+	struct arena *arena; /* freed when the request completes */
+	void *conn;          /* the server's connection; only mhd.c looks inside */
 	const char *method;
-	const char *path;		/* as received, percent-encoded */
-	char id[17];			/* request id, also in X-Request-Id */
-	char client[64];		/* client address (see trusted_proxies) */
+	const char *path; /* as received, percent-encoded */
+	char id[17];      /* request id, also in X-Request-Id */
+	char client[64];  /* client address (see trusted_proxies) */
 	int64_t started_us;
 
-	struct buf body;		/* the request body, capped */
+	struct buf body; /* the request body, capped */
 	size_t body_limit;
 	bool body_too_big;
-	int early_status;		/* a rejection decided before the body was read */
+	int early_status; /* a rejection decided before the body was read */
 
 	const struct route *route;
-	const char *params[REQ_MAX_PARAMS];	/* decoded path parameters in order */
+	const char *params[REQ_MAX_PARAMS]; /* decoded path parameters in order */
 	int nparams;
-	struct kv query[REQ_MAX_QUERY];	/* decoded query parameters */
+	struct kv query[REQ_MAX_QUERY]; /* decoded query parameters */
 	int nquery;
 	bool query_overflow;
-	json_t *json;			/* the validated body (an object), or NULL */
-	const char *caller;		/* authenticated caller, NULL when anonymous */
+	json_t *json;       /* the validated body (an object), or NULL */
+	const char *caller; /* authenticated caller, NULL when anonymous */
 	struct db *db;
 
-	int status;			/* response */
-	json_t *out;			/* JSON body (owned), or NULL */
-	struct buf raw;			/* or a raw body */
+	int status;     /* response */
+	json_t *out;    /* JSON body (owned), or NULL */
+	struct buf raw; /* or a raw body */
 	const char *content_type;
-	int fd;				/* or a file to send (-1 when none) */
+	int fd; /* or a file to send (-1 when none) */
 	int64_t fd_size;
-	struct kv headers[8];		/* extra response headers */
+	struct kv headers[8]; /* extra response headers */
 	int nheaders;
-	bool replayed;			/* an idempotent replay */
+	bool replayed; /* an idempotent replay */
 };
 
 /* A request header (case-insensitive name), lent for the request; NULL if absent. */

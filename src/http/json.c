@@ -61,8 +61,9 @@ json_parse_body(const char *p, size_t n, int max_depth, struct anju_err *e)
 
 		if (near != NULL)
 			*near = '\0';
-		anju_fail(e, ANJU_EINVAL, "invalid_json", NULL, "JSON 格式错误（第 %d 行第 %d 列）：%s",
-			  jerr.line, jerr.column, jerr.text);
+		anju_fail(e, ANJU_EINVAL, "invalid_json", NULL,
+			  "JSON 格式错误（第 %d 行第 %d 列）：%s", jerr.line, jerr.column,
+			  jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -96,8 +97,7 @@ has_control(const char *s, size_t n)
 	return false;
 }
 
-static int
-check_value(const struct field *f, json_t *v, const char *path, struct anju_err *e);
+static int check_value(const struct field *f, json_t *v, const char *path, struct anju_err *e);
 
 static int
 check_object(const struct field *fields, json_t *obj, const char *prefix, struct anju_err *e)
@@ -114,7 +114,8 @@ check_object(const struct field *fields, json_t *obj, const char *prefix, struct
 				break;
 		snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
 		if (f->name == NULL)
-			return anju_fail(e, ANJU_EINVAL, "unknown_field", path, "不认识的字段：%s", path);
+			return anju_fail(e, ANJU_EINVAL, "unknown_field", path, "不认识的字段：%s",
+					 path);
 		if (json_is_null(v) && !f->required)
 			continue;
 		if (check_value(f, v, path, e) != 0)
@@ -123,7 +124,8 @@ check_object(const struct field *fields, json_t *obj, const char *prefix, struct
 	for (const struct field *f = fields; f->name != NULL; f++) {
 		snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", f->name);
 		if (f->required && json_object_get(obj, f->name) == NULL)
-			return anju_fail(e, ANJU_EINVAL, "missing_field", path, "缺少必填字段：%s", path);
+			return anju_fail(e, ANJU_EINVAL, "missing_field", path, "缺少必填字段：%s",
+					 path);
 	}
 	return 0;
 }
@@ -141,11 +143,13 @@ check_value(const struct field *f, json_t *v, const char *path, struct anju_err 
 	case F_DATE:
 	case F_PERIOD:
 		if (!json_is_string(v))
-			return anju_fail(e, ANJU_EINVAL, "invalid_type", path, "%s 应为字符串", path);
+			return anju_fail(e, ANJU_EINVAL, "invalid_type", path, "%s 应为字符串",
+					 path);
 		s = json_string_value(v);
 		n = json_string_length(v);
 		if (memchr(s, '\0', n) != NULL || has_control(s, n))
-			return anju_fail(e, ANJU_EINVAL, "invalid_value", path, "%s 含有控制字符", path);
+			return anju_fail(e, ANJU_EINVAL, "invalid_value", path, "%s 含有控制字符",
+					 path);
 		if (f->type == F_STRING) {
 			size_t chars = utf8_chars(s, n);
 
@@ -187,8 +191,8 @@ check_value(const struct field *f, json_t *v, const char *path, struct anju_err 
 		return 0;
 	case F_BOOL:
 		if (!json_is_boolean(v))
-			return anju_fail(e, ANJU_EINVAL, "invalid_type", path, "%s 应为 true 或 false",
-					 path);
+			return anju_fail(e, ANJU_EINVAL, "invalid_type", path,
+					 "%s 应为 true 或 false", path);
 		return 0;
 	case F_OBJECT:
 		if (!json_is_object(v))

@@ -59,9 +59,8 @@ req_query(struct req *r, const char *name)
 int
 req_param_id(struct req *r, int n, int64_t *out)
 {
-	if (n >= r->nparams ||
-	    str_to_int64(str_c(r->params[n]), 1, INT64_MAX, out) != 0 || r->params[n][0] == '+' ||
-	    r->params[n][0] == '0')
+	if (n >= r->nparams || str_to_int64(str_c(r->params[n]), 1, INT64_MAX, out) != 0 ||
+	    r->params[n][0] == '+' || r->params[n][0] == '0')
 		return ANJU_ENOTFOUND;
 	return 0;
 }
@@ -103,7 +102,7 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
 	k = url_decode(r->arena, key, strlen(key), true);
 	v = value ? url_decode(r->arena, value, strlen(value), true) : arena_strdup(r->arena, "");
 	if (k == NULL || v == NULL) {
-		r->query_overflow = true;	/* reported as a bad query */
+		r->query_overflow = true; /* reported as a bad query */
 		return MHD_NO;
 	}
 	r->query[r->nquery].name = k;
@@ -133,7 +132,8 @@ client_address(struct req *r)
 
 	snprintf(r->client, sizeof(r->client), "unknown");
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, r->client, sizeof(r->client));
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, r->client,
+			  sizeof(r->client));
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, r->client,
 			  sizeof(r->client));
@@ -154,10 +154,11 @@ client_address(struct req *r)
 			str_cut(&all, ',', &part);
 			part = str_trim(part);
 			if (part.n == 0 || part.n >= sizeof(text))
-				return;	/* malformed: keep the proxy's own address */
+				return; /* malformed: keep the proxy's own address */
 			memcpy(text, part.p, part.n);
 			text[part.n] = '\0';
-			if (inet_pton(AF_INET, text, tmp) != 1 && inet_pton(AF_INET6, text, tmp) != 1)
+			if (inet_pton(AF_INET, text, tmp) != 1 &&
+			    inet_pton(AF_INET6, text, tmp) != 1)
 				return;
 			memcpy(hops[n++], text, part.n + 1);
 		}
@@ -224,7 +225,7 @@ send_reply(struct req *r)
 
 	if (r->fd >= 0) {
 		resp = MHD_create_response_from_fd64((uint64_t)r->fd_size, r->fd);
-		r->fd = -1;	/* the response closes it */
+		r->fd = -1; /* the response closes it */
 	} else if (r->out != NULL) {
 		char *s = json_dumps(r->out, JSON_COMPACT);
 		size_t n = strlen(s);
@@ -295,12 +296,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 	if (*upload_data_size > 0) {
 		if (!r->body_too_big && buf_add(&r->body, upload_data, *upload_data_size) != 0)
-			r->body_too_big = true;	/* counted, not kept; answered at the end */
+			r->body_too_big = true; /* counted, not kept; answered at the end */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (r->status != 0)
-		return MHD_YES;	/* already answered */
+		return MHD_YES; /* already answered */
 	log_set_request_id(r->id);
 	http_handle(r);
 	return send_reply(r);
@@ -319,7 +320,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	us = time_now_us() - r->started_us;
-	show_query = r->route != NULL && !(r->route->flags & ROUTE_SENSITIVE_QUERY) && r->nquery > 0;
+	show_query =
+		r->route != NULL && !(r->route->flags & ROUTE_SENSITIVE_QUERY) && r->nquery > 0;
 	log_set_request_id(r->id);
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_info("%s %s%s %d %lld.%03lldms client=%s", r->method, r->path,
@@ -333,7 +335,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 		buf_init(&q, 4096);
 		for (int i = 0; i < r->nquery; i++)
-			buf_printf(&q, "%s%s=%s", i ? "&" : "", r->query[i].name, r->query[i].value);
+			buf_printf(&q, "%s%s=%s", i ? "&" : "", r->query[i].name,
+				   r->query[i].value);
 		log_debug("query %s", q.p);
 		buf_free(&q);
 	}
@@ -421,7 +424,8 @@ load_proxies(struct anju_err *e)
 	return 0;
 bad:
 	return anju_fail(e, ANJU_EINVAL, "bad_config", "trusted_proxies",
-			 "trusted_proxies must be up to %d comma-separated IP addresses", MAX_PROXIES);
+			 "trusted_proxies must be up to %d comma-separated IP addresses",
+			 MAX_PROXIES);
 }
 
 int
@@ -441,14 +445,13 @@ server_start(int *port, struct anju_err *e)
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config_int("threads"),
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config_int("max_connections"),
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config_int("connection_timeout"),
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, NULL,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)config_int("threads"), MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)config_int("max_connections"), MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)config_int("connection_timeout"), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+		(unsigned int)1, MHD_OPTION_END);
 	if (daemon_h == NULL)
 		return anju_fail(e, ANJU_EIO, "listen_failed", "listen", "cannot listen on %s",
 				 config_str("listen"));

@@ -71,9 +71,7 @@ field_schema(const struct field *f)
 		s = json_pack("{s:s, s:I, s:I}", "type", "integer", "minimum", (json_int_t)f->min,
 			      "maximum", (json_int_t)f->max);
 		break;
-	case F_BOOL:
-		s = json_pack("{s:s}", "type", "boolean");
-		break;
+	case F_BOOL: s = json_pack("{s:s}", "type", "boolean"); break;
 	case F_ENUM: {
 		json_t *e = json_array();
 
@@ -82,9 +80,7 @@ field_schema(const struct field *f)
 		s = json_pack("{s:s, s:o}", "type", "string", "enum", e);
 		break;
 	}
-	case F_DATE:
-		s = json_pack("{s:s, s:s}", "type", "string", "format", "date");
-		break;
+	case F_DATE: s = json_pack("{s:s, s:s}", "type", "string", "format", "date"); break;
 	case F_PERIOD:
 		s = json_pack("{s:s, s:s}", "type", "string", "pattern",
 			      "^[0-9]{4}-(0[1-9]|1[0-2])$");
@@ -127,9 +123,9 @@ operation(const struct api_module *m, const struct route *rt)
 		const char *end = strchr(p, '}');
 		char *name = strndup(p + 1, (size_t)(end - p - 1));
 
-		json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", name,
-							"in", "path", "required", 1, "schema",
-							"type", "string"));
+		json_array_append_new(params,
+				      json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", name, "in",
+						"path", "required", 1, "schema", "type", "string"));
 		free(name);
 	}
 	for (const struct field *f = rt->query; f != NULL && f->name != NULL; f++)

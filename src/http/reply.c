@@ -55,11 +55,12 @@ reply_error(struct req *r, const struct anju_err *e)
 
 	/* Internal details stay in the log; callers get a stable message. */
 	if (status >= 500) {
-		msg = status == 503 ? "服务繁忙，请稍后重试" : "服务器内部错误，请稍后重试或联系管理员";
+		msg = status == 503 ? "服务繁忙，请稍后重试"
+				    : "服务器内部错误，请稍后重试或联系管理员";
 	}
 	err = json_pack("{s:s, s:s}", "code", e->key[0] ? e->key : anju_err_default_key(e->code),
 			"message", msg[0] ? msg : "请求无法处理");
-	if (err == NULL)	/* text that is not UTF-8 must not cost the envelope */
+	if (err == NULL) /* text that is not UTF-8 must not cost the envelope */
 		err = json_pack("{s:s, s:s}", "code", anju_err_default_key(e->code), "message",
 				"请求无法处理");
 	if (e->field[0] != '\0' && json_object_set_new(err, "field", json_string(e->field)) != 0)

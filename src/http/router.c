@@ -203,7 +203,8 @@ read_body(struct req *r, struct anju_err *e)
 
 	if (rt->body == NULL && !is_mutation(r->method)) {
 		if (r->body.n != 0)
-			return anju_fail(e, ANJU_EINVAL, "unexpected_body", NULL, "此请求不接受请求内容");
+			return anju_fail(e, ANJU_EINVAL, "unexpected_body", NULL,
+					 "此请求不接受请求内容");
 		return 0;
 	}
 	if ((rc = check_content_type(r, e)) != 0)
@@ -266,9 +267,10 @@ run_mutation(struct req *r, struct anju_err *e)
 				db_rollback(r->db);
 				if (strcmp(rec.body_hash, hash) != 0) {
 					idem_record_free(&rec);
-					return anju_fail(e, ANJU_EUNPROCESSABLE, "idempotency_key_reused",
-							 "Idempotency-Key",
-							 "此 Idempotency-Key 已用于另一个不同的请求");
+					return anju_fail(
+						e, ANJU_EUNPROCESSABLE, "idempotency_key_reused",
+						"Idempotency-Key",
+						"此 Idempotency-Key 已用于另一个不同的请求");
 				}
 				replay(r, &rec);
 				idem_record_free(&rec);
@@ -284,8 +286,8 @@ run_mutation(struct req *r, struct anju_err *e)
 		}
 		if (key != NULL) {
 			response = r->out ? json_dumps(r->out, JSON_COMPACT) : strdup("null");
-			rc = idem_store(r->db, caller, key, ttl, r->method, r->path, hash, r->status,
-					response);
+			rc = idem_store(r->db, caller, key, ttl, r->method, r->path, hash,
+					r->status, response);
 			free(response);
 			if (rc == ANJU_ECONFLICT) {
 				/* Another request with this key committed first: replay it. */

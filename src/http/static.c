@@ -87,7 +87,7 @@ safe_path(struct req *r)
 
 		str_cut(&p, '/', &seg);
 		if (seg.n == 0 && p.n == 0)
-			break;	/* a trailing slash */
+			break; /* a trailing slash */
 		d = url_decode(r->arena, seg.p, seg.n, false);
 		if (seg.n == 0 || d == NULL || strcmp(d, ".") == 0 || strcmp(d, "..") == 0 ||
 		    strpbrk(d, "/\\") != NULL || d[0] == '.') {
@@ -175,15 +175,17 @@ static_serve(struct req *r, struct anju_err *e)
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
 		return anju_fail(e, ANJU_ENOTFOUND, "not_found", NULL, "没有这个页面");
 	if (root_fd < 0)
-		return anju_fail(e, ANJU_ENOTFOUND, "not_found", NULL, "没有这个页面（未构建网页界面）");
+		return anju_fail(e, ANJU_ENOTFOUND, "not_found", NULL,
+				 "没有这个页面（未构建网页界面）");
 	rel = safe_path(r);
 	if (rel == NULL)
 		return anju_fail(e, ANJU_ENOTFOUND, "not_found", NULL, "没有这个页面");
 	if (rel[0] == '\0')
 		rel = "index.html";
 	rc = send_file(r, rel, strncmp(rel, "assets/", 7) == 0, e);
-	if (rc == ANJU_ENOTFOUND && strchr(strrchr(rel, '/') ? strrchr(rel, '/') : rel, '.') == NULL)
-		rc = send_file(r, "index.html", false, e);	/* an application route */
+	if (rc == ANJU_ENOTFOUND &&
+	    strchr(strrchr(rel, '/') ? strrchr(rel, '/') : rel, '.') == NULL)
+		rc = send_file(r, "index.html", false, e); /* an application route */
 	if (rc != 0)
 		return anju_fail(e, ANJU_ENOTFOUND, "not_found", NULL, "没有这个页面");
 	return 0;

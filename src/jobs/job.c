@@ -84,7 +84,8 @@ job_create(struct db *db, const char *kind, json_t *params, const char *created_
 	int rc;
 
 	if (k == NULL)
-		return anju_fail(e, ANJU_EINVAL, "unknown_job_kind", "kind", "没有这种任务：%s", kind);
+		return anju_fail(e, ANJU_EINVAL, "unknown_job_kind", "kind", "没有这种任务：%s",
+				 kind);
 	if (params == NULL || !json_is_object(params))
 		return anju_fail(e, ANJU_EINVAL, "invalid_type", "params", "params 应为对象");
 	if (k->params != NULL && (rc = fields_validate(k->params, params, e)) != 0) {
@@ -142,19 +143,18 @@ row_json(struct db_stmt *st)
 	const struct job_kind *k = job_kind_find(db_col_text(st, 1));
 	int64_t done = db_col_int64(st, 4), total = db_col_int64(st, 5);
 
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:i, s:s}, s:o, s:o, s:b, s:s,"
-			 " s:s, s:o, s:o, s:I}",
-			 "id", (json_int_t)db_col_int64(st, 0), "kind", db_col_text(st, 1),
-			 "title", k ? k->title : db_col_text(st, 1), "state", db_col_text(st, 2),
-			 "params", json_or_null(db_col_text(st, 3)), "progress", "done",
-			 (json_int_t)done, "total", (json_int_t)total, "percent",
-			 total > 0 ? (int)(done * 100 / total) : 0, "note", db_col_text(st, 6),
-			 "result", json_or_null(db_col_text(st, 7)), "error",
-			 text_or_null(db_col_text(st, 8)), "cancel_requested",
-			 db_col_int64(st, 9) != 0, "created_by", db_col_text(st, 10), "created_at",
-			 db_col_text(st, 11), "started_at", text_or_null(db_col_text(st, 12)),
-			 "finished_at", text_or_null(db_col_text(st, 13)), "attempts",
-			 (json_int_t)db_col_int64(st, 14));
+	return json_pack(
+		"{s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:i, s:s}, s:o, s:o, s:b, s:s,"
+		" s:s, s:o, s:o, s:I}",
+		"id", (json_int_t)db_col_int64(st, 0), "kind", db_col_text(st, 1), "title",
+		k ? k->title : db_col_text(st, 1), "state", db_col_text(st, 2), "params",
+		json_or_null(db_col_text(st, 3)), "progress", "done", (json_int_t)done, "total",
+		(json_int_t)total, "percent", total > 0 ? (int)(done * 100 / total) : 0, "note",
+		db_col_text(st, 6), "result", json_or_null(db_col_text(st, 7)), "error",
+		text_or_null(db_col_text(st, 8)), "cancel_requested", db_col_int64(st, 9) != 0,
+		"created_by", db_col_text(st, 10), "created_at", db_col_text(st, 11), "started_at",
+		text_or_null(db_col_text(st, 12)), "finished_at", text_or_null(db_col_text(st, 13)),
+		"attempts", (json_int_t)db_col_int64(st, 14));
 }
 
 int
@@ -223,11 +223,12 @@ job_cancel(struct db *db, int64_t id, struct anju_err *e)
 	int64_t changed;
 
 	now_text(now);
-	rc = db_prepare(db,
-			"UPDATE job SET state = CASE WHEN state = 'queued' THEN 'canceled' ELSE state"
-			" END, finished_at = CASE WHEN state = 'queued' THEN ? ELSE finished_at END,"
-			" cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')",
-			&st);
+	rc = db_prepare(
+		db,
+		"UPDATE job SET state = CASE WHEN state = 'queued' THEN 'canceled' ELSE state"
+		" END, finished_at = CASE WHEN state = 'queued' THEN ? ELSE finished_at END,"
+		" cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')",
+		&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, now);
@@ -256,12 +257,13 @@ job_claim(struct db *db, const char *worker, int64_t want_id, int64_t *id, struc
 	int rc;
 
 	now_text(now);
-	rc = db_prepare(db,
-			"UPDATE job SET state = 'running', worker = ?, heartbeat_at = ?,"
-			" started_at = COALESCE(started_at, ?), attempts = attempts + 1"
-			" WHERE state = 'queued' AND id = (SELECT id FROM job WHERE state = 'queued'"
-			" AND (? = 0 OR id = ?) ORDER BY id LIMIT 1) RETURNING id",
-			&st);
+	rc = db_prepare(
+		db,
+		"UPDATE job SET state = 'running', worker = ?, heartbeat_at = ?,"
+		" started_at = COALESCE(started_at, ?), attempts = attempts + 1"
+		" WHERE state = 'queued' AND id = (SELECT id FROM job WHERE state = 'queued'"
+		" AND (? = 0 OR id = ?) ORDER BY id LIMIT 1) RETURNING id",
+		&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, worker);
@@ -307,8 +309,8 @@ job_finish(struct job_ctx *ctx, const char *state, const char *error, struct anj
 		db_reset(st);
 	}
 	/* Staged rows are of no use once the job has ended. */
-	if (rc >= 0 && (rc = db_prepare(ctx->db, "DELETE FROM job_staging WHERE job_id = ?", &st)) ==
-			       0) {
+	if (rc >= 0 &&
+	    (rc = db_prepare(ctx->db, "DELETE FROM job_staging WHERE job_id = ?", &st)) == 0) {
 		db_bind_int64(st, 1, ctx->id);
 		rc = db_step(st);
 		db_reset(st);
@@ -327,10 +329,11 @@ static int
 job_release(struct job_ctx *ctx, struct anju_err *e)
 {
 	struct db_stmt *st;
-	int rc = db_prepare(ctx->db,
-			    "UPDATE job SET state = 'queued', worker = NULL WHERE id = ? AND worker = ?"
-			    " AND state = 'running'",
-			    &st);
+	int rc = db_prepare(
+		ctx->db,
+		"UPDATE job SET state = 'queued', worker = NULL WHERE id = ? AND worker = ?"
+		" AND state = 'running'",
+		&st);
 
 	if (rc != 0)
 		return db_fail(ctx->db, rc, e);
@@ -345,8 +348,9 @@ int
 job_run(struct db *db, int64_t id, const char *worker, const volatile bool *stop,
 	job_progress_fn progress, void *ud, struct anju_err *e)
 {
-	struct job_ctx ctx = { .db = db, .id = id, .worker = worker, .stop = stop,
-			       .progress = progress, .ud = ud };
+	struct job_ctx ctx = {
+		.db = db, .id = id, .worker = worker, .stop = stop, .progress = progress, .ud = ud
+	};
 	const struct job_kind *k = NULL;
 	struct db_stmt *st;
 	struct anju_err jerr;
@@ -372,7 +376,8 @@ job_run(struct db *db, int64_t id, const char *worker, const volatile bool *stop
 				 (long long)id);
 	anju_err_clear(&jerr);
 	if (k == NULL) {
-		rc = anju_fail(&jerr, ANJU_EINVAL, "unknown_job_kind", NULL, "这个版本不认识此任务类型");
+		rc = anju_fail(&jerr, ANJU_EINVAL, "unknown_job_kind", NULL,
+			       "这个版本不认识此任务类型");
 	} else {
 		log_info("job %lld (%s) started", (long long)id, k->name);
 		rc = k->run(&ctx, &jerr);
@@ -408,7 +413,7 @@ worker_dead(const char *worker)
 
 	if (c1 == NULL || m1 == NULL || c1 - worker != m1 - mine ||
 	    strncmp(worker, mine, (size_t)(c1 - worker)) != 0)
-		return false;	/* another host: only the heartbeat can tell */
+		return false; /* another host: only the heartbeat can tell */
 	(void)host;
 	if (strcmp(worker, mine) == 0)
 		return false;
@@ -416,7 +421,7 @@ worker_dead(const char *worker)
 	if (pid <= 0)
 		return false;
 	if (pid == (long)getpid())
-		return true;	/* an earlier process that had our pid */
+		return true; /* an earlier process that had our pid */
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
@@ -430,8 +435,10 @@ job_recover(struct db *db, int64_t stale_us, int *n, struct anju_err *e)
 
 	*n = 0;
 	time_format_utc(time_now_us() - stale_us, cutoff);
-	rc = db_prepare(db, "SELECT id, worker, heartbeat_at FROM job WHERE state = 'running'"
-			    " ORDER BY id LIMIT 64", &st);
+	rc = db_prepare(db,
+			"SELECT id, worker, heartbeat_at FROM job WHERE state = 'running'"
+			" ORDER BY id LIMIT 64",
+			&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -592,8 +599,7 @@ job_chunk_abort(struct job_ctx *ctx)
 }
 
 int
-job_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *note,
-	     struct anju_err *e)
+job_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *note, struct anju_err *e)
 {
 	int rc;
 

@@ -23,9 +23,9 @@ struct field;
 struct job_ctx;
 
 struct job_kind {
-	const char *name;		/* "selftest", "purge", later "billing" ... */
-	const char *title;		/* zh-CN, for people */
-	const struct field *params;	/* validated when the job is created */
+	const char *name;           /* "selftest", "purge", later "billing" ... */
+	const char *title;          /* zh-CN, for people */
+	const struct field *params; /* validated when the job is created */
 	int (*run)(struct job_ctx *ctx, struct anju_err *e);
 };
 
@@ -35,8 +35,8 @@ const struct job_kind *job_kind_find(const char *name);
 
 /* Creates a queued job in the caller's transaction (params validated against
  * the kind).  0, ANJU_EINVAL (unknown kind, bad params) or a storage error. */
-int job_create(struct db *db, const char *kind, json_t *params, const char *created_by,
-	       int64_t *id, struct anju_err *e);
+int job_create(struct db *db, const char *kind, json_t *params, const char *created_by, int64_t *id,
+	       struct anju_err *e);
 /* The job as JSON (new reference), or ANJU_ENOTFOUND. */
 int job_get(struct db *db, int64_t id, json_t **out, struct anju_err *e);
 /* Jobs newest first, ids below before_id (0: from the newest); *next is the
@@ -52,8 +52,7 @@ typedef void (*job_progress_fn)(void *ud, int64_t done, int64_t total, const cha
 
 /* Claims a queued job (want_id 0: the oldest) for worker: 1 claimed (*id set),
  * 0 none, or a negative code. */
-int job_claim(struct db *db, const char *worker, int64_t want_id, int64_t *id,
-	      struct anju_err *e);
+int job_claim(struct db *db, const char *worker, int64_t want_id, int64_t *id, struct anju_err *e);
 /* Runs a claimed job to its end (succeeded, failed or canceled) unless
  * *stop becomes true, in which case it is handed back to the queue.  Returns
  * 0 when the job ran (whatever its outcome) or a storage error. */
@@ -68,8 +67,8 @@ const char *job_worker_name(void);
 /* For job kinds. */
 struct db *job_db(struct job_ctx *ctx);
 int64_t job_id(struct job_ctx *ctx);
-json_t *job_params(struct job_ctx *ctx);	/* lent */
-const char *job_resume_at(struct job_ctx *ctx);	/* the last checkpoint, "" at first */
+json_t *job_params(struct job_ctx *ctx);        /* lent */
+const char *job_resume_at(struct job_ctx *ctx); /* the last checkpoint, "" at first */
 /* Starts a chunk's transaction; ANJU_ECANCELED when cancellation was asked
  * for or the runner is stopping (nothing is open then). */
 int job_chunk_begin(struct job_ctx *ctx, struct anju_err *e);

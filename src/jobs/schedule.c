@@ -58,7 +58,8 @@ schedule_last_due(const struct schedule *s, int64_t now_us)
 		if (t > now_us) {
 			struct date prev = date_add_months(first, -3);
 
-			t = shanghai_to_utc_us(clamp_day(prev.y, prev.m, s->day), s->hour, s->minute);
+			t = shanghai_to_utc_us(clamp_day(prev.y, prev.m, s->day), s->hour,
+					       s->minute);
 		}
 		return t;
 	}
@@ -95,7 +96,7 @@ claim(struct db *db, const struct schedule *s, const char *due, int *started, st
 		goto fail;
 	if (inserted == 0) {
 		db_rollback(db);
-		return 0;	/* another server claimed it */
+		return 0; /* another server claimed it */
 	}
 	params = json_loads(s->params, 0, NULL);
 	snprintf(by, sizeof(by), "schedule:%s", s->name);
@@ -121,8 +122,8 @@ claim(struct db *db, const struct schedule *s, const char *due, int *started, st
 	return 0;
 fail:
 	db_rollback(db);
-	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL,
-			 "schedule %s: %s", s->name, db_errmsg(db));
+	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL, "schedule %s: %s",
+			 s->name, db_errmsg(db));
 }
 
 int

@@ -18,18 +18,18 @@ struct db;
 
 enum sched_freq {
 	SCHED_DAILY,
-	SCHED_WEEKLY,		/* day: ISO weekday 1 (Monday) .. 7 */
-	SCHED_MONTHLY,		/* day: 1..31, clamped to the month's last day */
-	SCHED_QUARTERLY,	/* day: 1..31 of the quarter's first month */
+	SCHED_WEEKLY,    /* day: ISO weekday 1 (Monday) .. 7 */
+	SCHED_MONTHLY,   /* day: 1..31, clamped to the month's last day */
+	SCHED_QUARTERLY, /* day: 1..31 of the quarter's first month */
 };
 
 struct schedule {
 	const char *name;
 	enum sched_freq freq;
 	int day;
-	int hour, minute;	/* Asia/Shanghai */
+	int hour, minute; /* Asia/Shanghai */
 	const char *job_kind;
-	const char *params;	/* JSON object text */
+	const char *params; /* JSON object text */
 };
 
 /* The schedules of this version, {NULL}-terminated. */

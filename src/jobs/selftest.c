@@ -21,7 +21,8 @@ static const char *const modes[] = { "fill", "staged", NULL };
 static const struct field params[] = {
 	{ "rows", F_INT, true, 1, 10000000, .desc = "要写入的行数" },
 	{ "chunk", F_INT, false, 1, 100000, .desc = "每个提交块的行数（默认 1000）" },
-	{ "mode", F_ENUM, false, .enums = modes, .desc = "fill 分块直接写入；staged 暂存后一次发布" },
+	{ "mode", F_ENUM, false, .enums = modes,
+	  .desc = "fill 分块直接写入；staged 暂存后一次发布" },
 	{ "pause_ms", F_INT, false, 0, 1000, .desc = "每块之后暂停的毫秒数（用于观察进度）" },
 	{ NULL },
 };
@@ -150,7 +151,8 @@ run(struct job_ctx *ctx, struct anju_err *e)
 			if ((rc = write_chunk(ctx, staged, next, to, e)) != 0)
 				return rc;
 			snprintf(at, sizeof(at), "%lld", (long long)to);
-			if ((rc = job_chunk_end(ctx, to, rows, at, staged ? "暂存中" : "写入中", e)) != 0)
+			if ((rc = job_chunk_end(ctx, to, rows, at, staged ? "暂存中" : "写入中",
+						e)) != 0)
 				return rc;
 			next = to;
 			pause_ms(pause);
@@ -158,18 +160,18 @@ run(struct job_ctx *ctx, struct anju_err *e)
 		if (staged && (rc = publish(ctx, rows, e)) != 0)
 			return rc;
 	}
-	rc = db_prepare(job_db(ctx),
-			"SELECT COUNT(*), COALESCE(SUM(value), 0) FROM selftest_row WHERE job_id = ?",
-			&st);
+	rc = db_prepare(
+		job_db(ctx),
+		"SELECT COUNT(*), COALESCE(SUM(value), 0) FROM selftest_row WHERE job_id = ?", &st);
 	if (rc != 0)
 		return anju_fail(e, ANJU_EDB, NULL, NULL, "%s", db_errmsg(job_db(ctx)));
 	db_bind_int64(st, 1, job_id(ctx));
 	rc = db_step(st);
 	if (rc == DB_ROW)
-		job_set_result(ctx, json_pack("{s:I, s:I, s:s}", "rows",
-					      (json_int_t)db_col_int64(st, 0), "sum",
-					      (json_int_t)db_col_int64(st, 1), "mode",
-					      staged ? "staged" : "fill"));
+		job_set_result(ctx,
+			       json_pack("{s:I, s:I, s:s}", "rows", (json_int_t)db_col_int64(st, 0),
+					 "sum", (json_int_t)db_col_int64(st, 1), "mode",
+					 staged ? "staged" : "fill"));
 	db_reset(st);
 	return rc == DB_ROW ? 0 : anju_fail(e, ANJU_EDB, NULL, NULL, "%s", db_errmsg(job_db(ctx)));
 }

@@ -291,14 +291,14 @@ static int
 bk_io(struct bk *b, const char *what)
 {
 	return anju_fail(b->e, ANJU_EIO, "backup_io", NULL, "写备份失败（%s）：%s", what,
-	                 strerror(errno));
+			 strerror(errno));
 }
 
 static int
 bk_db(struct bk *b, const char *what)
 {
 	return anju_fail(b->e, ANJU_EDB, "backup_db", NULL, "读数据库失败（%s）：%s", what,
-	                 db_errmsg(b->db));
+			 db_errmsg(b->db));
 }
 
 static int
@@ -307,7 +307,7 @@ bk_ar(struct bk *b)
 	const char *msg = archive_error_string(b->ar);
 
 	return anju_fail(b->e, ANJU_EIO, "backup_io", NULL, "写备份失败：%s",
-	                 msg ? msg : "libarchive");
+			 msg ? msg : "libarchive");
 }
 
 static void
@@ -403,8 +403,8 @@ stage_add(struct bk *b, const char *name, FILE *f, int64_t size)
 		return bk_io(b, "临时文件");
 	if (copied != size)
 		return anju_fail(b->e, ANJU_EIO, "backup_io", NULL,
-		                 "写备份失败：临时文件应有 %" PRId64 " 字节，读到 %" PRId64, size,
-		                 copied);
+				 "写备份失败：临时文件应有 %" PRId64 " 字节，读到 %" PRId64, size,
+				 copied);
 	return 0;
 }
 
@@ -452,11 +452,11 @@ row_line(struct bk *b, const struct bk_table *t, struct db_stmt *st, char **out)
 			/* Read as text on both engines, so that a value SQLite kept
 			 * as text in an integer column is refused, not read as 0. */
 			text = db_col_text(st, (int)c);
-			if (str_to_int64((struct str){text, db_col_len(st, (int)c)}, INT64_MIN,
-			                 INT64_MAX, &n) != 0) {
+			if (str_to_int64((struct str){ text, db_col_len(st, (int)c) }, INT64_MIN,
+					 INT64_MAX, &n) != 0) {
 				rc = anju_fail(b->e, ANJU_EDB, "backup_bad_value", NULL,
-				               "表 %s 的整数列 %s 有非整数的值", t->name,
-				               col->name);
+					       "表 %s 的整数列 %s 有非整数的值", t->name,
+					       col->name);
 				goto out;
 			}
 			v = json_integer(n);
@@ -464,8 +464,8 @@ row_line(struct bk *b, const struct bk_table *t, struct db_stmt *st, char **out)
 			v = json_stringn(db_col_text(st, (int)c), db_col_len(st, (int)c));
 			if (v == NULL) {
 				rc = anju_fail(b->e, ANJU_EDB, "backup_bad_value", NULL,
-				               "表 %s 的列 %s 有不是 UTF-8 的文本", t->name,
-				               col->name);
+					       "表 %s 的列 %s 有不是 UTF-8 的文本", t->name,
+					       col->name);
 				goto out;
 			}
 		}
@@ -477,7 +477,7 @@ row_line(struct bk *b, const struct bk_table *t, struct db_stmt *st, char **out)
 	/* A restore refuses longer lines, so a backup must not make them. */
 	if (strlen(*out) >= JSON_LINE_MAX) {
 		rc = anju_fail(b->e, ANJU_ETOOBIG, "backup_row_too_large", NULL,
-		               "表 %s 有一行超过 %d 字节", t->name, JSON_LINE_MAX);
+			       "表 %s 有一行超过 %d 字节", t->name, JSON_LINE_MAX);
 		goto out;
 	}
 out:
@@ -529,7 +529,7 @@ header_line(const struct bk_table *t)
  */
 static void
 page_sql(const struct bk_table *t, const int *kcol, size_t nkey, struct buf *first,
-         struct buf *next)
+	 struct buf *next)
 {
 	struct buf cols, order;
 
@@ -588,7 +588,7 @@ dump_table(struct bk *b, struct bk_table *t)
 		buf_init(&keys[c], 0);
 		if (!ident_ok(t->desc.cols[c].name)) {
 			rc = anju_fail(b->e, ANJU_EDB, "backup_bad_column", NULL,
-			               "表 %s 有名称不受支持的列", t->name);
+				       "表 %s 有名称不受支持的列", t->name);
 			goto out;
 		}
 	}
@@ -629,7 +629,8 @@ dump_table(struct bk *b, struct bk_table *t)
 			int64_t n = 0;
 
 			if (col->integer) {
-				str_to_int64((struct str){v, keys[k].n}, INT64_MIN, INT64_MAX, &n);
+				str_to_int64((struct str){ v, keys[k].n }, INT64_MIN, INT64_MAX,
+					     &n);
 				db_bind_int64(st, p++, n);
 			} else {
 				db_bind_text(st, p++, v, keys[k].n);
@@ -654,7 +655,7 @@ dump_table(struct bk *b, struct bk_table *t)
 				 * key that is not the rowid be NULL). */
 				if (db_col_null(st, c)) {
 					rc = anju_fail(b->e, ANJU_EDB, "backup_null_key", NULL,
-					               "表 %s 的主键有空值", t->name);
+						       "表 %s 的主键有空值", t->name);
 					goto out;
 				}
 				buf_reset(&keys[k]);
@@ -677,8 +678,8 @@ dump_table(struct bk *b, struct bk_table *t)
 	/* Both counts come from one snapshot: a difference is a paging bug. */
 	if (t->rows != t->count) {
 		rc = anju_fail(b->e, ANJU_EINTERNAL, "backup_rows_mismatch", NULL,
-		               "表 %s 导出 %" PRId64 " 行，应为 %" PRId64 " 行", t->name, t->rows,
-		               t->count);
+			       "表 %s 导出 %" PRId64 " 行，应为 %" PRId64 " 行", t->name, t->rows,
+			       t->count);
 		goto out;
 	}
 	if (fflush(f) != 0 || (size = ftello(f)) < 0) {
@@ -787,7 +788,7 @@ walk_files(struct bk *b, int dfd, struct buf *rel, int depth, bool add)
 	buf_init(&path, 0);
 	if (depth > DEPTH_MAX) {
 		rc = anju_fail(b->e, ANJU_EIO, "backup_files_too_deep", NULL, "文件目录层级超过 %d",
-		               DEPTH_MAX);
+			       DEPTH_MAX);
 		goto out;
 	}
 	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
@@ -827,13 +828,13 @@ walk_files(struct bk *b, int dfd, struct buf *rel, int depth, bool add)
 		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
 			if (add)
 				log_warn("backup: skipped files/%s: not a regular file or folder",
-				         rel->p);
+					 rel->p);
 			continue;
 		}
 		/* A restore refuses what it could not recreate exactly. */
 		if (!name_part_ok(names[i], strlen(names[i]))) {
 			rc = anju_fail(b->e, ANJU_EINVAL, "backup_bad_file_name", NULL,
-			               "文件名不受支持（只允许可打印 ASCII）：files/%s", rel->p);
+				       "文件名不受支持（只允许可打印 ASCII）：files/%s", rel->p);
 			goto out;
 		}
 		if (S_ISREG(sb.st_mode)) {
@@ -934,7 +935,7 @@ write_manifest(struct bk *b, const struct bk_table *tabs, size_t ntab, int versi
 		abort();
 	if (strlen(text) > MANIFEST_MAX) {
 		rc = anju_fail(b->e, ANJU_ETOOBIG, "backup_manifest_too_large", NULL,
-		               "备份清单超过 %d 字节（表太多）", MANIFEST_MAX);
+			       "备份清单超过 %d 字节（表太多）", MANIFEST_MAX);
 		goto out;
 	}
 	rc = bk_memory(b, MANIFEST_NAME, text, strlen(text));
@@ -946,9 +947,9 @@ out:
 
 int
 backup_write(struct db *db, const char *files_dir, const char *path, backup_progress_fn progress,
-             void *ud, struct anju_err *e)
+	     void *ud, struct anju_err *e)
 {
-	struct bk b = {.db = db, .progress = progress, .ud = ud, .e = e};
+	struct bk b = { .db = db, .progress = progress, .ud = ud, .e = e };
 	struct bk_table *tabs = NULL;
 	char **names = NULL, *tmpdir = NULL;
 	size_t ntab = 0;
@@ -963,7 +964,7 @@ backup_write(struct db *db, const char *files_dir, const char *path, backup_prog
 	if (fd < 0) {
 		if (errno == EEXIST)
 			rc = anju_fail(e, ANJU_ECONFLICT, "backup_exists", "to",
-			               "%s 已存在，备份不会覆盖它", path);
+				       "%s 已存在，备份不会覆盖它", path);
 		else
 			rc = bk_io(&b, path);
 		goto out;
@@ -990,7 +991,7 @@ backup_write(struct db *db, const char *files_dir, const char *path, backup_prog
 		tabs[i].name = names[i];
 		if (!ident_ok(names[i])) {
 			rc = anju_fail(e, ANJU_EDB, "backup_bad_table", NULL, "表名不受支持：%.64s",
-			               names[i]);
+				       names[i]);
 			goto out;
 		}
 		if (db_table_describe(db, names[i], b.a, &tabs[i].desc) != 0) {
@@ -1117,14 +1118,14 @@ rs_ar(struct rs *r, struct archive *ar)
 	const char *msg = archive_error_string(ar);
 
 	return anju_fail(r->e, ANJU_EINVAL, "backup_corrupt", NULL, "备份文件损坏或不是 tar：%s",
-	                 msg ? msg : "libarchive");
+			 msg ? msg : "libarchive");
 }
 
 static int
 rs_io(struct rs *r, const char *what)
 {
 	return anju_fail(r->e, ANJU_EIO, "restore_io", NULL, "恢复失败（%s）：%s", what,
-	                 strerror(errno));
+			 strerror(errno));
 }
 
 static void
@@ -1226,7 +1227,7 @@ classify(struct rs *r, struct archive_entry *ent, enum entry_kind *kind)
 		return 0;
 	}
 	if (type == AE_IFDIR && ((n == 5 && strncmp(name, "files", 5) == 0) ||
-	                         (n == 2 && strncmp(name, "db", 2) == 0))) {
+				 (n == 2 && strncmp(name, "db", 2) == 0))) {
 		*kind = ENT_DIR;
 		return 0;
 	}
@@ -1238,7 +1239,7 @@ classify(struct rs *r, struct archive_entry *ent, enum entry_kind *kind)
 bad:
 	printable(name, shown, sizeof(shown));
 	return anju_fail(r->e, ANJU_EINVAL, "backup_bad_entry", NULL, "备份中有不允许的条目：%s",
-	                 name ? shown : "(无名)");
+			 name ? shown : "(无名)");
 }
 
 /*
@@ -1282,8 +1283,8 @@ dir_open(struct rs *r, const char *path, size_t n, bool create, int *out)
 				goto out;
 			if (errno == ENOTDIR || errno == ELOOP)
 				rc = anju_fail(r->e, ANJU_ECONFLICT, "restore_file_conflict", NULL,
-				               "files/%.*s 已存在且不是目录",
-				               (int)(i < 200 ? i : 200), path);
+					       "files/%.*s 已存在且不是目录",
+					       (int)(i < 200 ? i : 200), path);
 			else
 				rc = rs_io(r, part);
 			goto out;
@@ -1385,7 +1386,7 @@ lines_next(struct lines *l, const char *table)
 /* Parses a table file's header line into cols/isint (from r->a). */
 static int
 parse_header(struct rs *r, const struct buf *line, const char *table, const char ***cols,
-             bool **isint, size_t *ncol)
+	     bool **isint, size_t *ncol)
 {
 	json_t *h = json_loadb(line->p ? line->p : "", line->n, JSON_REJECT_DUPLICATES, NULL);
 	json_t *jc = json_object_get(h, "columns"), *jt = json_object_get(h, "types");
@@ -1445,7 +1446,7 @@ scan_table(struct rs *r, struct archive *ar)
 		return rs_corrupt(r, "表 %s 在备份中出现两次", r->rel.p);
 	if (r->ntab == TABLES_MAX)
 		return anju_fail(r->e, ANJU_EINVAL, "backup_corrupt", NULL, "备份中的表多于 %d",
-		                 TABLES_MAX);
+				 TABLES_MAX);
 	if (r->ntab == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 32;
 		r->tabs = xrealloc(r->tabs, r->cap * sizeof(*r->tabs));
@@ -1526,7 +1527,7 @@ scan_file(struct rs *r, struct archive *ar, struct archive_entry *ent, EVP_MD_CT
 		differs = true;
 	if (differs) {
 		rc = anju_fail(r->e, ANJU_ECONFLICT, "restore_file_conflict", NULL,
-		               "files/%s 已存在且内容不同", rel);
+			       "files/%s 已存在且内容不同", rel);
 		goto out;
 	}
 	r->nfiles++;
@@ -1633,14 +1634,14 @@ check_manifest(struct rs *r)
 
 	if (r->manifest == NULL) {
 		rc = anju_fail(r->e, ANJU_EINVAL, "backup_not_anju", NULL,
-		               "不是 anju 备份，或备份不完整（没有 %s）", MANIFEST_NAME);
+			       "不是 anju 备份，或备份不完整（没有 %s）", MANIFEST_NAME);
 		goto out;
 	}
 	m = json_loadb(r->manifest, r->manifest_n, JSON_REJECT_DUPLICATES, NULL);
 	format = json_string_value(json_object_get(m, "format"));
 	if (format == NULL || strcmp(format, FORMAT_NAME) != 0) {
 		rc = anju_fail(r->e, ANJU_EINVAL, "backup_not_anju", NULL,
-		               "不是 anju 备份（格式应为 %s）", FORMAT_NAME);
+			       "不是 anju 备份（格式应为 %s）", FORMAT_NAME);
 		goto out;
 	}
 	v = json_object_get(m, "schema_version");
@@ -1650,8 +1651,8 @@ check_manifest(struct rs *r)
 	}
 	if (json_integer_value(v) != r->version) {
 		rc = anju_fail(r->e, ANJU_EINVAL, "backup_schema_mismatch", NULL,
-		               "备份的数据库结构版本为 %" JSON_INTEGER_FORMAT "，本库为 %d",
-		               json_integer_value(v), r->version);
+			       "备份的数据库结构版本为 %" JSON_INTEGER_FORMAT "，本库为 %d",
+			       json_integer_value(v), r->version);
 		goto out;
 	}
 	list = json_object_get(m, "tables");
@@ -1659,8 +1660,7 @@ check_manifest(struct rs *r)
 		rc = rs_corrupt(r, "%s 没有 tables", MANIFEST_NAME);
 		goto out;
 	}
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach (list, i, v) {
 		const char *name = json_string_value(json_object_get(v, "name"));
 		const char *sha = json_string_value(json_object_get(v, "sha256"));
 		json_t *rows = json_object_get(v, "rows"), *cols = json_object_get(v, "columns");
@@ -1725,7 +1725,7 @@ check_empty(struct rs *r)
 	buf_init(&sql, 0);
 	if (db_tables(r->db, &names, &n) != 0) {
 		rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "列出表失败：%s",
-		               db_errmsg(r->db));
+			       db_errmsg(r->db));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1733,7 +1733,7 @@ check_empty(struct rs *r)
 			continue;
 		if (!ident_ok(names[i])) {
 			rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "表名不受支持：%.64s",
-			               names[i]);
+				       names[i]);
 			goto out;
 		}
 		buf_reset(&sql);
@@ -1746,13 +1746,13 @@ check_empty(struct rs *r)
 		db_reset(st);
 		if (rc == DB_ROW) {
 			rc = anju_fail(r->e, ANJU_ECONFLICT, "restore_target_not_empty", NULL,
-			               "目标数据库不是空的（表 %s 有数据），只能恢复到新初始化的库",
-			               names[i]);
+				       "目标数据库不是空的（表 %s 有数据），只能恢复到新初始化的库",
+				       names[i]);
 			goto out;
 		}
 		if (rc != DB_DONE) {
 			rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "读取表 %s 失败：%s",
-			               names[i], db_errmsg(r->db));
+				       names[i], db_errmsg(r->db));
 			goto out;
 		}
 	}
@@ -1779,10 +1779,10 @@ check_target(struct rs *r)
 		rc = db_table_describe(r->db, t->name, r->a, &t->desc);
 		if (rc == ANJU_ENOTFOUND)
 			return anju_fail(r->e, ANJU_EINVAL, "backup_schema_mismatch", NULL,
-			                 "本库没有备份中的表 %s", t->name);
+					 "本库没有备份中的表 %s", t->name);
 		if (rc != 0)
 			return anju_fail(r->e, ANJU_EDB, "restore_db", NULL,
-			                 "读取表 %s 的结构失败：%s", t->name, db_errmsg(r->db));
+					 "读取表 %s 的结构失败：%s", t->name, db_errmsg(r->db));
 		for (size_t c = 0; c < t->ncol; c++) {
 			size_t k;
 
@@ -1791,8 +1791,8 @@ check_target(struct rs *r)
 				;
 			if (k == t->desc.ncol)
 				return anju_fail(r->e, ANJU_EINVAL, "backup_schema_mismatch", NULL,
-				                 "本库的表 %s 没有备份中的列 %s", t->name,
-				                 t->cols[c]);
+						 "本库的表 %s 没有备份中的列 %s", t->name,
+						 t->cols[c]);
 		}
 	}
 	return 0;
@@ -1825,7 +1825,7 @@ next_table(struct rs *r)
 	}
 	if (fallback != NULL)
 		log_warn("restore: foreign keys of %s form a cycle; inserting in name order",
-		         fallback->name);
+			 fallback->name);
 	return fallback;
 }
 
@@ -1838,7 +1838,7 @@ cmp_tables(const void *x, const void *y)
 /* Binds one row's values from parameter p on; 0 or a corrupt-archive error. */
 static int
 bind_row(struct rs *r, struct db_stmt *st, int p, json_t *row, const struct rs_table *t,
-         int64_t line_no)
+	 int64_t line_no)
 {
 	char where[80];
 
@@ -1863,14 +1863,14 @@ static int
 insert_fail(struct rs *r, const struct rs_table *t)
 {
 	return anju_fail(r->e, ANJU_EDB, "restore_insert_failed", NULL, "导入表 %s 失败：%s",
-	                 t->name, db_errmsg(r->db));
+			 t->name, db_errmsg(r->db));
 }
 
 /* Inserts rows[0..n): one statement of `batch` rows when there are that
  * many, else row by row, so that each table needs two statements only. */
 static int
 flush_rows(struct rs *r, const struct rs_table *t, json_t **rows, size_t n, size_t batch,
-           const char *one_sql, const char *batch_sql, int64_t first_line)
+	   const char *one_sql, const char *batch_sql, int64_t first_line)
 {
 	struct db_stmt *st = NULL;
 	int rc = 0;
@@ -1885,7 +1885,7 @@ flush_rows(struct rs *r, const struct rs_table *t, json_t **rows, size_t n, size
 		}
 		for (size_t j = 0; j < k; j++) {
 			rc = bind_row(r, st, 1 + (int)(j * t->ncol), rows[i + j], t,
-			              first_line + (int64_t)(i + j));
+				      first_line + (int64_t)(i + j));
 			if (rc != 0)
 				goto out;
 		}
@@ -2089,7 +2089,7 @@ place_file(struct rs *r, int dfd, const char *tmp, const char *name, const char 
 		rc = rs_io(r, rel);
 	else if (!same_file(r, dfd, tmp, name))
 		rc = anju_fail(r->e, ANJU_ECONFLICT, "restore_file_conflict", NULL,
-		               "files/%s 已存在且内容不同", rel);
+			       "files/%s 已存在且内容不同", rel);
 	else
 		rc = 0;
 	unlinkat(dfd, tmp, 0);
@@ -2216,9 +2216,9 @@ extract_files(struct rs *r)
 	sha_done(md, sha);
 	md = NULL;
 	rc = strcmp(sha, r->files_sha) == 0
-	             ? 0
-	             : anju_fail(r->e, ANJU_EIO, "restore_files_changed", NULL,
-	                         "备份在校验后被改动，恢复的文件可能不完整");
+		     ? 0
+		     : anju_fail(r->e, ANJU_EIO, "restore_files_changed", NULL,
+				 "备份在校验后被改动，恢复的文件可能不完整");
 out:
 	if (md != NULL)
 		EVP_MD_CTX_free(md);
@@ -2237,7 +2237,7 @@ load_tables(struct rs *r)
 	/* Refused when the caller has a transaction open, which then stays its own. */
 	if (db_begin(r->db) != 0)
 		return anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "开始事务失败：%s",
-		                 db_errmsg(r->db));
+				 db_errmsg(r->db));
 	/* Again under the write lock, in case someone wrote since the check. */
 	rc = check_empty(r);
 	if (rc != 0)
@@ -2255,15 +2255,15 @@ load_tables(struct rs *r)
 				continue;
 			if (db_sync_id_sequence(r->db, t->name) != 0) {
 				rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL,
-				               "设置表 %s 的编号序列失败：%s", t->name,
-				               db_errmsg(r->db));
+					       "设置表 %s 的编号序列失败：%s", t->name,
+					       db_errmsg(r->db));
 				goto out;
 			}
 		}
 	}
 	if (db_commit(r->db) != 0) {
 		rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "提交失败：%s",
-		               db_errmsg(r->db));
+			       db_errmsg(r->db));
 		goto out;
 	}
 out:
@@ -2273,15 +2273,15 @@ out:
 
 int
 backup_restore(struct db *db, const char *files_dir, const char *path, backup_progress_fn progress,
-               void *ud, struct anju_err *e)
+	       void *ud, struct anju_err *e)
 {
-	struct rs r = {.db = db,
-	               .files_dir = files_dir,
-	               .fd = -1,
-	               .root = -1,
-	               .progress = progress,
-	               .ud = ud,
-	               .e = e};
+	struct rs r = { .db = db,
+			.files_dir = files_dir,
+			.fd = -1,
+			.root = -1,
+			.progress = progress,
+			.ud = ud,
+			.e = e };
 	struct stat sb;
 	int64_t tables_bytes = 0;
 	int rc;
@@ -2294,7 +2294,7 @@ backup_restore(struct db *db, const char *files_dir, const char *path, backup_pr
 	r.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r.fd < 0 || fstat(r.fd, &sb) != 0) {
 		rc = anju_fail(e, errno == ENOENT ? ANJU_ENOTFOUND : ANJU_EIO, "restore_io", "from",
-		               "无法读取备份 %s：%s", path, strerror(errno));
+			       "无法读取备份 %s：%s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {

@@ -64,7 +64,7 @@ url_check(const char *url, const struct db_ops **ops, const char **target, struc
 	*ops = url_engine(url, target);
 	if (*ops == NULL)
 		return anju_fail(e, ANJU_EINVAL, "db_url", NULL,
-		                 "database URL must start with sqlite: or postgresql://");
+				 "database URL must start with sqlite: or postgresql://");
 	if (**target == '\0')
 		return anju_fail(e, ANJU_EINVAL, "db_url", NULL, "sqlite: needs a file path");
 	return 0;

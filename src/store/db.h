@@ -25,8 +25,8 @@ enum db_engine {
 };
 
 enum {
-	DB_DONE = 0,	/* db_step: no (more) rows */
-	DB_ROW = 1,	/* db_step: a row is ready */
+	DB_DONE = 0, /* db_step: no (more) rows */
+	DB_ROW = 1,  /* db_step: a row is ready */
 };
 
 struct db;
@@ -38,7 +38,7 @@ struct db_stmt;
 int db_open(const char *url, struct db **out, struct anju_err *e);
 void db_close(struct db *db);
 enum db_engine db_engine(const struct db *db);
-const char *db_engine_name(const struct db *db);	/* "sqlite" or "postgresql" */
+const char *db_engine_name(const struct db *db); /* "sqlite" or "postgresql" */
 /* The last error message of this connection ("" if none); lent. */
 const char *db_errmsg(const struct db *db);
 
@@ -56,7 +56,7 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Parameters are numbered from 1.  Text is copied. */
 void db_bind_int64(struct db_stmt *st, int i, int64_t v);
 void db_bind_text(struct db_stmt *st, int i, const char *s, size_t n);
-void db_bind_cstr(struct db_stmt *st, int i, const char *s);	/* NULL binds NULL */
+void db_bind_cstr(struct db_stmt *st, int i, const char *s); /* NULL binds NULL */
 void db_bind_null(struct db_stmt *st, int i);
 /* Runs the statement or moves to its next row: DB_ROW, DB_DONE, or a negative
  * code: ANJU_ECONFLICT for a unique or foreign-key violation, ANJU_EBUSY when
@@ -64,8 +64,8 @@ void db_bind_null(struct db_stmt *st, int i);
 int db_step(struct db_stmt *st);
 /* Columns are numbered from 0 and valid until the next db_step/db_reset. */
 bool db_col_null(struct db_stmt *st, int col);
-int64_t db_col_int64(struct db_stmt *st, int col);	/* NULL reads as 0 */
-const char *db_col_text(struct db_stmt *st, int col);	/* NULL reads as NULL */
+int64_t db_col_int64(struct db_stmt *st, int col);    /* NULL reads as 0 */
+const char *db_col_text(struct db_stmt *st, int col); /* NULL reads as NULL */
 size_t db_col_len(struct db_stmt *st, int col);
 int db_col_count(struct db_stmt *st);
 const char *db_col_name(struct db_stmt *st, int col);
@@ -80,7 +80,7 @@ void db_reset(struct db_stmt *st);
 int db_begin(struct db *db);
 int db_begin_snapshot(struct db *db);
 int db_commit(struct db *db);
-void db_rollback(struct db *db);	/* no-op outside a transaction */
+void db_rollback(struct db *db); /* no-op outside a transaction */
 bool db_in_tx(const struct db *db);
 
 /* Takes a lock held until the current transaction ends, shared by every
@@ -99,15 +99,15 @@ int db_sync_id_sequence(struct db *db, const char *table);
 /* One column of a table, as db_table_describe() reports it. */
 struct db_column {
 	const char *name;
-	bool integer;	/* an integer type (on SQLite: INTEGER affinity) */
-	int pk;		/* position in the primary key from 1, or 0 */
-	bool serial;	/* filled by a sequence: db_sync_id_sequence() applies */
+	bool integer; /* an integer type (on SQLite: INTEGER affinity) */
+	int pk;       /* position in the primary key from 1, or 0 */
+	bool serial;  /* filled by a sequence: db_sync_id_sequence() applies */
 };
 
 struct db_table_desc {
-	struct db_column *cols;	/* in the table's order */
+	struct db_column *cols; /* in the table's order */
 	size_t ncol;
-	const char **refs;	/* tables its foreign keys reference, itself left out, sorted */
+	const char **refs; /* tables its foreign keys reference, itself left out, sorted */
 	size_t nref;
 };
 
@@ -117,8 +117,7 @@ struct arena;
  * any table (backup): its columns and the tables it references.  Everything
  * is allocated from a.  0, ANJU_ENOTFOUND (no such table), ANJU_EINVAL (a
  * name no anju table can have) or ANJU_EDB. */
-int db_table_describe(struct db *db, const char *table, struct arena *a,
-		      struct db_table_desc *out);
+int db_table_describe(struct db *db, const char *table, struct arena *a, struct db_table_desc *out);
 
 /*
  * One connection per thread: db_pool_init() records the URL once, db_thread()

@@ -88,7 +88,7 @@ extern const struct db_ops db_pg_ops;
 
 /* Records db_errmsg() (trailing white space dropped) and returns code. */
 int db_set_error(struct db *db, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* The text of sql with each '?' outside string literals, quoted identifiers
  * and comments replaced by $1, $2 ...; *nparams set.  NULL when sql is too

@@ -113,10 +113,10 @@ sq_open(struct db *db, const char *path, struct anju_err *e)
 	int rc;
 
 	rc = sqlite3_open_v2(
-	        path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+		path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = anju_fail(e, ANJU_EDB, "db_open", NULL, "sqlite %s: %s", path,
-		               h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+			       h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
 		goto out;
 	}
 	sqlite3_extended_result_codes(h, 1);
@@ -125,7 +125,7 @@ sq_open(struct db *db, const char *path, struct anju_err *e)
 	rc = sq_pragma(h, "PRAGMA journal_mode=WAL", v, sizeof(v));
 	if (rc != SQLITE_OK) {
 		rc = anju_fail(e, sq_code(rc) == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, "db_open",
-		               NULL, "sqlite %s: %s", path, sqlite3_errmsg(h));
+			       NULL, "sqlite %s: %s", path, sqlite3_errmsg(h));
 		goto out;
 	}
 	/* WAL is what lets readers run beside the writer; refuse a file system
@@ -133,7 +133,7 @@ sq_open(struct db *db, const char *path, struct anju_err *e)
 	 * in-memory database (tests) reports "memory". */
 	if (strcmp(v, "wal") != 0 && strcmp(path, ":memory:") != 0) {
 		rc = anju_fail(e, ANJU_EDB, "db_open", NULL,
-		               "sqlite %s: journal_mode is %s, not wal", path, v);
+			       "sqlite %s: journal_mode is %s, not wal", path, v);
 		goto out;
 	}
 	rc = sqlite3_exec(h, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
@@ -141,7 +141,7 @@ sq_open(struct db *db, const char *path, struct anju_err *e)
 		rc = sq_pragma(h, "PRAGMA foreign_keys", v, sizeof(v));
 	if (rc != SQLITE_OK || strcmp(v, "1") != 0) {
 		rc = anju_fail(e, ANJU_EDB, "db_open", NULL,
-		               "sqlite %s: cannot enforce foreign keys", path);
+			       "sqlite %s: cannot enforce foreign keys", path);
 		goto out;
 	}
 	db->engine = h;
@@ -228,7 +228,7 @@ sq_bind_check(struct db_stmt *st, int i, int rc)
 {
 	if (rc != SQLITE_OK && st->bind_rc == 0)
 		st->bind_rc = db_set_error(st->db, ANJU_EDB, "bind parameter %d: %s", i,
-		                           sqlite3_errstr(rc));
+					   sqlite3_errstr(rc));
 }
 
 static void
@@ -267,7 +267,7 @@ sq_step(struct db_stmt *base)
 		 * DELETE of the connection, so a SELECT or DDL would report someone
 		 * else's; the total moving is what says this statement wrote. */
 		base->changes =
-		        sqlite3_total_changes64(h) != st->total_before ? sqlite3_changes64(h) : 0;
+			sqlite3_total_changes64(h) != st->total_before ? sqlite3_changes64(h) : 0;
 		return DB_DONE;
 	}
 	code = sq_fail(base->db, rc);
@@ -380,41 +380,41 @@ sq_revive(struct db *db)
 }
 
 const struct db_ops db_sqlite_ops = {
-        .engine = DB_SQLITE,
-        .name = "sqlite",
-        /* AUTOINCREMENT: an id is never reused after a delete, as on PostgreSQL. */
-        .id_type = "INTEGER PRIMARY KEY AUTOINCREMENT",
-        .tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
-                      " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-        /* INTEGER affinity is SQLite's own rule: a declared type containing
-         * "INT".  Only a lone INTEGER PRIMARY KEY (the rowid) is generated. */
-        .columns_sql = "SELECT name, CASE WHEN type LIKE '%INT%' THEN 1 ELSE 0 END, pk,"
-                       " CASE WHEN pk = 1 AND upper(type) = 'INTEGER' AND"
-                       " (SELECT COUNT(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1"
-                       " THEN 1 ELSE 0 END"
-                       " FROM pragma_table_info(?1) ORDER BY cid",
-        .references_sql = "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?)",
-        .open = sq_open,
-        .close = sq_close,
-        .exec = sq_exec,
-        .stmt_new = sq_stmt_new,
-        .stmt_free = sq_stmt_free,
-        .bind_int64 = sq_bind_int64,
-        .bind_text = sq_bind_text,
-        .bind_null = sq_bind_null,
-        .step = sq_step,
-        .col_null = sq_col_null,
-        .col_int64 = sq_col_int64,
-        .col_text = sq_col_text,
-        .col_len = sq_col_len,
-        .col_count = sq_col_count,
-        .col_name = sq_col_name,
-        .reset = sq_reset,
-        .in_tx = sq_in_tx,
-        .begin = sq_begin,
-        .commit = sq_commit,
-        .rollback = sq_rollback,
-        .tx_lock = sq_tx_lock,
-        .sync_id_sequence = sq_sync_id_sequence,
-        .revive = sq_revive,
+	.engine = DB_SQLITE,
+	.name = "sqlite",
+	/* AUTOINCREMENT: an id is never reused after a delete, as on PostgreSQL. */
+	.id_type = "INTEGER PRIMARY KEY AUTOINCREMENT",
+	.tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+		      " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+	/* INTEGER affinity is SQLite's own rule: a declared type containing
+	 * "INT".  Only a lone INTEGER PRIMARY KEY (the rowid) is generated. */
+	.columns_sql = "SELECT name, CASE WHEN type LIKE '%INT%' THEN 1 ELSE 0 END, pk,"
+		       " CASE WHEN pk = 1 AND upper(type) = 'INTEGER' AND"
+		       " (SELECT COUNT(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1"
+		       " THEN 1 ELSE 0 END"
+		       " FROM pragma_table_info(?1) ORDER BY cid",
+	.references_sql = "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?)",
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.stmt_new = sq_stmt_new,
+	.stmt_free = sq_stmt_free,
+	.bind_int64 = sq_bind_int64,
+	.bind_text = sq_bind_text,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.col_null = sq_col_null,
+	.col_int64 = sq_col_int64,
+	.col_text = sq_col_text,
+	.col_len = sq_col_len,
+	.col_count = sq_col_count,
+	.col_name = sq_col_name,
+	.reset = sq_reset,
+	.in_tx = sq_in_tx,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.tx_lock = sq_tx_lock,
+	.sync_id_sequence = sq_sync_id_sequence,
+	.revive = sq_revive,
 };

@@ -62,8 +62,10 @@ idem_store(struct db *db, const char *caller, const char *key, int64_t max_age_u
 	time_format_utc(time_now_us(), now);
 	cutoff(max_age_us, since);
 	/* An expired record of the same key may still be there until the purge. */
-	rc = db_prepare(db, "DELETE FROM idempotency_key WHERE caller = ? AND idem_key = ?"
-			    " AND created_at <= ?", &st);
+	rc = db_prepare(db,
+			"DELETE FROM idempotency_key WHERE caller = ? AND idem_key = ?"
+			" AND created_at <= ?",
+			&st);
 	if (rc != 0)
 		return rc;
 	db_bind_cstr(st, 1, caller);

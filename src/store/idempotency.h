@@ -14,9 +14,9 @@ struct db;
 struct idem_record {
 	char body_hash[65];
 	char method[8];
-	char *path;		/* caller frees */
+	char *path; /* caller frees */
 	int status;
-	char *response;		/* caller frees */
+	char *response; /* caller frees */
 };
 
 /* Looks up (caller, key) younger than max_age_us.  1 found (rec filled), 0 not

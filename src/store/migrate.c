@@ -20,9 +20,9 @@
 #define MIGRATE_LOCK_KEY INT64_C(0x616e6a756d696772)
 
 static const char create_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                 " version INTEGER PRIMARY KEY,"
-                                 " name TEXT NOT NULL,"
-                                 " applied_at TEXT NOT NULL)";
+				 " version INTEGER PRIMARY KEY,"
+				 " name TEXT NOT NULL,"
+				 " applied_at TEXT NOT NULL)";
 
 /* The present in UTC as 2026-11-28T07:03:11.123456Z (DESIGN.md "Storage").
  * Kept here rather than in core/date.c so that storage depends on nothing
@@ -36,7 +36,7 @@ utc_now(char *out, size_t n)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000));
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000));
 }
 
 static int
@@ -70,9 +70,9 @@ recorded(struct db *db, const struct migration *m, bool *found, struct anju_err 
 
 		if (name == NULL || strcmp(name, m->name) != 0) {
 			rc = anju_fail(
-			        e, ANJU_EDB, "migration_mismatch", NULL,
-			        "migration %d is recorded as \"%s\", this program has \"%s\"",
-			        m->version, name ? name : "", m->name);
+				e, ANJU_EDB, "migration_mismatch", NULL,
+				"migration %d is recorded as \"%s\", this program has \"%s\"",
+				m->version, name ? name : "", m->name);
 			goto out;
 		}
 		*found = true;
@@ -138,8 +138,8 @@ apply(struct db *db, const struct migration *m, bool *done, struct anju_err *e)
 		goto out;
 	}
 	rc = db_prepare(
-	        db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-	        &st);
+		db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		&st);
 	if (rc == 0) {
 		utc_now(now, sizeof(now));
 		db_bind_int64(st, 1, m->version);
@@ -163,7 +163,7 @@ out:
 
 int
 db_migrate_list(struct db *db, const struct migration *list, int count, int *applied,
-                struct anju_err *e)
+		struct anju_err *e)
 {
 	int rc, n = 0;
 
@@ -172,8 +172,8 @@ db_migrate_list(struct db *db, const struct migration *list, int count, int *app
 	for (int i = 0; i < count; i++) {
 		if (list[i].version <= 0 || (i > 0 && list[i].version <= list[i - 1].version)) {
 			rc = anju_fail(e, ANJU_EDB, "migration_order", NULL,
-			               "migration %d (%s) is out of order", list[i].version,
-			               list[i].name);
+				       "migration %d (%s) is out of order", list[i].version,
+				       list[i].name);
 			goto out;
 		}
 	}

@@ -116,7 +116,7 @@ new_db(struct ctx *c, bool pg)
 		exec_ok(g.admin, b.p);
 		buf_reset(&b);
 		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", g.pg_url,
-		           strchr(g.pg_url, '?') ? '&' : '?', c->schemas[i]);
+			   strchr(g.pg_url, '?') ? '&' : '?', c->schemas[i]);
 	} else {
 		buf_printf(&b, "sqlite:%s/db%d.sqlite", c->dir, i);
 	}
@@ -328,27 +328,27 @@ tree_in(const char *a, const char *b, bool exact, int *nfiles)
  */
 
 static const char *const texts[] = {
-        "it's \"quoted\" 'twice'\nsecond line\r\n\ttab \\ backslash",
-        "中文：公共租赁住房 安居 🏠",
-        "",
-        "{\"json\": [1, 2, {\"x\": null}]}",
-        "?",
-        "-- not a comment; DROP TABLE job",
-        NEEDLE,
+	"it's \"quoted\" 'twice'\nsecond line\r\n\ttab \\ backslash",
+	"中文：公共租赁住房 安居 🏠",
+	"",
+	"{\"json\": [1, 2, {\"x\": null}]}",
+	"?",
+	"-- not a comment; DROP TABLE job",
+	NEEDLE,
 };
 
 static int64_t
 add_job(struct db *db, const char *kind, const char *note, const char *result, int64_t done,
-        int64_t total)
+	int64_t total)
 {
 	struct db_stmt *st;
 	int64_t id;
 
 	ok(db, db_prepare(db,
-	                  "INSERT INTO job (kind, state, params, progress_done, progress_total,"
-	                  " progress_note, result, error, created_at, started_at)"
-	                  " VALUES (?, 'queued', ?, ?, ?, ?, ?, NULL, ?, NULL) RETURNING id",
-	                  &st));
+			  "INSERT INTO job (kind, state, params, progress_done, progress_total,"
+			  " progress_note, result, error, created_at, started_at)"
+			  " VALUES (?, 'queued', ?, ?, ?, ?, ?, NULL, ?, NULL) RETURNING id",
+			  &st));
 	db_bind_cstr(st, 1, kind);
 	db_bind_cstr(st, 2, "{\"a\":\"\\u00e9\"}");
 	db_bind_int64(st, 3, done);
@@ -373,7 +373,7 @@ fill_db(struct db *db)
 	ok(db, db_begin(db));
 	for (size_t i = 0; i < nt; i++)
 		ids[i] = add_job(db, i % 2 ? "import" : "bill", texts[i], i % 3 ? NULL : texts[i],
-		                 i == 0 ? INT64_MIN : (int64_t)i, i == 1 ? INT64_MAX : 100);
+				 i == 0 ? INT64_MIN : (int64_t)i, i == 1 ? INT64_MAX : 100);
 	/* A gap in the ids, and the largest one gone: the sequence must still
 	 * continue above every restored id. */
 	ids[nt] = add_job(db, "gone", "deleted", NULL, 0, 0);
@@ -395,10 +395,10 @@ fill_db(struct db *db)
 		db_reset(st);
 	}
 	ok(db, db_prepare(db,
-	                  "INSERT INTO idempotency_key (caller, idem_key, method, path,"
-	                  " body_hash, status, response, created_at)"
-	                  " VALUES (?, ?, 'POST', '/api/v1/x', 'h', ?, ?, 'now')",
-	                  &st));
+			  "INSERT INTO idempotency_key (caller, idem_key, method, path,"
+			  " body_hash, status, response, created_at)"
+			  " VALUES (?, ?, 'POST', '/api/v1/x', 'h', ?, ?, 'now')",
+			  &st));
 	for (int i = 0; i < IDEM_ROWS; i++) {
 		char key[64];
 
@@ -412,9 +412,9 @@ fill_db(struct db *db)
 		db_reset(st);
 	}
 	ok(db, db_prepare(db,
-	                  "INSERT INTO schedule_run (schedule, due_at, claimed_by, claimed_at,"
-	                  " job_id) VALUES (?, ?, 'w1', 'now', ?)",
-	                  &st));
+			  "INSERT INTO schedule_run (schedule, due_at, claimed_by, claimed_at,"
+			  " job_id) VALUES (?, ?, 'w1', 'now', ?)",
+			  &st));
 	for (int i = 0; i < 3; i++) {
 		db_bind_cstr(st, 1, "nightly");
 		db_bind_cstr(st, 2, i == 0 ? "2026-01-01" : i == 1 ? "2026-01-02" : "2026-01-03");
@@ -507,7 +507,7 @@ tables_equal(struct db *a, struct db *b)
 					continue;
 				assert_int_equal(db_col_len(sa, col), db_col_len(sb, col));
 				assert_memory_equal(db_col_text(sa, col), db_col_text(sb, col),
-				                    db_col_len(sa, col));
+						    db_col_len(sa, col));
 			}
 		}
 		assert_int_equal(ra, DB_DONE);
@@ -616,7 +616,7 @@ static void
 restore_and_compare(struct ctx *c, struct db *src, struct db *dst)
 {
 	struct anju_err e;
-	struct prog p = {0};
+	struct prog p = { 0 };
 	int nfiles = 0;
 	int64_t max_id, id;
 
@@ -652,7 +652,7 @@ test_roundtrip(void **state)
 {
 	struct ctx *c = *state;
 	struct anju_err e;
-	struct prog p = {0};
+	struct prog p = { 0 };
 	struct stat sb;
 	char *names;
 	json_t *m, *tables, *t;
@@ -682,29 +682,28 @@ test_roundtrip(void **state)
 	assert_null(strstr(names, ".tmp-upload"));
 	assert_true(strstr(names, "db/selftest_row.jsonl") < strstr(names, "files/"));
 	assert_int_equal(
-	        strcmp(names + strlen(names) - strlen("manifest.json\n"), "manifest.json\n"), 0);
+		strcmp(names + strlen(names) - strlen("manifest.json\n"), "manifest.json\n"), 0);
 	free(names);
 
 	m = archive_manifest(c->archive);
 	assert_string_equal(json_string_value(json_object_get(m, "format")), "anju-backup-1");
 	assert_string_equal(json_string_value(json_object_get(m, "engine")),
-	                    is_pg() ? "postgresql" : "sqlite");
+			    is_pg() ? "postgresql" : "sqlite");
 	assert_int_equal(json_integer_value(json_object_get(m, "schema_version")),
-	                 migrations[migration_count - 1].version);
+			 migrations[migration_count - 1].version);
 	assert_int_equal(json_integer_value(json_object_get(m, "files")), 5);
 	assert_non_null(json_string_value(json_object_get(m, "anju_version")));
 	assert_int_equal(strlen(json_string_value(json_object_get(m, "created_at"))), 27);
 	tables = json_object_get(m, "tables");
-	json_array_foreach(tables, i, t)
-	{
+	json_array_foreach (tables, i, t) {
 		if (strcmp(json_string_value(json_object_get(t, "name")), "job_staging") == 0)
 			assert_int_equal(json_integer_value(json_object_get(t, "rows")),
-			                 STAGING_ROWS);
+					 STAGING_ROWS);
 		if (strcmp(json_string_value(json_object_get(t, "name")), "job") == 0) {
 			saw_job = true;
 			assert_string_equal(
-			        json_string_value(json_array_get(json_object_get(t, "columns"), 0)),
-			        "id");
+				json_string_value(json_array_get(json_object_get(t, "columns"), 0)),
+				"id");
 		}
 		assert_int_equal(strlen(json_string_value(json_object_get(t, "sha256"))), 64);
 	}
@@ -761,7 +760,7 @@ test_target_not_empty(void **state)
 	add_job(c->dst, "already", "here", NULL, 0, 0);
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	assert_string_equal(e.key, "restore_target_not_empty");
 	dst_untouched(c, 1);
 	assert_false(db_in_tx(c->dst));
@@ -799,7 +798,7 @@ test_corrupt_table(void **state)
 	flip_at(c->archive, NEEDLE);
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_EINVAL);
+			 ANJU_EINVAL);
 	assert_string_equal(e.key, "backup_corrupt");
 	dst_untouched(c, 0);
 	assert_false(db_in_tx(c->dst));
@@ -817,7 +816,7 @@ test_corrupt_file(void **state)
 	flip_at(c->archive, "%PDF-1.7 deep");
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_EINVAL);
+			 ANJU_EINVAL);
 	assert_string_equal(e.key, "backup_corrupt");
 	dst_untouched(c, 0);
 }
@@ -838,7 +837,7 @@ test_truncated(void **state)
 	assert_int_equal(truncate(c->archive, sb.st_size / 2 / 512 * 512), 0);
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_EINVAL);
+			 ANJU_EINVAL);
 	dst_untouched(c, 0);
 	/* Not a tar at all. */
 	write_file(c->dir, "junk.tar", "hello, this is not a tar archive", 32);
@@ -848,7 +847,7 @@ test_truncated(void **state)
 		snprintf(path, sizeof(path), "%s/junk.tar", c->dir);
 		anju_err_clear(&e);
 		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-		                 ANJU_EINVAL);
+				 ANJU_EINVAL);
 	}
 	dst_untouched(c, 0);
 }
@@ -857,7 +856,7 @@ test_truncated(void **state)
  * data[0..n), or "evil" when data is NULL. */
 static void
 make_archive_data(const char *path, const char *name, mode_t type, const char *target,
-                  const char *data, size_t n)
+		  const char *data, size_t n)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ent = archive_entry_new();
@@ -898,17 +897,17 @@ test_hostile_entries(void **state)
 		mode_t type;
 		const char *target;
 	} evil[] = {
-	        {"../evil", AE_IFREG, NULL},
-	        {"files/../../evil", AE_IFREG, NULL},
-	        {"files/ab/../../../evil", AE_IFREG, NULL},
-	        {"/tmp/anju-backup-evil", AE_IFREG, NULL},
-	        {"files/link", AE_IFLNK, "/etc/passwd"},
-	        {"files/hard", AE_IFREG, "files/../../evil"},
-	        {"files/fifo", AE_IFIFO, NULL},
-	        {"files//double", AE_IFREG, NULL},
-	        {"files/.hidden", AE_IFREG, NULL},
-	        {"db/job; DROP TABLE job.jsonl", AE_IFREG, NULL},
-	        {"other.txt", AE_IFREG, NULL},
+		{ "../evil", AE_IFREG, NULL },
+		{ "files/../../evil", AE_IFREG, NULL },
+		{ "files/ab/../../../evil", AE_IFREG, NULL },
+		{ "/tmp/anju-backup-evil", AE_IFREG, NULL },
+		{ "files/link", AE_IFLNK, "/etc/passwd" },
+		{ "files/hard", AE_IFREG, "files/../../evil" },
+		{ "files/fifo", AE_IFIFO, NULL },
+		{ "files//double", AE_IFREG, NULL },
+		{ "files/.hidden", AE_IFREG, NULL },
+		{ "db/job; DROP TABLE job.jsonl", AE_IFREG, NULL },
+		{ "other.txt", AE_IFREG, NULL },
 	};
 	struct ctx *c = *state;
 	char path[600], evil_path[600];
@@ -923,7 +922,7 @@ test_hostile_entries(void **state)
 		make_archive(path, evil[i].name, evil[i].type, evil[i].target);
 		anju_err_clear(&e);
 		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-		                 ANJU_EINVAL);
+				 ANJU_EINVAL);
 		assert_string_equal(e.key, "backup_bad_entry");
 		assert_int_not_equal(lstat(evil_path, &sb), 0);
 		assert_int_not_equal(lstat("/tmp/anju-backup-evil", &sb), 0);
@@ -943,7 +942,7 @@ test_backup_exists(void **state)
 	write_file(c->dir, "backup.tar", "keep me", 7);
 	anju_err_clear(&e);
 	assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	assert_string_equal(e.key, "backup_exists");
 	p = read_file(c->archive, &n);
 	assert_non_null(p);
@@ -969,7 +968,7 @@ test_backup_failure_removes_output(void **state)
 	write_file(c->src_files, "ab/bad\001name", "x", 1);
 	anju_err_clear(&e);
 	assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
-	                 ANJU_EINVAL);
+			 ANJU_EINVAL);
 	assert_int_not_equal(stat(c->archive, &sb), 0);
 	assert_false(db_in_tx(c->src));
 	/* Into a folder that does not exist: nothing to remove, an I/O error. */
@@ -1017,7 +1016,7 @@ test_existing_files(void **state)
 	write_file(c->dst_files, "top.txt", "TOP\n", 4);
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	assert_string_equal(e.key, "restore_file_conflict");
 	assert_int_equal(count_rows(c->dst, "job"), 0);
 	assert_int_equal(count_entries(c->dst_files), 1);
@@ -1032,7 +1031,7 @@ test_existing_files(void **state)
 	write_file(c->dst_files, "ab", "not a folder", 12);
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	assert_int_equal(count_rows(c->dst, "job"), 0);
 
 	/* The same bytes already there: fine. */
@@ -1062,10 +1061,10 @@ test_other_version(void **state)
 	backup_ok(c);
 	/* The target claims a later schema than the archive's. */
 	exec_ok(c->dst, "INSERT INTO schema_migrations (version, name, applied_at)"
-	                " VALUES (9999, 'future', 'now')");
+			" VALUES (9999, 'future', 'now')");
 	anju_err_clear(&e);
 	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-	                 ANJU_EINVAL);
+			 ANJU_EINVAL);
 	assert_string_equal(e.key, "backup_schema_mismatch");
 	dst_untouched(c, 0);
 }
@@ -1092,9 +1091,9 @@ write_meanwhile(void *ud, int64_t done, int64_t total, const char *note)
 	w->wrote = true;
 	add_job(w->db, "meanwhile", "later", NULL, 0, 0);
 	ok(w->db, db_prepare(w->db,
-	                     "INSERT INTO job_staging (job_id, seq, payload)"
-	                     " VALUES (?, ?, 'later')",
-	                     &st));
+			     "INSERT INTO job_staging (job_id, seq, payload)"
+			     " VALUES (?, ?, 'later')",
+			     &st));
 	for (int i = 0; i < 10; i++) {
 		db_bind_int64(st, 1, w->job);
 		db_bind_int64(st, 2, 5000000 + i);
@@ -1107,7 +1106,7 @@ static void
 test_snapshot(void **state)
 {
 	struct ctx *c = *state;
-	struct writer w = {0};
+	struct writer w = { 0 };
 	struct anju_err e;
 
 	fill_db(c->src);
@@ -1162,15 +1161,15 @@ test_caps(void **state)
 
 /* A table without a primary key that refers to itself and to two others. */
 static const char tree_sql[] =
-        "CREATE TABLE zz_tree (n INTEGER NOT NULL, parent INTEGER REFERENCES zz_tree (n),"
-        " a BIGINT REFERENCES job (id), b BIGINT, bn BIGINT, s SMALLINT, t VARCHAR(10),"
-        " UNIQUE (n), FOREIGN KEY (b, bn) REFERENCES selftest_row (job_id, n))";
+	"CREATE TABLE zz_tree (n INTEGER NOT NULL, parent INTEGER REFERENCES zz_tree (n),"
+	" a BIGINT REFERENCES job (id), b BIGINT, bn BIGINT, s SMALLINT, t VARCHAR(10),"
+	" UNIQUE (n), FOREIGN KEY (b, bn) REFERENCES selftest_row (job_id, n))";
 
 /* A table that sorts before the one it references, with a text key. */
 static const char pair_sql[] =
-        "CREATE TABLE zz_parent (id {{ID}}, label TEXT NOT NULL);"
-        "CREATE TABLE aa_child (code TEXT PRIMARY KEY, parent_id BIGINT NOT NULL"
-        " REFERENCES zz_parent (id), note TEXT)";
+	"CREATE TABLE zz_parent (id {{ID}}, label TEXT NOT NULL);"
+	"CREATE TABLE aa_child (code TEXT PRIMARY KEY, parent_id BIGINT NOT NULL"
+	" REFERENCES zz_parent (id), note TEXT)";
 
 /* Tables of any shape come back: no primary key (read by OFFSET), a text
  * key, a reference to a table that sorts after, a reference to itself. */
@@ -1191,7 +1190,7 @@ test_generic_tables(void **state)
 	ok(c->src, db_begin(c->src));
 	ok(c->src,
 	   db_prepare(c->src, "INSERT INTO zz_tree (n, parent, a, s, t) VALUES (?, ?, ?, ?, ?)",
-	              &st));
+		      &st));
 	for (int i = 0; i < 2345; i++) {
 		db_bind_int64(st, 1, i);
 		if (i == 0)
@@ -1205,7 +1204,7 @@ test_generic_tables(void **state)
 		db_reset(st);
 	}
 	exec_ok(c->src,
-	        "INSERT INTO zz_tree (n, b, bn) SELECT 100000 + n, job_id, n FROM selftest_row");
+		"INSERT INTO zz_tree (n, b, bn) SELECT 100000 + n, job_id, n FROM selftest_row");
 	ok(c->src,
 	   db_prepare(c->src, "INSERT INTO zz_parent (label) VALUES (?) RETURNING id", &st));
 	for (int i = 0; i < 1500; i++) {
@@ -1218,9 +1217,9 @@ test_generic_tables(void **state)
 		id = db_col_int64(st, 0);
 		db_reset(st);
 		ok(c->src, db_prepare(c->src,
-		                      "INSERT INTO aa_child (code, parent_id, note)"
-		                      " VALUES (?, ?, ?)",
-		                      &ch));
+				      "INSERT INTO aa_child (code, parent_id, note)"
+				      " VALUES (?, ?, ?)",
+				      &ch));
 		snprintf(code, sizeof(code), "c-%d", 1500 - i);
 		db_bind_cstr(ch, 1, code);
 		db_bind_int64(ch, 2, id);
@@ -1296,15 +1295,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-	        T(test_roundtrip),      T(test_sqlite_to_pg),
-	        T(test_pg_to_sqlite),   T(test_target_not_empty),
-	        T(test_corrupt_table),  T(test_corrupt_file),
-	        T(test_truncated),      T(test_hostile_entries),
-	        T(test_backup_exists),  T(test_backup_failure_removes_output),
-	        T(test_no_files_dir),   T(test_existing_files),
-	        T(test_other_version),  T(test_snapshot),
-	        T(test_caps),           T(test_describe),
-	        T(test_generic_tables),
+		T(test_roundtrip),      T(test_sqlite_to_pg),
+		T(test_pg_to_sqlite),   T(test_target_not_empty),
+		T(test_corrupt_table),  T(test_corrupt_file),
+		T(test_truncated),      T(test_hostile_entries),
+		T(test_backup_exists),  T(test_backup_failure_removes_output),
+		T(test_no_files_dir),   T(test_existing_files),
+		T(test_other_version),  T(test_snapshot),
+		T(test_caps),           T(test_describe),
+		T(test_generic_tables),
 #undef T
 	};
 

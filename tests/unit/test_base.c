@@ -107,8 +107,10 @@ test_int_parse(void **state)
 	assert_int_equal(v, INT64_MAX);
 	assert_int_equal(str_to_int64(str_c("-9223372036854775808"), INT64_MIN, INT64_MAX, &v), 0);
 	assert_int_equal(v, INT64_MIN);
-	assert_int_equal(str_to_int64(str_c("9223372036854775808"), INT64_MIN, INT64_MAX, &v), ANJU_ERANGE);
-	assert_int_equal(str_to_int64(str_c("-9223372036854775809"), INT64_MIN, INT64_MAX, &v), ANJU_ERANGE);
+	assert_int_equal(str_to_int64(str_c("9223372036854775808"), INT64_MIN, INT64_MAX, &v),
+			 ANJU_ERANGE);
+	assert_int_equal(str_to_int64(str_c("-9223372036854775809"), INT64_MIN, INT64_MAX, &v),
+			 ANJU_ERANGE);
 	assert_int_equal(str_to_int64(str_c("101"), 0, 100, &v), ANJU_ERANGE);
 	assert_int_equal(str_to_int64(str_c("-1"), 0, 100, &v), ANJU_ERANGE);
 	assert_int_equal(str_to_int64(str_c(""), 0, 100, &v), ANJU_EINVAL);
@@ -201,7 +203,7 @@ test_config(void **state)
 	setenv("ANJU_THREADS", "5", 1);
 	config_reset();
 	assert_int_equal(config_load(path, &e), 0);
-	assert_int_equal(config_int("threads"), 5);	/* the environment wins over the file */
+	assert_int_equal(config_int("threads"), 5); /* the environment wins over the file */
 	assert_string_equal(config_str("listen"), "127.0.0.1:9999");
 	unsetenv("ANJU_THREADS");
 	f = fopen(path, "a");
@@ -216,7 +218,7 @@ test_config(void **state)
 	config_reset();
 	config_set("max_body", "2048", "test", &e);
 	assert_int_equal(config_write_file(path2, &e), 0);
-	assert_int_equal(config_write_file(path2, &e), ANJU_EIO);	/* never overwritten */
+	assert_int_equal(config_write_file(path2, &e), ANJU_EIO); /* never overwritten */
 	config_reset();
 	assert_int_equal(config_load(path2, &e), 0);
 	assert_int_equal(config_int("max_body"), 2048);
@@ -233,9 +235,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arena), cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_str),   cmocka_unit_test(test_int_parse),
-		cmocka_unit_test(test_err),   cmocka_unit_test(test_log_levels),
+		cmocka_unit_test(test_arena),  cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_str),    cmocka_unit_test(test_int_parse),
+		cmocka_unit_test(test_err),    cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_config),
 	};
 

@@ -72,7 +72,7 @@ expect_end(struct csv *c)
 	struct anju_err e;
 
 	assert_int_equal(csv_next(c, &row, &e), 0);
-	assert_int_equal(csv_next(c, &row, &e), 0);	/* and stays there */
+	assert_int_equal(csv_next(c, &row, &e), 0); /* and stays there */
 }
 
 /* Expects an error with key and "第<line>行" in the message, twice. */
@@ -184,8 +184,8 @@ test_quotes(void **state)
 
 	/* Line breaks inside quotes stay in the field, byte for byte, and
 	 * count for the lines of the rows after. */
-	c = open_str("x,\"line1\nline2\",y\nnext,\"a\r\nb\r\nc\"\nlast,\"\n\"\r\nend",
-		     CSV_AUTO, NULL);
+	c = open_str("x,\"line1\nline2\",y\nnext,\"a\r\nb\r\nc\"\nlast,\"\n\"\r\nend", CSV_AUTO,
+		     NULL);
 	expect_row(c, 1, "x", "line1\nline2", "y", NULL);
 	expect_row(c, 3, "next", "a\r\nb\r\nc", NULL);
 	expect_row(c, 6, "last", "\n", NULL);
@@ -260,8 +260,13 @@ test_bom(void **state)
 	csv_close(c);
 
 	/* Only at the very start is it a BOM. */
-	c = open_str("a,\xEF\xBB\xBF" "b", CSV_AUTO, NULL);
-	expect_row(c, 1, "a", "\xEF\xBB\xBF" "b", NULL);
+	c = open_str("a,\xEF\xBB\xBF"
+		     "b",
+		     CSV_AUTO, NULL);
+	expect_row(c, 1, "a",
+		   "\xEF\xBB\xBF"
+		   "b",
+		   NULL);
 	csv_close(c);
 
 	/* GB18030's own BOM (84 31 95 33) decodes to U+FEFF and goes too. */
@@ -291,11 +296,10 @@ to_gb18030(const char *utf8, size_t *n)
 static void
 test_gb18030(void **state)
 {
-	static const char text[] =
-		"小区,楼栋,房号,备注\r\n"
-		"南苑公租房,1栋,101,\"有逗号，和\"\"引号\"\"\"\r\n"
-		"肖桥公租房,2栋,202,\"两行\r\n说明\"\r\n"
-		"长安花苑公租房,3栋,303,€ 䶮 😀\r\n";
+	static const char text[] = "小区,楼栋,房号,备注\r\n"
+				   "南苑公租房,1栋,101,\"有逗号，和\"\"引号\"\"\"\r\n"
+				   "肖桥公租房,2栋,202,\"两行\r\n说明\"\r\n"
+				   "长安花苑公租房,3栋,303,€ 䶮 😀\r\n";
 	struct csv *c = NULL;
 	struct anju_err e;
 	char *gb;
@@ -349,18 +353,18 @@ static void
 test_bad_encoding(void **state)
 {
 	static const char *const not_gb[] = {
-		"\xFF\xFF",		/* 0xFF never starts a GB18030 character */
-		"ab\xC4",		/* cut in the middle of a character */
-		"\x81\x30\x81",		/* cut four-byte sequence */
+		"\xFF\xFF",     /* 0xFF never starts a GB18030 character */
+		"ab\xC4",       /* cut in the middle of a character */
+		"\x81\x30\x81", /* cut four-byte sequence */
 		"\x80",
 	};
 	static const char *const not_utf8[] = {
-		"\xC0\xAF",		/* overlong '/' */
-		"\xE0\x80\xAF",		/* overlong */
-		"\xED\xA0\x80",		/* surrogate */
-		"\xF4\x90\x80\x80",	/* above U+10FFFF */
-		"\xE5\xBC",		/* cut */
-		"\xC4\xCF\xD4\xB7",	/* GB18030 */
+		"\xC0\xAF",         /* overlong '/' */
+		"\xE0\x80\xAF",     /* overlong */
+		"\xED\xA0\x80",     /* surrogate */
+		"\xF4\x90\x80\x80", /* above U+10FFFF */
+		"\xE5\xBC",         /* cut */
+		"\xC4\xCF\xD4\xB7", /* GB18030 */
 	};
 	struct csv *c;
 	struct anju_err e;
@@ -640,18 +644,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple),
-		cmocka_unit_test(test_empty_fields),
-		cmocka_unit_test(test_quotes),
-		cmocka_unit_test(test_blank_lines),
-		cmocka_unit_test(test_bom),
-		cmocka_unit_test(test_gb18030),
-		cmocka_unit_test(test_bad_encoding),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_default_limits),
-		cmocka_unit_test(test_owns_copy),
-		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_simple),       cmocka_unit_test(test_empty_fields),
+		cmocka_unit_test(test_quotes),       cmocka_unit_test(test_blank_lines),
+		cmocka_unit_test(test_bom),          cmocka_unit_test(test_gb18030),
+		cmocka_unit_test(test_bad_encoding), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_limits),       cmocka_unit_test(test_default_limits),
+		cmocka_unit_test(test_owns_copy),    cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

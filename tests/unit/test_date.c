@@ -17,8 +17,7 @@
 #include "core/err.h"
 
 static struct date
-D(int y, int m, int d)
-{
+D(int y, int m, int d) {
 	return (struct date){ y, m, d };
 }
 
@@ -29,8 +28,7 @@ assert_date(struct date got, int y, int m, int d)
 
 	if (got.y != y || got.m != m || got.d != d) {
 		date_format(got, g);
-		fail_msg("got %s (%d,%d,%d), want %04d-%02d-%02d", g, got.y, got.m, got.d, y, m,
-			 d);
+		fail_msg("got %s (%d,%d,%d), want %04d-%02d-%02d", g, got.y, got.m, got.d, y, m, d);
 	}
 }
 
@@ -135,7 +133,7 @@ test_days_walk(void **state)
 {
 	struct date d = D(1, 1, 1);
 	int64_t n = -719162;
-	int wd = 1;	/* 0001-01-01 was a Monday (proleptic Gregorian) */
+	int wd = 1; /* 0001-01-01 was a Monday (proleptic Gregorian) */
 
 	(void)state;
 	for (;;) {
@@ -182,11 +180,30 @@ static void
 test_parse_format(void **state)
 {
 	static const char *const bad[] = {
-		"2026-2-1", "2026-02-1", "2026-2-01", "2026-02-30", "2026-02-29", "1900-02-29",
-		"2026-13-01", "2026-00-10", "2026-02-00", "2026-04-31", "0000-01-01",
-		"2026-02-01x", " 2026-02-01", "2026-02-01 ", "2026/02/01", "20260201", "",
-		"2026-0a-01", "+026-02-01", "-026-02-01", "2026-02-01T00:00:00Z", "2026--2-01",
-		"２０２６-02-01", "10000-01-01",
+		"2026-2-1",
+		"2026-02-1",
+		"2026-2-01",
+		"2026-02-30",
+		"2026-02-29",
+		"1900-02-29",
+		"2026-13-01",
+		"2026-00-10",
+		"2026-02-00",
+		"2026-04-31",
+		"0000-01-01",
+		"2026-02-01x",
+		" 2026-02-01",
+		"2026-02-01 ",
+		"2026/02/01",
+		"20260201",
+		"",
+		"2026-0a-01",
+		"+026-02-01",
+		"-026-02-01",
+		"2026-02-01T00:00:00Z",
+		"2026--2-01",
+		"２０２６-02-01",
+		"10000-01-01",
 	};
 	struct date d = D(7, 7, 7);
 	char out[DATE_FMT_LEN];
@@ -209,7 +226,7 @@ test_parse_format(void **state)
 		d = D(7, 7, 7);
 		if (date_parse(str_c(bad[i]), &d) != ANJU_EINVAL)
 			fail_msg("accepted \"%s\"", bad[i]);
-		assert_date(d, 7, 7, 7);	/* untouched on failure */
+		assert_date(d, 7, 7, 7); /* untouched on failure */
 	}
 	/* An embedded NUL is junk, not an end. */
 	assert_int_equal(date_parse((struct str){ "2026-02\0001", 10 }, &d), ANJU_EINVAL);
@@ -338,8 +355,8 @@ static void
 test_periods(void **state)
 {
 	static const char *const bad[] = {
-		"2026-1", "2026-13", "2026-00", "0000-01", "2026-11-01", "2026/11", "",
-		"202611", " 2026-11", "2026-11 ", "2026-1a", "-026-11",
+		"2026-1", "2026-13", "2026-00",  "0000-01",  "2026-11-01", "2026/11",
+		"",       "202611",  " 2026-11", "2026-11 ", "2026-1a",    "-026-11",
 	};
 	struct period p = { 7, 7 };
 	char out[PERIOD_FMT_LEN];
@@ -398,8 +415,8 @@ test_quarters(void **state)
 {
 	static const int want[12] = { 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4 };
 	static const char *const bad[] = {
-		"2026-Q0", "2026-Q5", "2026-q1", "2026Q1", "2026-Q12", "2026-Q", "2026-1",
-		"0000-Q1", "", "2026-Q1 ", "2026-QQ",
+		"2026-Q0", "2026-Q5", "2026-q1", "2026Q1",   "2026-Q12", "2026-Q",
+		"2026-1",  "0000-Q1", "",        "2026-Q1 ", "2026-QQ",
 	};
 	char out[QUARTER_FMT_LEN];
 	int y = 7, q = 7;
@@ -474,7 +491,7 @@ static void
 test_time_parse(void **state)
 {
 	static const char *const bad[] = {
-		"2026-11-28T07:03:11",		/* no Z */
+		"2026-11-28T07:03:11", /* no Z */
 		"2026-11-28T07:03:11z",
 		"2026-11-28 07:03:11Z",
 		"2026-11-28t07:03:11Z",
@@ -617,22 +634,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_leap),
-		cmocka_unit_test(test_days_in_month),
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_days_known),
-		cmocka_unit_test(test_days_walk),
-		cmocka_unit_test(test_weekday),
-		cmocka_unit_test(test_parse_format),
-		cmocka_unit_test(test_cmp),
-		cmocka_unit_test(test_add_days),
-		cmocka_unit_test(test_add_months),
-		cmocka_unit_test(test_months_between),
-		cmocka_unit_test(test_periods),
-		cmocka_unit_test(test_quarters),
-		cmocka_unit_test(test_time_format),
-		cmocka_unit_test(test_time_parse),
-		cmocka_unit_test(test_now),
+		cmocka_unit_test(test_leap),           cmocka_unit_test(test_days_in_month),
+		cmocka_unit_test(test_valid),          cmocka_unit_test(test_days_known),
+		cmocka_unit_test(test_days_walk),      cmocka_unit_test(test_weekday),
+		cmocka_unit_test(test_parse_format),   cmocka_unit_test(test_cmp),
+		cmocka_unit_test(test_add_days),       cmocka_unit_test(test_add_months),
+		cmocka_unit_test(test_months_between), cmocka_unit_test(test_periods),
+		cmocka_unit_test(test_quarters),       cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_time_parse),     cmocka_unit_test(test_now),
 		cmocka_unit_test(test_shanghai),
 	};
 

@@ -59,11 +59,12 @@ test_json_bodies(void **state)
 
 	(void)state;
 	assert_int_equal(validate("{\"name\":\"张三\"}", key, field), 0);
-	assert_int_equal(validate("{\"name\":\"ab\",\"count\":-5,\"flag\":true,\"colour\":\"red\","
-				  "\"day\":\"2024-02-29\",\"month\":\"2026-11\",\"inner\":{\"n\":3},"
-				  "\"free\":{\"anything\":[1]},\"list\":[{\"n\":0},{\"n\":10}]}",
-				  key, field),
-			 0);
+	assert_int_equal(
+		validate("{\"name\":\"ab\",\"count\":-5,\"flag\":true,\"colour\":\"red\","
+			 "\"day\":\"2024-02-29\",\"month\":\"2026-11\",\"inner\":{\"n\":3},"
+			 "\"free\":{\"anything\":[1]},\"list\":[{\"n\":0},{\"n\":10}]}",
+			 key, field),
+		0);
 	assert_int_equal(validate("{\"name\":\"ab\",\"count\":null}", key, field), 0);
 	static const struct {
 		const char *body, *key, *field;
@@ -92,7 +93,8 @@ test_json_bodies(void **state)
 		{ "{\"name\":\"a\",\"inner\":{}}", "missing_field", "inner.n" },
 		{ "{\"name\":\"a\",\"inner\":{\"n\":1,\"x\":2}}", "unknown_field", "inner.x" },
 		{ "{\"name\":\"a\",\"inner\":[]}", "invalid_type", "inner" },
-		{ "{\"name\":\"a\",\"list\":[{\"n\":1},{\"n\":2},{\"n\":3}]}", "invalid_length", "list" },
+		{ "{\"name\":\"a\",\"list\":[{\"n\":1},{\"n\":2},{\"n\":3}]}", "invalid_length",
+		  "list" },
 		{ "{\"name\":\"a\",\"list\":[{\"n\":1},{\"n\":11}]}", "out_of_range", "list[1].n" },
 		{ "{\"name\":\"a\",\"list\":[5]}", "invalid_type", "list[0]" },
 		{ "{\"name\":\"a\",\"other\":1}", "unknown_field", "other" },
@@ -267,8 +269,9 @@ test_error_text_is_utf8(void **state)
 	memset(&r, 0, sizeof(r));
 	reply_error(&r, &e);
 	assert_int_equal(r.status, 400);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(r.out, "error"), "code")),
-			    "invalid");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(r.out, "error"), "code")),
+		"invalid");
 	json_decref(r.out);
 }
 
@@ -338,16 +341,18 @@ test_openapi(void **state)
 			method[i] = '\0';
 			op = json_object_get(json_object_get(paths, rt->path), method);
 			if (op == NULL)
-				fail_msg("%s %s is not in the OpenAPI document", rt->method, rt->path);
-			assert_non_null(json_object_get(json_object_get(op, "responses"), "default"));
+				fail_msg("%s %s is not in the OpenAPI document", rt->method,
+					 rt->path);
+			assert_non_null(
+				json_object_get(json_object_get(op, "responses"), "default"));
 			if (rt->body)
 				assert_non_null(json_object_get(op, "requestBody"));
 			routes++;
 		}
 	}
 	assert_true(routes >= 6);
-	assert_non_null(json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"),
-					"Error"));
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(doc, "components"), "schemas"), "Error"));
 	json_decref(doc);
 	/* Built once: the same text every time. */
 	assert_ptr_equal(openapi_document(), openapi_document());
@@ -357,11 +362,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_bodies), cmocka_unit_test(test_json_depth),
-		cmocka_unit_test(test_query),	    cmocka_unit_test(test_routing),
-		cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_status_table),
+		cmocka_unit_test(test_json_bodies),
+		cmocka_unit_test(test_json_depth),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_routing),
+		cmocka_unit_test(test_url_decode),
+		cmocka_unit_test(test_status_table),
 		cmocka_unit_test(test_error_text_is_utf8),
-		cmocka_unit_test(test_error_envelope), cmocka_unit_test(test_openapi),
+		cmocka_unit_test(test_error_envelope),
+		cmocka_unit_test(test_openapi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

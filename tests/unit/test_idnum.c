@@ -45,7 +45,7 @@ id_bad_at(const char *in, struct date when, const char *key)
 	assert_int_equal(e.code, ANJU_EINVAL);
 	assert_string_equal(e.field, "id_number");
 	assert_true(e.msg[0] != '\0');
-	assert_int_equal((unsigned char)id.number[0], 0x5a);	/* untouched */
+	assert_int_equal((unsigned char)id.number[0], 0x5a); /* untouched */
 }
 
 static void
@@ -100,8 +100,8 @@ test_parse_15(void **state)
 	id_ok(" 420102870512123 ", "420102198705121236", 1987, 5, 12, 1);
 	id_bad("42010287051212X", "id_number_chars");
 	id_bad("42010287051212x", "id_number_chars");
-	id_bad("420102870230123", "id_number_birth_date");	/* 1987-02-30 */
-	id_bad("420102000229123", "id_number_birth_date");	/* 1900-02-29 */
+	id_bad("420102870230123", "id_number_birth_date"); /* 1987-02-30 */
+	id_bad("420102000229123", "id_number_birth_date"); /* 1900-02-29 */
 	id_bad("420102871312123", "id_number_birth_date");
 }
 
@@ -124,17 +124,17 @@ test_parse_bad(void **state)
 	id_bad("11010519491231002Y", "id_number_chars");
 	id_bad("110105194912 1002X", "id_number_chars");
 	id_bad("11010519491231002-", "id_number_chars");
-	id_bad("１1010519491231002", "id_number_length");	/* full-width digit: 19 bytes */
+	id_bad("１1010519491231002", "id_number_length"); /* full-width digit: 19 bytes */
 	id_bad("11010519491231a02X", "id_number_chars");
 	/* Birth date: not a date, or after today. */
-	id_bad("990101202602300017", "id_number_birth_date");	/* Feb 30 */
-	id_bad("990101202602290010", "id_number_birth_date");	/* 2026 is not leap */
-	id_bad("990101190002290010", "id_number_birth_date");	/* 1900 is not leap */
+	id_bad("990101202602300017", "id_number_birth_date"); /* Feb 30 */
+	id_bad("990101202602290010", "id_number_birth_date"); /* 2026 is not leap */
+	id_bad("990101190002290010", "id_number_birth_date"); /* 1900 is not leap */
 	id_bad("990101202613010010", "id_number_birth_date");
 	id_bad("990101202600010010", "id_number_birth_date");
 	id_bad("990101202601000010", "id_number_birth_date");
-	id_bad("990101000001010010", "id_number_birth_date");	/* year 0 */
-	id_bad("990101202611290001", "id_number_birth_date");	/* tomorrow */
+	id_bad("990101000001010010", "id_number_birth_date"); /* year 0 */
+	id_bad("990101202611290001", "id_number_birth_date"); /* tomorrow */
 	id_bad("990101209901010010", "id_number_birth_date");
 	/* The same number is fine once today has caught up. */
 	id_bad_at("990101202601010033", (struct date){ 2025, 12, 31 }, "id_number_birth_date");
@@ -142,7 +142,8 @@ test_parse_bad(void **state)
 		struct idnum id;
 
 		assert_int_equal(idnum_parse(STR_LIT("990101202601010033"),
-					     (struct date){ 2026, 1, 1 }, &id, NULL), 0);
+					     (struct date){ 2026, 1, 1 }, &id, NULL),
+				 0);
 	}
 	/* Check character. */
 	id_bad("110105194912310020", "id_number_check_digit");
@@ -225,7 +226,7 @@ test_credit_code(void **state)
 	assert_int_equal(credit_code_check_char("91420000177570439"), 'L');
 	assert_int_equal(credit_code_check_char("12100000400000770"), 'U');
 	assert_int_equal(credit_code_check_char("91110108MA01XXXX0"), 'H');
-	assert_int_equal(credit_code_check_char("9131011559169385D"), '0');	/* 31 -> 0 */
+	assert_int_equal(credit_code_check_char("9131011559169385D"), '0'); /* 31 -> 0 */
 	assert_int_equal(credit_code_check_char("91310115591693856A"), 'A');
 	assert_int_equal(credit_code_check_char("9131011559169385I"), 0);
 	assert_int_equal(credit_code_check_char("9131011559169385"), 0);
@@ -344,14 +345,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check_char),
-		cmocka_unit_test(test_parse_valid),
-		cmocka_unit_test(test_parse_15),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test(test_parse_null_err),
-		cmocka_unit_test(test_single_errors),
-		cmocka_unit_test(test_credit_code),
-		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_check_char),     cmocka_unit_test(test_parse_valid),
+		cmocka_unit_test(test_parse_15),       cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_null_err), cmocka_unit_test(test_single_errors),
+		cmocka_unit_test(test_credit_code),    cmocka_unit_test(test_mask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

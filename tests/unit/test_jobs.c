@@ -191,7 +191,8 @@ test_stop_hands_back_and_resumes(void **state)
 	json_t *j;
 
 	assert_int_equal(job_claim(c->db, "w1", 0, &got, &e), 1);
-	assert_int_equal(job_run(c->db, id, "w1", (const volatile bool *)&stop, on_progress, &s, &e), 0);
+	assert_int_equal(
+		job_run(c->db, id, "w1", (const volatile bool *)&stop, on_progress, &s, &e), 0);
 	assert_string_equal(state_of(c->db, id), "queued");
 	/* Another worker resumes from the checkpoint: the remaining chunks only. */
 	s = (struct seen){ 0 };
@@ -227,8 +228,9 @@ test_cancel(void **state)
 	{
 		struct db_stmt *st;
 
-		assert_int_equal(db_prepare(c->db, "SELECT COUNT(*) FROM job_staging WHERE job_id = ?",
-					    &st), 0);
+		assert_int_equal(
+			db_prepare(c->db, "SELECT COUNT(*) FROM job_staging WHERE job_id = ?", &st),
+			0);
 		db_bind_int64(st, 1, running);
 		assert_int_equal(db_step(st), DB_ROW);
 		assert_int_equal(db_col_int64(st, 0), 0);
@@ -241,8 +243,11 @@ set_worker(struct db *db, int64_t id, const char *worker, const char *heartbeat)
 {
 	struct db_stmt *st;
 
-	assert_int_equal(db_prepare(db, "UPDATE job SET state = 'running', worker = ?,"
-					" heartbeat_at = ? WHERE id = ?", &st), 0);
+	assert_int_equal(db_prepare(db,
+				    "UPDATE job SET state = 'running', worker = ?,"
+				    " heartbeat_at = ? WHERE id = ?",
+				    &st),
+			 0);
 	db_bind_cstr(st, 1, worker);
 	db_bind_cstr(st, 2, heartbeat);
 	db_bind_int64(st, 3, id);
@@ -290,7 +295,8 @@ test_list_pages(void **state)
 	do {
 		assert_int_equal(job_list(c->db, NULL, before, 2, &items, &next, &e), 0);
 		for (size_t i = 0; i < json_array_size(items); i++) {
-			int64_t id = json_integer_value(json_object_get(json_array_get(items, i), "id"));
+			int64_t id =
+				json_integer_value(json_object_get(json_array_get(items, i), "id"));
 
 			assert_int_equal(id, ids[4 - seen]);
 			seen++;
@@ -313,7 +319,8 @@ test_idempotency_records(void **state)
 
 	assert_int_equal(idem_lookup(c->db, "root", "k1", day, &rec), 0);
 	assert_int_equal(idem_store(c->db, "root", "k1", day, "POST", "/api/v1/jobs", "abc", 202,
-				    "{\"id\":1}"), 0);
+				    "{\"id\":1}"),
+			 0);
 	assert_int_equal(idem_lookup(c->db, "root", "k1", day, &rec), 1);
 	assert_int_equal(rec.status, 202);
 	assert_string_equal(rec.response, "{\"id\":1}");
@@ -403,15 +410,19 @@ test_schedule_claims_once(void **state)
 	int64_t jobs = count_jobs(c->db);
 
 	/* The server was down at 03:30: the occurrence is caught up at start. */
-	assert_int_equal(schedule_tick(c->db, list, at("2026-11-28T08:00:00.000000Z"), &started, &e), 0);
+	assert_int_equal(
+		schedule_tick(c->db, list, at("2026-11-28T08:00:00.000000Z"), &started, &e), 0);
 	assert_int_equal(started, 1);
 	/* A second server, and later ticks, find it claimed. */
-	assert_int_equal(schedule_tick(c->db2, list, at("2026-11-28T08:00:00.000000Z"), &started, &e), 0);
+	assert_int_equal(
+		schedule_tick(c->db2, list, at("2026-11-28T08:00:00.000000Z"), &started, &e), 0);
 	assert_int_equal(started, 0);
-	assert_int_equal(schedule_tick(c->db, list, at("2026-11-28T19:29:00.000000Z"), &started, &e), 0);
+	assert_int_equal(
+		schedule_tick(c->db, list, at("2026-11-28T19:29:00.000000Z"), &started, &e), 0);
 	assert_int_equal(started, 0);
 	/* The next day's occurrence is new. */
-	assert_int_equal(schedule_tick(c->db2, list, at("2026-11-28T19:30:00.000000Z"), &started, &e), 0);
+	assert_int_equal(
+		schedule_tick(c->db2, list, at("2026-11-28T19:30:00.000000Z"), &started, &e), 0);
 	assert_int_equal(started, 1);
 	assert_int_equal(count_jobs(c->db), jobs + 2);
 }

@@ -65,11 +65,11 @@ static void
 test_parse(void **state)
 {
 	static const char *const bad[] = {
-		"1,23.45", "12.345", "1.2.3", "", "-", ",1", "1,", "abc", "12.", ".5", "-.5",
-		"1,2345", "12,34", "1,,234", "+1", "1 234", "- 1", "--1", "1e3", "0x10",
-		"1,234.5.6", "1.-5", "0,123", "1234,567", " ", "¥12", "12-", "1.5a", "1,234,56",
-		",", ".", "-,1", "1.0000", "1..2", "12 .5", "12. 5", "1,234 .56", "0.1,0",
-		"１２",
+		"1,23.45", "12.345", "1.2.3", "",       "-",         ",1",     "1,",    "abc",
+		"12.",     ".5",     "-.5",   "1,2345", "12,34",     "1,,234", "+1",    "1 234",
+		"- 1",     "--1",    "1e3",   "0x10",   "1,234.5.6", "1.-5",   "0,123", "1234,567",
+		" ",       "¥12",    "12-",   "1.5a",   "1,234,56",  ",",      ".",     "-,1",
+		"1.0000",  "1..2",   "12 .5", "12. 5",  "1,234 .56", "0.1,0",  "１２",
 	};
 
 	(void)state;
@@ -245,41 +245,46 @@ test_add_sub_mul(void **state)
 
 struct round_case {
 	int64_t a, b;
-	int64_t want[6];	/* half_up, half_even, down, up, floor, ceiling */
+	int64_t want[6]; /* half_up, half_even, down, up, floor, ceiling */
 };
 
 static const struct round_case round_cases[] = {
-	{ 25, 10, { 3, 2, 2, 3, 2, 3 } },		/* 2.5 */
-	{ 15, 10, { 2, 2, 1, 2, 1, 2 } },		/* 1.5 */
-	{ 35, 10, { 4, 4, 3, 4, 3, 4 } },		/* 3.5 */
-	{ -25, 10, { -3, -2, -2, -3, -3, -2 } },	/* -2.5 */
-	{ -15, 10, { -2, -2, -1, -2, -2, -1 } },	/* -1.5 */
-	{ 24, 10, { 2, 2, 2, 3, 2, 3 } },		/* 2.4 */
-	{ 26, 10, { 3, 3, 2, 3, 2, 3 } },		/* 2.6 */
-	{ -24, 10, { -2, -2, -2, -3, -3, -2 } },	/* -2.4 */
-	{ -26, 10, { -3, -3, -2, -3, -3, -2 } },	/* -2.6 */
-	{ 20, 10, { 2, 2, 2, 2, 2, 2 } },		/* exact */
+	{ 25, 10, { 3, 2, 2, 3, 2, 3 } },        /* 2.5 */
+	{ 15, 10, { 2, 2, 1, 2, 1, 2 } },        /* 1.5 */
+	{ 35, 10, { 4, 4, 3, 4, 3, 4 } },        /* 3.5 */
+	{ -25, 10, { -3, -2, -2, -3, -3, -2 } }, /* -2.5 */
+	{ -15, 10, { -2, -2, -1, -2, -2, -1 } }, /* -1.5 */
+	{ 24, 10, { 2, 2, 2, 3, 2, 3 } },        /* 2.4 */
+	{ 26, 10, { 3, 3, 2, 3, 2, 3 } },        /* 2.6 */
+	{ -24, 10, { -2, -2, -2, -3, -3, -2 } }, /* -2.4 */
+	{ -26, 10, { -3, -3, -2, -3, -3, -2 } }, /* -2.6 */
+	{ 20, 10, { 2, 2, 2, 2, 2, 2 } },        /* exact */
 	{ -20, 10, { -2, -2, -2, -2, -2, -2 } },
 	{ 0, 10, { 0, 0, 0, 0, 0, 0 } },
-	{ 5, 10, { 1, 0, 0, 1, 0, 1 } },		/* 0.5 */
-	{ -5, 10, { -1, 0, 0, -1, -1, 0 } },		/* -0.5 */
-	{ 1, 10, { 0, 0, 0, 1, 0, 1 } },		/* 0.1 */
-	{ -1, 10, { 0, 0, 0, -1, -1, 0 } },		/* -0.1 */
-	{ 25, -10, { -3, -2, -2, -3, -3, -2 } },	/* the divisor's sign counts */
+	{ 5, 10, { 1, 0, 0, 1, 0, 1 } },         /* 0.5 */
+	{ -5, 10, { -1, 0, 0, -1, -1, 0 } },     /* -0.5 */
+	{ 1, 10, { 0, 0, 0, 1, 0, 1 } },         /* 0.1 */
+	{ -1, 10, { 0, 0, 0, -1, -1, 0 } },      /* -0.1 */
+	{ 25, -10, { -3, -2, -2, -3, -3, -2 } }, /* the divisor's sign counts */
 	{ -25, -10, { 3, 2, 2, 3, 2, 3 } },
-	{ 7, 3, { 2, 2, 2, 3, 2, 3 } },		/* 2.33 */
-	{ 8, 3, { 3, 3, 2, 3, 2, 3 } },		/* 2.67 */
+	{ 7, 3, { 2, 2, 2, 3, 2, 3 } }, /* 2.33 */
+	{ 8, 3, { 3, 3, 2, 3, 2, 3 } }, /* 2.67 */
 	{ -7, 3, { -2, -2, -2, -3, -3, -2 } },
-	{ INT64_MAX, 2, { INT64_C(4611686018427387904), INT64_C(4611686018427387904),
-			  INT64_C(4611686018427387903), INT64_C(4611686018427387904),
-			  INT64_C(4611686018427387903), INT64_C(4611686018427387904) } },
-	{ INT64_MIN, 2, { INT64_MIN / 2, INT64_MIN / 2, INT64_MIN / 2, INT64_MIN / 2,
-			  INT64_MIN / 2, INT64_MIN / 2 } },
+	{ INT64_MAX,
+	  2,
+	  { INT64_C(4611686018427387904), INT64_C(4611686018427387904),
+	    INT64_C(4611686018427387903), INT64_C(4611686018427387904),
+	    INT64_C(4611686018427387903), INT64_C(4611686018427387904) } },
+	{ INT64_MIN,
+	  2,
+	  { INT64_MIN / 2, INT64_MIN / 2, INT64_MIN / 2, INT64_MIN / 2, INT64_MIN / 2,
+	    INT64_MIN / 2 } },
 	{ INT64_MIN, INT64_MAX, { -1, -1, -1, -2, -2, -1 } },
 	{ INT64_MAX, INT64_MIN, { -1, -1, 0, -1, -1, 0 } },
 	{ INT64_MIN, 1, { INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN } },
-	{ INT64_MAX, -1, { -INT64_MAX, -INT64_MAX, -INT64_MAX, -INT64_MAX, -INT64_MAX,
-			   -INT64_MAX } },
+	{ INT64_MAX,
+	  -1,
+	  { -INT64_MAX, -INT64_MAX, -INT64_MAX, -INT64_MAX, -INT64_MAX, -INT64_MAX } },
 };
 
 static void
@@ -321,7 +326,8 @@ test_div_round(void **state)
 			assert_int_equal(div_round(a, b, ROUND_FLOOR), lo);
 			assert_int_equal(div_round(a, b, ROUND_CEILING), hi);
 			assert_int_equal(div_round(a, b, ROUND_DOWN), lo >= 0 ? lo : hi);
-			assert_int_equal(div_round(a, b, ROUND_UP), lo == hi ? lo : (lo >= 0 ? hi : lo));
+			assert_int_equal(div_round(a, b, ROUND_UP),
+					 lo == hi ? lo : (lo >= 0 ? hi : lo));
 			{
 				/* twice the distance to lo against the distance between */
 				int64_t d2 = 2 * (a * (b > 0 ? 1 : -1) - lo * (b > 0 ? b : -b));
@@ -399,22 +405,18 @@ test_mul_rate(void **state)
 	assert_int_equal(money_mul_rate(INT64_MIN, -1, 1, ROUND_HALF_UP, &r), ANJU_ERANGE);
 	assert_int_equal(money_mul_rate(INT64_MIN, INT64_MIN, INT64_MAX, ROUND_DOWN, &r),
 			 ANJU_ERANGE);
-	assert_int_equal(money_mul_rate(INT64_MAX, 2000001, 2000000, ROUND_DOWN, &r),
-			 ANJU_ERANGE);
+	assert_int_equal(money_mul_rate(INT64_MAX, 2000001, 2000000, ROUND_DOWN, &r), ANJU_ERANGE);
 	/* Rounding alone can push past the edge: 65535 * 281479271743489 / 2 is
 	 * INT64_MAX + 0.5. */
 	assert_int_equal(money_mul_rate(65535, INT64_C(281479271743489), 2, ROUND_DOWN, &r), 0);
 	assert_int_equal(r, INT64_MAX);
 	assert_int_equal(money_mul_rate(65535, INT64_C(281479271743489), 2, ROUND_HALF_EVEN, &r),
 			 ANJU_ERANGE);
-	assert_int_equal(money_mul_rate(-65535, INT64_C(281479271743489), 2, ROUND_HALF_UP, &r),
-			 0);
+	assert_int_equal(money_mul_rate(-65535, INT64_C(281479271743489), 2, ROUND_HALF_UP, &r), 0);
 	assert_int_equal(r, INT64_MIN);
-	assert_int_equal(money_mul_rate(-65535, INT64_C(281479271743489), 2, ROUND_CEILING, &r),
-			 0);
+	assert_int_equal(money_mul_rate(-65535, INT64_C(281479271743489), 2, ROUND_CEILING, &r), 0);
 	assert_int_equal(r, -INT64_MAX);
-	assert_int_equal(money_mul_rate(-65535, INT64_C(281479271743489), 2, ROUND_FLOOR, &r),
-			 0);
+	assert_int_equal(money_mul_rate(-65535, INT64_C(281479271743489), 2, ROUND_FLOOR, &r), 0);
 	assert_int_equal(r, INT64_MIN);
 	r = 42;
 	assert_int_equal(money_mul_rate(100, 1, 0, ROUND_HALF_UP, &r), ANJU_EINVAL);
@@ -587,8 +589,7 @@ static const struct words_case words_cases[] = {
 	{ -5, "负伍分" },
 	{ -100005, "负壹仟元零伍分" },
 	{ INT64_MAX, "玖亿贰仟贰佰叁拾叁万柒仟贰佰零叁亿陆仟捌佰伍拾肆万柒仟柒佰伍拾捌元零柒分" },
-	{ INT64_MIN,
-	  "负玖亿贰仟贰佰叁拾叁万柒仟贰佰零叁亿陆仟捌佰伍拾肆万柒仟柒佰伍拾捌元零捌分" },
+	{ INT64_MIN, "负玖亿贰仟贰佰叁拾叁万柒仟贰佰零叁亿陆仟捌佰伍拾肆万柒仟柒佰伍拾捌元零捌分" },
 };
 
 static void

@@ -162,7 +162,7 @@ setup(void **state)
 		ok(g.admin, db_exec(g.admin, b.p));
 		buf_reset(&b);
 		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", g.pg_url,
-		           strchr(g.pg_url, '?') ? '&' : '?', c->schema);
+			   strchr(g.pg_url, '?') ? '&' : '?', c->schema);
 	} else {
 		snprintf(c->path, sizeof(c->path), "%s/t%d.db", g.dir, ++g.seq);
 		buf_printf(&b, "sqlite:%s", c->path);
@@ -188,7 +188,7 @@ teardown(void **state)
 		buf_printf(&b, "DROP SCHEMA %s CASCADE", c->schema);
 		db_exec(g.admin, b.p);
 	} else {
-		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+		static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
 
 		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
 			buf_reset(&b);
@@ -226,8 +226,8 @@ static void
 test_bad_url(void **state)
 {
 	static const char *const invalid[] = {
-	        "",          "mysql://localhost/x", "sqlite:", "postgresql:/x", "SQLITE:/tmp/x.db",
-	        "/tmp/x.db",
+		"",          "mysql://localhost/x", "sqlite:", "postgresql:/x", "SQLITE:/tmp/x.db",
+		"/tmp/x.db",
 	};
 	struct db *db = (struct db *)1;
 	struct anju_err e;
@@ -251,20 +251,20 @@ test_bad_url(void **state)
 	/* Port 1 on loopback refuses at once. */
 	anju_err_clear(&e);
 	assert_int_equal(db_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &db, &e),
-	                 ANJU_EDB);
+			 ANJU_EDB);
 	assert_null(db);
 	assert_true(strlen(e.msg) > 0);
 	assert_int_equal(db_pool_init("oracle://x", &e), ANJU_EINVAL);
 }
 
 static const struct migration test_list[] = {
-        {1, "first",
-         "CREATE TABLE m_one (id {{ID}}, name TEXT NOT NULL);\n"
-         "CREATE INDEX m_one_name ON m_one (name);"},
-        {2, "second",
-         "CREATE TABLE m_two (id {{ID}}, one_id BIGINT REFERENCES m_one (id));\n"
-         "INSERT INTO m_one (name) VALUES ('seeded ''?'' row');"},
-        {5, "fifth", "ALTER TABLE m_two ADD COLUMN note TEXT NOT NULL DEFAULT '';"},
+	{ 1, "first",
+	  "CREATE TABLE m_one (id {{ID}}, name TEXT NOT NULL);\n"
+	  "CREATE INDEX m_one_name ON m_one (name);" },
+	{ 2, "second",
+	  "CREATE TABLE m_two (id {{ID}}, one_id BIGINT REFERENCES m_one (id));\n"
+	  "INSERT INTO m_one (name) VALUES ('seeded ''?'' row');" },
+	{ 5, "fifth", "ALTER TABLE m_two ADD COLUMN note TEXT NOT NULL DEFAULT '';" },
 };
 
 static void
@@ -308,13 +308,13 @@ test_migrate_list(void **state)
 	/* The seed row went in once, with its quotes and '?' intact. */
 	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM m_one"), 1);
 	assert_int_equal(run_text(c->db, "SELECT id FROM m_one WHERE name = ?", "seeded '?' row"),
-	                 DB_DONE);
+			 DB_DONE);
 	assert_int_equal(
-	        query_int(c->db, "SELECT COUNT(*) FROM m_one WHERE name = 'seeded ''?'' row'"), 1);
+		query_int(c->db, "SELECT COUNT(*) FROM m_one WHERE name = 'seeded ''?'' row'"), 1);
 	ok(c->db,
 	   db_prepare(c->db,
-	              "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
-	              &st));
+		      "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
+		      &st));
 	while (db_step(st) == DB_ROW) {
 		assert_int_equal(db_col_int64(st, 0), test_list[rows].version);
 		assert_string_equal(db_col_text(st, 1), test_list[rows].name);
@@ -329,8 +329,8 @@ static void
 test_migrate_mismatch_and_order(void **state)
 {
 	struct ctx *c = *state;
-	struct migration renamed = {1, "renamed", "SELECT 1"};
-	struct migration backwards[] = {{2, "b", "SELECT 1"}, {1, "a", "SELECT 1"}};
+	struct migration renamed = { 1, "renamed", "SELECT 1" };
+	struct migration backwards[] = { { 2, "b", "SELECT 1" }, { 1, "a", "SELECT 1" } };
 	struct anju_err e;
 	int applied = -1, version = -1;
 
@@ -351,9 +351,9 @@ test_migrate_failure_rolls_back(void **state)
 {
 	struct ctx *c = *state;
 	const struct migration list[] = {
-	        {1, "good", "CREATE TABLE f_good (id {{ID}});"},
-	        {2, "bad", "CREATE TABLE f_half (id {{ID}});\nCREATE TABL oops (x INTEGER);"},
-	        {3, "never", "CREATE TABLE f_never (id {{ID}});"},
+		{ 1, "good", "CREATE TABLE f_good (id {{ID}});" },
+		{ 2, "bad", "CREATE TABLE f_half (id {{ID}});\nCREATE TABL oops (x INTEGER);" },
+		{ 3, "never", "CREATE TABLE f_never (id {{ID}});" },
 	};
 	struct anju_err e;
 	char **names;
@@ -394,7 +394,7 @@ test_migrate_real(void **state)
 	ok(c->db, db_schema_version(c->db, &version, &e));
 	assert_int_equal(version, migrations[migration_count - 1].version);
 	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM schema_migrations"),
-	                 migration_count);
+			 migration_count);
 	ok(c->db, db_tables(c->db, &names, &n));
 	for (size_t i = 0; i < n; i++) {
 		job = job || strcmp(names[i], "job") == 0;
@@ -405,9 +405,9 @@ test_migrate_real(void **state)
 	/* {{ID}} became an auto id in the real schema too. */
 	ok(c->db,
 	   db_prepare(
-	           c->db,
-	           "INSERT INTO job (kind, state, created_at) VALUES (?, 'queued', ?) RETURNING id",
-	           &st));
+		   c->db,
+		   "INSERT INTO job (kind, state, created_at) VALUES (?, 'queued', ?) RETURNING id",
+		   &st));
 	db_bind_cstr(st, 1, "selftest");
 	db_bind_cstr(st, 2, "2026-11-28T07:03:11.123456Z");
 	assert_int_equal(db_step(st), DB_ROW);
@@ -451,7 +451,7 @@ test_migrate_concurrent(void **state)
 
 	pthread_barrier_init(&start, NULL, 3);
 	for (int i = 0; i < 3; i++) {
-		m[i] = (struct migrator){c->url, &start, -1, 0};
+		m[i] = (struct migrator){ c->url, &start, -1, 0 };
 		assert_int_equal(pthread_create(&t[i], NULL, migrator_main, &m[i]), 0);
 	}
 	for (int i = 0; i < 3; i++) {
@@ -477,11 +477,11 @@ test_dialect_ids(void **state)
 	s = db_dialect(c->db, "a {{ID}} b {{ID}} {{OTHER}}");
 	if (is_pg())
 		assert_string_equal(
-		        s, "a BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY b "
-		           "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY {{OTHER}}");
+			s, "a BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY b "
+			   "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY {{OTHER}}");
 	else
 		assert_string_equal(s, "a INTEGER PRIMARY KEY AUTOINCREMENT b "
-		                       "INTEGER PRIMARY KEY AUTOINCREMENT {{OTHER}}");
+				       "INTEGER PRIMARY KEY AUTOINCREMENT {{OTHER}}");
 	free(s);
 	s = db_dialect(c->db, "");
 	assert_string_equal(s, "");
@@ -517,11 +517,11 @@ test_bind_types(void **state)
 	int64_t id;
 
 	exec_ok(c->db, "CREATE TABLE b (id {{ID}}, i BIGINT, t TEXT, u TEXT, n1 TEXT, n2 BIGINT,"
-	               " e TEXT)");
+		       " e TEXT)");
 	ok(c->db,
 	   db_prepare(c->db,
-	              "INSERT INTO b (i, t, u, n1, n2, e) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-	              &st));
+		      "INSERT INTO b (i, t, u, n1, n2, e) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+		      &st));
 	db_bind_int64(st, 1, 42);
 	db_bind_cstr(st, 2, quoted);
 	/* A slice: only its length is bound, not the rest of the string. */
@@ -597,11 +597,12 @@ test_bind_errors(void **state)
 static void
 test_int64_extremes(void **state)
 {
-	static const int64_t values[] = {INT64_MIN, INT64_MIN + 1, -1,       0,
-	                                 1,         INT64_MAX - 1, INT64_MAX};
+	static const int64_t values[] = { INT64_MIN, INT64_MIN + 1, -1,       0,
+					  1,         INT64_MAX - 1, INT64_MAX };
 	static const char *const texts[] = {
-	        "-9223372036854775808", "-9223372036854775807", "-1", "0", "1",
-	        "9223372036854775806",  "9223372036854775807"};
+		"-9223372036854775808", "-9223372036854775807", "-1", "0", "1",
+		"9223372036854775806",  "9223372036854775807"
+	};
 	struct ctx *c = *state;
 	struct db_stmt *st;
 	size_t n = sizeof(values) / sizeof(values[0]), i = 0;
@@ -609,7 +610,7 @@ test_int64_extremes(void **state)
 	exec_ok(c->db, "CREATE TABLE v (i BIGINT NOT NULL)");
 	for (i = 0; i < n; i++)
 		assert_int_equal(run_int(c->db, "INSERT INTO v (i) VALUES (?)", values[i]),
-		                 DB_DONE);
+				 DB_DONE);
 	ok(c->db, db_prepare(c->db, "SELECT i FROM v ORDER BY i", &st));
 	for (i = 0; db_step(st) == DB_ROW; i++) {
 		assert_true(i < n);
@@ -661,16 +662,16 @@ test_fk_conflict(void **state)
 	int64_t parent;
 
 	exec_ok(c->db,
-	        "CREATE TABLE parent (id {{ID}}, name TEXT NOT NULL);\n"
-	        "CREATE TABLE child (id {{ID}}, parent_id BIGINT NOT NULL REFERENCES parent (id))");
+		"CREATE TABLE parent (id {{ID}}, name TEXT NOT NULL);\n"
+		"CREATE TABLE child (id {{ID}}, parent_id BIGINT NOT NULL REFERENCES parent (id))");
 	assert_int_equal(run_int(c->db, "INSERT INTO child (parent_id) VALUES (?)", 999),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	ok(c->db, db_prepare(c->db, "INSERT INTO parent (name) VALUES ('p') RETURNING id", &st));
 	assert_int_equal(db_step(st), DB_ROW);
 	parent = db_col_int64(st, 0);
 	db_reset(st);
 	assert_int_equal(run_int(c->db, "INSERT INTO child (parent_id) VALUES (?)", parent),
-	                 DB_DONE);
+			 DB_DONE);
 	assert_int_equal(run_int(c->db, "DELETE FROM parent WHERE id = ?", parent), ANJU_ECONFLICT);
 	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM parent"), 1);
 }
@@ -719,7 +720,7 @@ test_failed_statement_in_tx(void **state)
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(run_text(c->db, "INSERT INTO ft (k) VALUES (?)", "a"), DB_DONE);
 	assert_int_equal(run_text(c->db, "INSERT INTO ft (k) VALUES (?)", "before"),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	assert_true(db_in_tx(c->db));
 	db_rollback(c->db);
 	assert_false(db_in_tx(c->db));
@@ -730,7 +731,7 @@ test_failed_statement_in_tx(void **state)
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(run_text(c->db, "INSERT INTO ft (k) VALUES (?)", "b"), DB_DONE);
 	assert_int_equal(run_text(c->db, "INSERT INTO ft (k) VALUES (?)", "before"),
-	                 ANJU_ECONFLICT);
+			 ANJU_ECONFLICT);
 	rc = db_commit(c->db);
 	if (is_pg()) {
 		assert_int_equal(rc, ANJU_EDB);
@@ -843,13 +844,13 @@ test_placeholders(void **state)
 		const char *in, *out;
 		int n;
 	} cases[] = {
-	        {"SELECT 1", "SELECT 1", 0},
-	        {"SELECT ?, '?', \"a?\", ? -- ?\n, ? /* ? */, 'it''s ?', ?",
-	         "SELECT $1, '?', \"a?\", $2 -- ?\n, $3 /* ? */, 'it''s ?', $4", 4},
-	        {"SELECT '?", "SELECT '?", 0},
-	        {"SELECT ? -- ?", "SELECT $1 -- ?", 1},
-	        {"?????????????", "$1$2$3$4$5$6$7$8$9$10$11$12$13", 13},
-	        {"", "", 0},
+		{ "SELECT 1", "SELECT 1", 0 },
+		{ "SELECT ?, '?', \"a?\", ? -- ?\n, ? /* ? */, 'it''s ?', ?",
+		  "SELECT $1, '?', \"a?\", $2 -- ?\n, $3 /* ? */, 'it''s ?', $4", 4 },
+		{ "SELECT '?", "SELECT '?", 0 },
+		{ "SELECT ? -- ?", "SELECT $1 -- ?", 1 },
+		{ "?????????????", "$1$2$3$4$5$6$7$8$9$10$11$12$13", 13 },
+		{ "", "", 0 },
 	};
 	struct ctx *c = *state;
 	struct db_stmt *st;
@@ -865,9 +866,9 @@ test_placeholders(void **state)
 	}
 	/* And through the engine: literals keep their '?'. */
 	ok(c->db, db_prepare(c->db,
-	                     "SELECT 'a?b' AS x, -- what?\n CAST(? AS BIGINT) AS y,"
-	                     " 'it''s ?' AS z, 1 AS \"w?\"",
-	                     &st));
+			     "SELECT 'a?b' AS x, -- what?\n CAST(? AS BIGINT) AS y,"
+			     " 'it''s ?' AS z, 1 AS \"w?\"",
+			     &st));
 	db_bind_int64(st, 1, 11);
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "a?b");
@@ -887,8 +888,8 @@ test_on_conflict(void **state)
 	for (int i = 0; i < 2; i++) {
 		ok(c->db,
 		   db_prepare(c->db,
-		              "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING",
-		              &st));
+			      "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING",
+			      &st));
 		db_bind_cstr(st, 1, "a");
 		db_bind_int64(st, 2, 10 + i);
 		assert_int_equal(db_step(st), DB_DONE);
@@ -897,9 +898,9 @@ test_on_conflict(void **state)
 	}
 	assert_int_equal(query_int(c->db, "SELECT v FROM kv"), 10);
 	ok(c->db, db_prepare(c->db,
-	                     "INSERT INTO kv (k, v) VALUES (?, ?)"
-	                     " ON CONFLICT (k) DO UPDATE SET v = excluded.v RETURNING v",
-	                     &st));
+			     "INSERT INTO kv (k, v) VALUES (?, ?)"
+			     " ON CONFLICT (k) DO UPDATE SET v = excluded.v RETURNING v",
+			     &st));
 	db_bind_cstr(st, 1, "a");
 	db_bind_int64(st, 2, 20);
 	assert_int_equal(db_step(st), DB_ROW);
@@ -922,11 +923,11 @@ test_tables(void **state)
 	free(names);
 	/* {{ID}} makes SQLite create sqlite_sequence: not one of ours. */
 	exec_ok(c->db, "CREATE TABLE b_t (id {{ID}});\n"
-	               "CREATE TABLE a_t (id {{ID}}, x TEXT);\n"
-	               "CREATE INDEX a_t_x ON a_t (x);\n"
-	               "CREATE VIEW v_t AS SELECT id FROM a_t;\n"
-	               "CREATE TABLE c_t (x TEXT);\n"
-	               "INSERT INTO a_t (x) VALUES ('x')");
+		       "CREATE TABLE a_t (id {{ID}}, x TEXT);\n"
+		       "CREATE INDEX a_t_x ON a_t (x);\n"
+		       "CREATE VIEW v_t AS SELECT id FROM a_t;\n"
+		       "CREATE TABLE c_t (x TEXT);\n"
+		       "INSERT INTO a_t (x) VALUES ('x')");
 	ok(c->db, db_tables(c->db, &names, &n));
 	assert_int_equal(n, 3);
 	assert_string_equal(names[0], "a_t");
@@ -940,9 +941,9 @@ test_sync_id_sequence(void **state)
 {
 	/* The last is 64 characters, one more than PostgreSQL keeps. */
 	static const char *const bad[] = {
-	        "",    "T",      "1a",
-	        "a-b", "x;drop", "a\"b",
-	        "r ",  " r",     "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd",
+		"",    "T",      "1a",
+		"a-b", "x;drop", "a\"b",
+		"r ",  " r",     "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd",
 	};
 	struct ctx *c = *state;
 	struct db_stmt *st;
@@ -952,7 +953,7 @@ test_sync_id_sequence(void **state)
 	if (is_pg()) {
 		/* What a restore leaves behind: the sequence has not moved. */
 		assert_int_equal(run_text(c->db, "INSERT INTO r (x) VALUES (?)", "d"),
-		                 ANJU_ECONFLICT);
+				 ANJU_ECONFLICT);
 	}
 	ok(c->db, db_sync_id_sequence(c->db, "r"));
 	ok(c->db, db_sync_id_sequence(c->db, "r"));
@@ -966,8 +967,8 @@ test_sync_id_sequence(void **state)
 	assert_int_equal(db_sync_id_sequence(c->db, NULL), ANJU_EINVAL);
 	/* 63 characters is the longest name, valid though absent here. */
 	assert_int_not_equal(db_sync_id_sequence(c->db, "abcdefghijabcdefghijabcdefghijabcdefghij"
-	                                                "abcdefghijabcdefghijabc"),
-	                     ANJU_EINVAL);
+							"abcdefghijabcdefghijabc"),
+			     ANJU_EINVAL);
 	/* An empty table starts at 1. */
 	exec_ok(c->db, "CREATE TABLE empty_t (id {{ID}}, x TEXT)");
 	ok(c->db, db_sync_id_sequence(c->db, "empty_t"));
@@ -1033,7 +1034,7 @@ test_threads(void **state)
 
 	pthread_barrier_init(&all_open, NULL, 3);
 	for (int i = 0; i < 2; i++) {
-		w[i] = (struct worker){&all_open, NULL, NULL, -1};
+		w[i] = (struct worker){ &all_open, NULL, NULL, -1 };
 		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
 	}
 	pthread_barrier_wait(&all_open);
@@ -1083,9 +1084,9 @@ test_pg_session(void **state)
 	if (!is_pg())
 		skip();
 	ok(c->db, db_prepare(c->db,
-	                     "SELECT current_setting('TimeZone'),"
-	                     " current_setting('client_encoding'), current_schema()",
-	                     &st));
+			     "SELECT current_setting('TimeZone'),"
+			     " current_setting('client_encoding'), current_schema()",
+			     &st));
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "UTC");
 	assert_string_equal(db_col_text(st, 1), "UTF8");
@@ -1141,8 +1142,8 @@ test_pg_reconnect(void **state)
 	assert_int_equal(db_col_int64(st, 0), 42);
 	db_reset(st);
 	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM information_schema.tables"
-	                                  " WHERE table_schema = current_schema()"),
-	                 0);
+					  " WHERE table_schema = current_schema()"),
+			 0);
 
 	/* Lost inside a transaction: an error, a rollback, then it works. */
 	ok(c->db, db_begin(c->db));
@@ -1199,7 +1200,7 @@ test_exec(void **state)
 	struct ctx *c = *state;
 
 	exec_ok(c->db, "CREATE TABLE e1 (x BIGINT); CREATE TABLE e2 (y TEXT);"
-	               " INSERT INTO e1 (x) VALUES (1), (2);");
+		       " INSERT INTO e1 (x) VALUES (1), (2);");
 	assert_int_equal(query_int(c->db, "SELECT SUM(x) FROM e1"), 3);
 	assert_int_equal(db_exec(c->db, "CREATE TABL nope (x INTEGER)"), ANJU_EDB);
 	assert_true(strlen(db_errmsg(c->db)) > 0);
@@ -1214,34 +1215,34 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-	        T(test_open_close),
-	        T(test_bad_url),
-	        T(test_migrate_list),
-	        T(test_migrate_mismatch_and_order),
-	        T(test_migrate_failure_rolls_back),
-	        T(test_migrate_real),
-	        T(test_migrate_concurrent),
-	        T(test_dialect_ids),
-	        T(test_bind_types),
-	        T(test_bind_errors),
-	        T(test_int64_extremes),
-	        T(test_unique_conflict),
-	        T(test_fk_conflict),
-	        T(test_transactions),
-	        T(test_failed_statement_in_tx),
-	        T(test_snapshot),
-	        T(test_changes),
-	        T(test_statement_cache),
-	        T(test_placeholders),
-	        T(test_on_conflict),
-	        T(test_tables),
-	        T(test_sync_id_sequence),
-	        T(test_threads),
-	        T(test_sqlite_pragmas),
-	        T(test_pg_session),
-	        T(test_pg_reconnect),
-	        T(test_pg_advisory_lock),
-	        T(test_exec),
+		T(test_open_close),
+		T(test_bad_url),
+		T(test_migrate_list),
+		T(test_migrate_mismatch_and_order),
+		T(test_migrate_failure_rolls_back),
+		T(test_migrate_real),
+		T(test_migrate_concurrent),
+		T(test_dialect_ids),
+		T(test_bind_types),
+		T(test_bind_errors),
+		T(test_int64_extremes),
+		T(test_unique_conflict),
+		T(test_fk_conflict),
+		T(test_transactions),
+		T(test_failed_statement_in_tx),
+		T(test_snapshot),
+		T(test_changes),
+		T(test_statement_cache),
+		T(test_placeholders),
+		T(test_on_conflict),
+		T(test_tables),
+		T(test_sync_id_sequence),
+		T(test_threads),
+		T(test_sqlite_pragmas),
+		T(test_pg_session),
+		T(test_pg_reconnect),
+		T(test_pg_advisory_lock),
+		T(test_exec),
 #undef T
 	};
 

@@ -18,9 +18,9 @@
 #include "store/db.h"
 
 struct testdb {
-	char *url;		/* open connections with this */
-	char schema[32];	/* PostgreSQL */
-	char dir[256];		/* SQLite */
+	char *url;       /* open connections with this */
+	char schema[32]; /* PostgreSQL */
+	char dir[256];   /* SQLite */
 };
 
 static inline int
@@ -28,7 +28,8 @@ testdb_is_pg(void)
 {
 	const char *u = getenv("ANJU_TEST_DB_URL");
 
-	return u != NULL && (strncmp(u, "postgresql://", 13) == 0 || strncmp(u, "postgres://", 11) == 0);
+	return u != NULL &&
+	       (strncmp(u, "postgresql://", 13) == 0 || strncmp(u, "postgres://", 11) == 0);
 }
 
 /* 0, or -1 after printing why. */
@@ -58,8 +59,8 @@ testdb_create(struct testdb *t)
 		}
 		db_close(admin);
 		buf_reset(&b);
-		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", base, strchr(base, '?') ? '&' : '?',
-			   t->schema);
+		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", base,
+			   strchr(base, '?') ? '&' : '?', t->schema);
 	} else {
 		const char *tmp = getenv("TMPDIR");
 
