@@ -31,9 +31,9 @@ struct job_ctx {
 	bool in_chunk;
 };
 
-static const char job_cols[] =
-	"id, kind, state, params, progress_done, progress_total, progress_note, result, error,"
-	" cancel_requested, created_by, created_at, started_at, finished_at, attempts";
+#define JOB_COLS                                                                                   \
+	"id, kind, state, params, progress_done, progress_total, progress_note, result, error,"    \
+	" cancel_requested, created_by, created_at, started_at, finished_at, attempts"
 
 const struct job_kind *
 job_kind_find(const char *name)
@@ -160,12 +160,10 @@ row_json(struct db_stmt *st)
 int
 job_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 {
-	char sql[512];
 	struct db_stmt *st;
 	int rc;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM job WHERE id = ?", job_cols);
-	if ((rc = db_prepare(db, sql, &st)) != 0)
+	if ((rc = db_prepare(db, "SELECT " JOB_COLS " FROM job WHERE id = ?", &st)) != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
 	rc = db_step(st);
@@ -181,16 +179,15 @@ int
 job_list(struct db *db, const char *state, int64_t before_id, int limit, json_t **items,
 	 int64_t *next, struct anju_err *e)
 {
-	char sql[512];
 	struct db_stmt *st;
 	int rc, n = 0;
 	int64_t last = 0;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM job WHERE id < ? AND (CAST(? AS TEXT) IS NULL OR state = ?)"
-		 " ORDER BY id DESC LIMIT ?",
-		 job_cols);
-	if ((rc = db_prepare(db, sql, &st)) != 0)
+	rc = db_prepare(db,
+			"SELECT " JOB_COLS " FROM job WHERE id < ? AND"
+			" (CAST(? AS TEXT) IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
+			&st);
+	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
 	db_bind_cstr(st, 2, state);
