@@ -313,33 +313,14 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct req *r = *con_cls;
 	int64_t us;
-	bool show_query;
 
 	(void)cls;
 	(void)conn;
 	if (r == NULL)
 		return;
 	us = time_now_us() - r->started_us;
-	show_query =
-		r->route != NULL && !(r->route->flags & ROUTE_SENSITIVE_QUERY) && r->nquery > 0;
 	log_set_request_id(r->id);
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		log_info("%s %s%s %d %lld.%03lldms client=%s", r->method, r->path,
-			 show_query ? "?…" : "", r->status, (long long)(us / 1000),
-			 (long long)(us % 1000), r->client);
-	else
-		log_info("%s %s aborted (%d) after %lldms client=%s", r->method, r->path, (int)toe,
-			 (long long)(us / 1000), r->client);
-	if (show_query) {
-		struct buf q;
-
-		buf_init(&q, 4096);
-		for (int i = 0; i < r->nquery; i++)
-			buf_printf(&q, "%s%s=%s", i ? "&" : "", r->query[i].name,
-				   r->query[i].value);
-		log_debug("query %s", q.p);
-		buf_free(&q);
-	}
+	http_access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, (int)toe, us);
 	log_set_request_id(NULL);
 	req_free(r);
 	*con_cls = NULL;

@@ -371,3 +371,33 @@ http_handle(struct req *r)
 		reply_error(r, &e);
 	}
 }
+
+int
+http_loggable_query(const struct req *r, struct buf *out)
+{
+	if (r->route == NULL || (r->route->flags & ROUTE_SENSITIVE_QUERY) || r->nquery == 0)
+		return 0;
+	for (int i = 0; i < r->nquery; i++)
+		buf_printf(out, "%s%s=%s", i ? "&" : "", r->query[i].name, r->query[i].value);
+	return 1;
+}
+
+void
+http_access_log(const struct req *r, bool completed, int reason, int64_t us)
+{
+	struct buf q;
+	int has_query;
+
+	buf_init(&q, 4096);
+	has_query = http_loggable_query(r, &q);
+	if (completed)
+		log_info("%s %s%s %d %lld.%03lldms client=%s", r->method, r->path,
+			 has_query ? "?…" : "", r->status, (long long)(us / 1000),
+			 (long long)(us % 1000), r->client);
+	else
+		log_info("%s %s aborted (%d) after %lldms client=%s", r->method, r->path, reason,
+			 (long long)(us / 1000), r->client);
+	if (has_query)
+		log_debug("query %s", q.p);
+	buf_free(&q);
+}

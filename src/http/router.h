@@ -21,6 +21,14 @@ int router_match(const char *method, const char *path, struct arena *a, const st
  * NULL on a malformed escape or an encoded NUL. */
 char *url_decode(struct arena *a, const char *s, size_t n, bool plus_space);
 
+/* The query string as the access log may show it, into out: 1 when there is
+ * one and the route allows it, 0 otherwise (no route, none, or the route is
+ * ROUTE_SENSITIVE_QUERY: searches by ID number or phone never reach a log). */
+int http_loggable_query(const struct req *r, struct buf *out);
+/* Writes r's access log line (info; the query itself only at debug and only
+ * when http_loggable_query allows).  completed false: the client went away. */
+void http_access_log(const struct req *r, bool completed, int reason, int64_t us);
+
 /* Answers r (its body fully read): everything after the transport. */
 void http_handle(struct req *r);
 

@@ -49,13 +49,18 @@ test('X-Forwarded-For is believed only from trusted proxies', async () => {
   } finally { await proxied.stop(); cleanup(proxied); }
 });
 
-test('the access log leaves query strings out', async () => {
+test('the access log leaves query strings out, except at debug on ordinary routes', async () => {
   const s = await startServer({ schedules: 'false' });
   try {
     await s.api('GET', '/api/v1/jobs?limit=7&state=failed');
     assert.ok(await s.waitLog(/GET \/api\/v1\/jobs\?… 200/), s.log);
     assert.doesNotMatch(s.log, /state=failed/);
   } finally { await s.stop(); cleanup(s); }
+  const d = await startServer({ schedules: 'false', log_level: 'debug' });
+  try {
+    await d.api('GET', '/api/v1/jobs?limit=7&state=failed');
+    assert.ok(await d.waitLog(/query limit=7&state=failed/), d.log);
+  } finally { await d.stop(); cleanup(d); }
 });
 
 test('the command line: help, init refusing to overwrite, migrate, jobs, selftest', async () => {

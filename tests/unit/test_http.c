@@ -276,6 +276,32 @@ test_error_text_is_utf8(void **state)
 }
 
 static void
+test_sensitive_query_never_logged(void **state)
+{
+	static const struct route plain = { "GET", "/api/v1/jobs", ACCESS_CALLER };
+	static const struct route search = { "GET", "/api/v1/persons", ACCESS_CALLER,
+					     .flags = ROUTE_SENSITIVE_QUERY };
+	struct req r;
+	struct buf b;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query[0] = (struct kv){ "id_number", "11010519491231002X" };
+	r.nquery = 1;
+	buf_init(&b, 0);
+	r.route = &plain;
+	assert_int_equal(http_loggable_query(&r, &b), 1);
+	assert_string_equal(b.p, "id_number=11010519491231002X");
+	buf_reset(&b);
+	r.route = &search;
+	assert_int_equal(http_loggable_query(&r, &b), 0);
+	assert_int_equal(b.n, 0);
+	r.route = NULL; /* unmatched paths are not trusted either */
+	assert_int_equal(http_loggable_query(&r, &b), 0);
+	buf_free(&b);
+}
+
+static void
 test_status_table(void **state)
 {
 	(void)state;
@@ -369,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_url_decode),
 		cmocka_unit_test(test_status_table),
 		cmocka_unit_test(test_error_text_is_utf8),
+		cmocka_unit_test(test_sensitive_query_never_logged),
 		cmocka_unit_test(test_error_envelope),
 		cmocka_unit_test(test_openapi),
 	};
