@@ -310,6 +310,26 @@ fail_db:
 			 db_errmsg(r->db));
 }
 
+/* The methods the request's path takes, for the Allow header of a 405. */
+static const char *
+allowed_methods(struct req *r)
+{
+	struct buf b;
+	const char *params[REQ_MAX_PARAMS], *out;
+	int np;
+
+	buf_init(&b, 256);
+	for (const struct api_module *const *m = api_modules; *m != NULL; m++)
+		for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++)
+			if (match_path(rt->path, r->path, r->arena, params, &np) == 0 &&
+			    (b.p == NULL || strstr(b.p, rt->method) == NULL))
+				buf_printf(&b, "%s%s%s", b.n ? ", " : "", rt->method,
+					   strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	out = arena_strdup(r->arena, b.p ? b.p : "");
+	buf_free(&b);
+	return out;
+}
+
 static int
 dispatch(struct req *r, struct anju_err *e)
 {
@@ -318,6 +338,7 @@ dispatch(struct req *r, struct anju_err *e)
 	rc = router_match(r->method, r->path, r->arena, &r->route, r->params, &r->nparams);
 	if (rc == ANJU_EUNPROCESSABLE) {
 		r->route = NULL;
+		req_add_header(r, "Allow", allowed_methods(r));
 		return anju_fail(e, ANJU_EINVAL, "method_not_allowed", NULL, "不支持的请求方法 %s",
 				 r->method);
 	}
@@ -337,8 +358,12 @@ dispatch(struct req *r, struct anju_err *e)
 	if ((rc = read_body(r, e)) != 0)
 		return rc;
 	r->db = db_thread(e);
-	if (r->db == NULL)
-		return ANJU_EBUSY;
+	if (r->db == NULL) {
+		char why[sizeof(e->msg)];
+
+		memcpy(why, e->msg, sizeof(why));
+		return anju_fail(e, ANJU_EBUSY, "database_unavailable", NULL, "%s", why);
+	}
 	if (is_mutation(r->method))
 		return run_mutation(r, e);
 	return r->route->handler(r, e);
