@@ -371,6 +371,13 @@ job_run(struct db *db, int64_t id, const char *worker, const volatile bool *stop
 	if (rc == DB_DONE)
 		return anju_fail(e, ANJU_ENOTFOUND, "job_not_found", NULL, "job %lld is not ours",
 				 (long long)id);
+	/* The job's lines carry its id where a request's carry the request id. */
+	{
+		char logid[32];
+
+		snprintf(logid, sizeof(logid), "job-%lld", (long long)id);
+		log_set_request_id(logid);
+	}
 	anju_err_clear(&jerr);
 	if (k == NULL) {
 		rc = anju_fail(&jerr, ANJU_EINVAL, "unknown_job_kind", NULL,
@@ -397,6 +404,7 @@ job_run(struct db *db, int64_t id, const char *worker, const volatile bool *stop
 	json_decref(ctx.params);
 	json_decref(ctx.result);
 	free(ctx.resume_at);
+	log_set_request_id(NULL);
 	return rc;
 }
 
