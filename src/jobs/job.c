@@ -29,6 +29,7 @@ struct job_ctx {
 	job_progress_fn progress;
 	void *ud;
 	bool in_chunk;
+	bool lost; /* another worker took the job over (we were silent too long) */
 };
 
 #define JOB_COLS                                                                                   \
@@ -303,10 +304,13 @@ job_finish(struct job_ctx *ctx, const char *state, const char *error, struct anj
 		db_bind_int64(st, 6, ctx->id);
 		db_bind_cstr(st, 7, ctx->worker);
 		rc = db_step(st);
+		if (rc >= 0 && db_changes(st) == 0)
+			ctx->lost = true;
 		db_reset(st);
 	}
-	/* Staged rows are of no use once the job has ended. */
-	if (rc >= 0 &&
+	/* Staged rows are of no use once the job has ended, but they are the new
+	 * owner's if the job was taken over. */
+	if (rc >= 0 && !ctx->lost &&
 	    (rc = db_prepare(ctx->db, "DELETE FROM job_staging WHERE job_id = ?", &st)) == 0) {
 		db_bind_int64(st, 1, ctx->id);
 		rc = db_step(st);
@@ -388,7 +392,11 @@ job_run(struct db *db, int64_t id, const char *worker, const volatile bool *stop
 	}
 	if (ctx.in_chunk)
 		job_chunk_abort(&ctx);
-	if (rc == 0) {
+	if (ctx.lost) {
+		/* Another worker took the job over; it is theirs to finish. */
+		log_warn("job %lld was taken over by another worker", (long long)id);
+		rc = 0;
+	} else if (rc == 0) {
 		rc = job_finish(&ctx, "succeeded", NULL, e);
 		log_info("job %lld succeeded", (long long)id);
 	} else if (rc == ANJU_ECANCELED && stop != NULL && *stop) {
@@ -519,8 +527,10 @@ cancel_requested(struct job_ctx *ctx, bool *yes)
 	db_bind_int64(st, 1, ctx->id);
 	rc = db_step(st);
 	/* Lost ownership (taken over as stale) counts as a stop for this runner. */
-	*yes = rc == DB_ROW && (db_col_int64(st, 0) != 0 || db_col_text(st, 1) == NULL ||
-				strcmp(db_col_text(st, 1), ctx->worker) != 0);
+	if (rc == DB_ROW &&
+	    (db_col_text(st, 1) == NULL || strcmp(db_col_text(st, 1), ctx->worker) != 0))
+		ctx->lost = true;
+	*yes = rc == DB_ROW && (db_col_int64(st, 0) != 0 || ctx->lost);
 	db_reset(st);
 	return rc < 0 ? rc : 0;
 }
@@ -558,7 +568,8 @@ write_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *res
 	now_text(now);
 	rc = db_prepare(ctx->db,
 			"UPDATE job SET progress_done = ?, progress_total = ?, progress_note = ?,"
-			" resume_at = COALESCE(?, resume_at), heartbeat_at = ? WHERE id = ?",
+			" resume_at = COALESCE(?, resume_at), heartbeat_at = ? WHERE id = ?"
+			" AND worker = ?",
 			&st);
 	if (rc != 0)
 		return rc;
@@ -568,7 +579,13 @@ write_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *res
 	db_bind_cstr(st, 4, resume_at);
 	db_bind_cstr(st, 5, now);
 	db_bind_int64(st, 6, ctx->id);
+	db_bind_cstr(st, 7, ctx->worker);
 	rc = db_step(st);
+	if (rc >= 0 && db_changes(st) == 0) {
+		/* Taken over: this chunk and its checkpoint are not ours to commit. */
+		ctx->lost = true;
+		rc = ANJU_ECANCELED;
+	}
 	db_reset(st);
 	return rc < 0 ? rc : 0;
 }
@@ -584,7 +601,7 @@ job_chunk_end(struct job_ctx *ctx, int64_t done, int64_t total, const char *resu
 	if (rc != 0) {
 		db_rollback(ctx->db);
 		ctx->in_chunk = false;
-		return db_fail(ctx->db, rc, e);
+		return rc == ANJU_ECANCELED ? rc : db_fail(ctx->db, rc, e);
 	}
 	ctx->in_chunk = false;
 	if (resume_at != NULL) {
@@ -615,7 +632,7 @@ job_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *note,
 		rc = db_commit(ctx->db);
 	if (rc != 0) {
 		db_rollback(ctx->db);
-		return db_fail(ctx->db, rc, e);
+		return rc == ANJU_ECANCELED ? rc : db_fail(ctx->db, rc, e);
 	}
 	if (ctx->progress)
 		ctx->progress(ctx->ud, done, total, note);
