@@ -72,7 +72,6 @@
 #define BATCH_BYTES    (4 << 20)  /* JSON bytes held for one INSERT */
 #define TABLES_MAX     4096
 #define COLUMNS_MAX    1600 /* PostgreSQL's own limit */
-#define IDENT_MAX      63   /* PostgreSQL's identifier limit */
 #define DEPTH_MAX      32   /* folders under files/ */
 #define NAME_PART_MAX  255  /* bytes of one path component */
 #define PATH_MAX_BYTES 4096 /* bytes of an entry name */
@@ -85,22 +84,7 @@
  * Shared by both directions.
  */
 
-/* What may stand in SQL unquoted, and so quoted: identifiers cannot be bound. */
-static bool
-ident_ok(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return false;
-	for (i = 1; s[i] != '\0'; i++) {
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	}
-	return i <= IDENT_MAX;
-}
-
-/* Only after ident_ok(). */
+/* Only after db_identifier_ok(). */
 static void
 add_ident(struct buf *b, const char *name)
 {
@@ -586,7 +570,7 @@ dump_table(struct bk *b, struct bk_table *t)
 	keys = xcalloc(ncol, sizeof(*keys));
 	for (size_t c = 0; c < ncol; c++) {
 		buf_init(&keys[c], 0);
-		if (!ident_ok(t->desc.cols[c].name)) {
+		if (!db_identifier_ok(t->desc.cols[c].name)) {
 			rc = anju_fail(b->e, ANJU_EDB, "backup_bad_column", NULL,
 				       "表 %s 有名称不受支持的列", t->name);
 			goto out;
@@ -989,7 +973,7 @@ backup_write(struct db *db, const char *files_dir, const char *path, backup_prog
 	tabs = arena_alloc(b.a, (ntab ? ntab : 1) * sizeof(*tabs));
 	for (size_t i = 0; i < ntab; i++) {
 		tabs[i].name = names[i];
-		if (!ident_ok(names[i])) {
+		if (!db_identifier_ok(names[i])) {
 			rc = anju_fail(e, ANJU_EDB, "backup_bad_table", NULL, "表名不受支持：%.64s",
 				       names[i]);
 			goto out;
@@ -1185,6 +1169,40 @@ ar_next(struct rs *r, struct archive *ar, struct archive_entry **ent)
 	return 0;
 }
 
+/* The next block of the current entry's data into r->blk, hashed into md
+ * (when not NULL): 1 with its size in *n, 0 at the end of the entry, or an
+ * error.  The caller counts it for progress once it has used it. */
+static int
+entry_block(struct rs *r, struct archive *ar, EVP_MD_CTX *md, size_t *n)
+{
+	la_ssize_t got = archive_read_data(ar, r->blk, BLOCK);
+
+	*n = 0;
+	if (got < 0)
+		return rs_ar(r, ar);
+	if (got == 0)
+		return 0;
+	*n = (size_t)got;
+	if (md != NULL)
+		EVP_DigestUpdate(md, r->blk, *n);
+	return 1;
+}
+
+/* entry_block() for the regular file files/<r->rel>, size bytes by its
+ * header: *seen counts what was read, and the end is an error unless that
+ * is size. */
+static int
+file_block(struct rs *r, struct archive *ar, EVP_MD_CTX *md, int64_t size, int64_t *seen, size_t *n)
+{
+	int rc = entry_block(r, ar, md, n);
+
+	if (rc == 1)
+		*seen += (int64_t)*n;
+	else if (rc == 0 && *seen != size)
+		rc = rs_corrupt(r, "files/%s 不完整", r->rel.p);
+	return rc;
+}
+
 enum entry_kind {
 	ENT_MANIFEST,
 	ENT_TABLE, /* r->rel: the table's name */
@@ -1221,7 +1239,7 @@ classify(struct rs *r, struct archive_entry *ent, enum entry_kind *kind)
 	if (type == AE_IFREG && n > 9 && strncmp(name, "db/", 3) == 0 &&
 	    strcmp(name + n - 6, ".jsonl") == 0) {
 		buf_add(&r->rel, name + 3, n - 9);
-		if (!ident_ok(r->rel.p))
+		if (!db_identifier_ok(r->rel.p))
 			goto bad;
 		*kind = ENT_TABLE;
 		return 0;
@@ -1350,22 +1368,22 @@ lines_next(struct lines *l, const char *table)
 		size_t take;
 
 		if (l->pos == l->len) {
-			la_ssize_t n;
+			size_t n;
+			int rc;
 
 			if (l->eof)
 				break;
-			n = archive_read_data(l->ar, r->blk, BLOCK);
-			if (n < 0)
-				return rs_ar(r, l->ar);
-			if (n == 0) {
+			rc = entry_block(r, l->ar, l->md, &n);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
 				l->eof = true;
 				continue;
 			}
-			EVP_DigestUpdate(l->md, r->blk, (size_t)n);
-			l->bytes += n;
-			l->len = (size_t)n;
+			l->bytes += (int64_t)n;
+			l->len = n;
 			l->pos = 0;
-			rs_advance(r, (size_t)n);
+			rs_advance(r, n);
 		}
 		p = r->blk + l->pos;
 		nl = memchr(p, '\n', l->len - l->pos);
@@ -1404,7 +1422,7 @@ parse_header(struct rs *r, const struct buf *line, const char *table, const char
 		const char *c = json_string_value(json_array_get(jc, i));
 		const char *t = json_string_value(json_array_get(jt, i));
 
-		if (!ident_ok(c) || t == NULL ||
+		if (!db_identifier_ok(c) || t == NULL ||
 		    (strcmp(t, "int") != 0 && strcmp(t, "text") != 0)) {
 			rc = rs_corrupt(r, "表 %s 的数据文件表头有无效的列", table);
 			goto out;
@@ -1486,6 +1504,7 @@ scan_file(struct rs *r, struct archive *ar, struct archive_entry *ent, EVP_MD_CT
 	bool differs = false;
 	int dfd = -1, fd = -1, rc;
 	struct stat sb;
+	size_t n;
 
 	if (!archive_entry_size_is_set(ent) || size < 0)
 		return rs_corrupt(r, "files/%s 没有大小", rel);
@@ -1502,27 +1521,14 @@ scan_file(struct rs *r, struct archive *ar, struct archive_entry *ent, EVP_MD_CT
 		}
 	}
 	files_hash_head(md, rel, size);
-	for (;;) {
-		la_ssize_t n = archive_read_data(ar, r->blk, BLOCK);
-
-		if (n < 0) {
-			rc = rs_ar(r, ar);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(md, r->blk, (size_t)n);
-		seen += n;
-		rs_advance(r, (size_t)n);
+	while ((rc = file_block(r, ar, md, size, &seen, &n)) == 1) {
+		rs_advance(r, n);
 		if (fd >= 0 && !differs &&
-		    (read_full(fd, r->blk2, (size_t)n) != n ||
-		     memcmp(r->blk, r->blk2, (size_t)n) != 0))
+		    (read_full(fd, r->blk2, n) != (ssize_t)n || memcmp(r->blk, r->blk2, n) != 0))
 			differs = true;
 	}
-	if (seen != size) {
-		rc = rs_corrupt(r, "files/%s 不完整", rel);
+	if (rc != 0)
 		goto out;
-	}
 	if (fd >= 0 && !differs && read_full(fd, r->blk2, 1) != 0)
 		differs = true;
 	if (differs) {
@@ -1549,6 +1555,7 @@ scan(struct rs *r)
 	EVP_MD_CTX *md = sha_new();
 	enum entry_kind kind;
 	struct buf m;
+	size_t n;
 	int rc, dfd;
 
 	buf_init(&m, MANIFEST_MAX);
@@ -1566,21 +1573,15 @@ scan(struct rs *r)
 				rc = rs_corrupt(r, "%s 出现两次", MANIFEST_NAME);
 				goto out;
 			}
-			for (;;) {
-				la_ssize_t n = archive_read_data(ar, r->blk, BLOCK);
-
-				if (n < 0) {
-					rc = rs_ar(r, ar);
-					goto out;
-				}
-				if (n == 0)
-					break;
-				if (buf_add(&m, r->blk, (size_t)n) != 0) {
+			while ((rc = entry_block(r, ar, NULL, &n)) == 1) {
+				if (buf_add(&m, r->blk, n) != 0) {
 					rc = rs_corrupt(r, "%s 超过 1 MiB", MANIFEST_NAME);
 					goto out;
 				}
-				rs_advance(r, (size_t)n);
+				rs_advance(r, n);
 			}
+			if (rc < 0)
+				goto out;
 			r->manifest = buf_take(&m, &r->manifest_n);
 			if (r->manifest == NULL)
 				r->manifest = xstrdup("");
@@ -1666,7 +1667,7 @@ check_manifest(struct rs *r)
 		json_t *rows = json_object_get(v, "rows"), *cols = json_object_get(v, "columns");
 		struct rs_table *t;
 
-		if (!ident_ok(name) || !hex64_ok(sha) || !json_is_integer(rows) ||
+		if (!db_identifier_ok(name) || !hex64_ok(sha) || !json_is_integer(rows) ||
 		    !json_is_array(cols)) {
 			rc = rs_corrupt(r, "%s 的表清单无效", MANIFEST_NAME);
 			goto out;
@@ -1731,7 +1732,7 @@ check_empty(struct rs *r)
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(names[i], SKIP_TABLE) == 0)
 			continue;
-		if (!ident_ok(names[i])) {
+		if (!db_identifier_ok(names[i])) {
 			rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "表名不受支持：%.64s",
 				       names[i]);
 			goto out;
@@ -2107,6 +2108,7 @@ extract_file(struct rs *r, struct archive *ar, struct archive_entry *ent, EVP_MD
 	char tmp[40], hex[17];
 	int dfd = -1, fd = -1, rc;
 	bool made = false;
+	size_t n;
 
 	rc = dir_open(r, rel, base > 0 ? base - 1 : 0, true, &dfd);
 	if (rc != 0)
@@ -2126,27 +2128,15 @@ extract_file(struct rs *r, struct archive *ar, struct archive_entry *ent, EVP_MD
 	}
 	made = true;
 	files_hash_head(md, rel, size);
-	for (;;) {
-		la_ssize_t n = archive_read_data(ar, r->blk, BLOCK);
-
-		if (n < 0) {
-			rc = rs_ar(r, ar);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(md, r->blk, (size_t)n);
-		if (write_all(fd, r->blk, (size_t)n) != 0) {
+	while ((rc = file_block(r, ar, md, size, &seen, &n)) == 1) {
+		if (write_all(fd, r->blk, n) != 0) {
 			rc = rs_io(r, rel);
 			goto out;
 		}
-		seen += n;
-		rs_advance(r, (size_t)n);
+		rs_advance(r, n);
 	}
-	if (seen != size) {
-		rc = rs_corrupt(r, "files/%s 不完整", rel);
+	if (rc != 0)
 		goto out;
-	}
 	/* The data is on disk before the name points at it. */
 	if (fsync(fd) != 0) {
 		rc = rs_io(r, rel);

@@ -427,10 +427,8 @@ out:
 	return rc;
 }
 
-/* The one place a name is checked before an engine may quote it into SQL:
- * identifiers cannot be bound. */
-static bool
-table_name_ok(const char *s)
+bool
+db_identifier_ok(const char *s)
 {
 	size_t i;
 
@@ -448,7 +446,7 @@ table_name_ok(const char *s)
 int
 db_sync_id_sequence(struct db *db, const char *table)
 {
-	if (!table_name_ok(table))
+	if (!db_identifier_ok(table))
 		return db_set_error(db, ANJU_EINVAL, "bad table name");
 	return db->ops->sync_id_sequence(db, table);
 }
@@ -463,7 +461,7 @@ db_table_describe(struct db *db, const char *table, struct arena *a, struct db_t
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!table_name_ok(table))
+	if (!db_identifier_ok(table))
 		return db_set_error(db, ANJU_EINVAL, "bad table name");
 	rc = db_prepare(db, db->ops->columns_sql, &st);
 	if (rc != 0)

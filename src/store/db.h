@@ -92,6 +92,11 @@ int db_tx_lock(struct db *db, int64_t key);
  * array and strings are one allocation the caller frees with free(). */
 int db_tables(struct db *db, char ***names, size_t *n);
 
+/* Whether s may stand in SQL as a table or column name ([a-z_][a-z0-9_]*, at
+ * most 63 characters): the one check before a name, which cannot be bound,
+ * is quoted into SQL text. */
+bool db_identifier_ok(const char *s);
+
 /* After rows with explicit ids were inserted into table (restore), makes its
  * id sequence continue after the largest id.  No-op on SQLite. */
 int db_sync_id_sequence(struct db *db, const char *table);

@@ -7,7 +7,8 @@
  * Like test_store.c they run against the PostgreSQL URL in ANJU_TEST_DB_URL
  * (tests/pg.sh starts a private cluster), or when it is unset against SQLite
  * files.  Each database of a test is a fresh SQLite file, or on PostgreSQL a
- * fresh schema that the URL puts on the search_path and teardown drops.  On
+ * fresh schema that the URL puts on the search_path and teardown drops
+ * (testdb.h); the files and archives of a test share a folder of its own.  On
  * PostgreSQL one more test restores a SQLite backup there, since the format
  * promises to be the same for both engines.
  */
@@ -22,7 +23,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,93 +36,34 @@
 #include "store/backup.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "testdb.h"
 
 #define MAX_DBS      4
 #define STAGING_ROWS 2500 /* more than two pages of backup.c's keyset reads */
 #define IDEM_ROWS    1200
 #define NEEDLE       "needle-中文-针"
 
-static struct {
-	const char *pg_url; /* NULL: SQLite */
-	char dir[256];      /* the temporary folder of the whole run */
-	struct db *admin;   /* PostgreSQL: creates and drops the schemas */
-	int seq;
-} g;
-
 struct ctx {
-	char dir[320]; /* this test's folder */
+	char dir[256]; /* this test's folder: files and archives */
 	char src_files[400], dst_files[400], archive[400];
 	struct db *src, *dst;
 	struct db *dbs[MAX_DBS];
-	char schemas[MAX_DBS][40];
-	char *urls[MAX_DBS];
+	struct testdb t[MAX_DBS];
 	int ndb;
 };
-
-static bool
-is_pg(void)
-{
-	return g.pg_url != NULL;
-}
-
-#define ok(db, rc) ok_at((db), (rc), __FILE__, __LINE__)
-
-static void
-ok_at(struct db *db, int rc, const char *file, int line)
-{
-	if (rc != 0)
-		print_error("rc %d: %s\n", rc, db ? db_errmsg(db) : "");
-	_assert_int_equal((uintmax_t)rc, 0, file, line);
-}
-
-static void
-exec_ok(struct db *db, const char *sql)
-{
-	ok(db, db_exec(db, sql));
-}
-
-static int64_t
-query_int(struct db *db, const char *sql)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_reset(st);
-	return v;
-}
 
 /* A fresh, migrated database: PostgreSQL (a new schema) or SQLite. */
 static struct db *
 new_db(struct ctx *c, bool pg)
 {
 	struct anju_err e;
-	struct buf b;
-	int i = c->ndb++;
+	int i = c->ndb;
 
 	assert_true(i < MAX_DBS);
-	buf_init(&b, 0);
-	if (pg) {
-		unsigned char r[8];
-		char hex[17];
-
-		random_bytes(r, sizeof(r));
-		hex_encode(r, sizeof(r), hex);
-		snprintf(c->schemas[i], sizeof(c->schemas[i]), "b_%s", hex);
-		buf_printf(&b, "CREATE SCHEMA %s", c->schemas[i]);
-		exec_ok(g.admin, b.p);
-		buf_reset(&b);
-		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", g.pg_url,
-			   strchr(g.pg_url, '?') ? '&' : '?', c->schemas[i]);
-	} else {
-		buf_printf(&b, "sqlite:%s/db%d.sqlite", c->dir, i);
-	}
-	c->urls[i] = buf_take(&b, NULL);
+	assert_int_equal(testdb_create_engine(&c->t[i], pg), 0);
+	c->ndb++;
 	anju_err_clear(&e);
-	if (db_open(c->urls[i], &c->dbs[i], &e) != 0)
+	if (db_open(c->t[i].url, &c->dbs[i], &e) != 0)
 		fail_msg("db_open: %s", e.msg);
 	if (db_migrate(c->dbs[i], NULL, &e) != 0)
 		fail_msg("db_migrate: %s", e.msg);
@@ -130,64 +71,20 @@ new_db(struct ctx *c, bool pg)
 }
 
 static int
-group_setup(void **state)
-{
-	const char *url = getenv("ANJU_TEST_DB_URL");
-	const char *tmp = getenv("TMPDIR");
-	struct anju_err e;
-
-	(void)state;
-	if (url != NULL &&
-	    (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)) {
-		g.pg_url = url;
-		if (db_open(url, &g.admin, &e) != 0) {
-			fprintf(stderr, "test_backup: %s\n", e.msg);
-			return -1;
-		}
-	}
-	snprintf(g.dir, sizeof(g.dir), "%s/anju-backup-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(g.dir) == NULL) {
-		perror("test_backup: mkdtemp");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	db_close(g.admin);
-	rmdir(g.dir);
-	return 0;
-}
-
-static int
 setup(void **state)
 {
 	struct ctx *c = xcalloc(1, sizeof(*c));
 
-	snprintf(c->dir, sizeof(c->dir), "%s/t%d", g.dir, ++g.seq);
-	if (mkdir(c->dir, 0700) != 0)
+	if (testdb_mkdtemp(c->dir, sizeof(c->dir), "anju-backup") != 0)
 		return -1;
 	snprintf(c->src_files, sizeof(c->src_files), "%s/src-files", c->dir);
 	snprintf(c->dst_files, sizeof(c->dst_files), "%s/dst-files", c->dir);
 	snprintf(c->archive, sizeof(c->archive), "%s/backup.tar", c->dir);
 	if (mkdir(c->src_files, 0700) != 0 || mkdir(c->dst_files, 0700) != 0)
 		return -1;
-	c->src = new_db(c, is_pg());
-	c->dst = new_db(c, is_pg());
+	c->src = new_db(c, testdb_is_pg());
+	c->dst = new_db(c, testdb_is_pg());
 	*state = c;
-	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
 	return 0;
 }
 
@@ -195,20 +92,12 @@ static int
 teardown(void **state)
 {
 	struct ctx *c = *state;
-	struct buf b;
 
-	buf_init(&b, 0);
 	for (int i = 0; i < c->ndb; i++) {
 		db_close(c->dbs[i]);
-		if (c->schemas[i][0] != '\0') {
-			buf_reset(&b);
-			buf_printf(&b, "DROP SCHEMA %s CASCADE", c->schemas[i]);
-			db_exec(g.admin, b.p);
-		}
-		free(c->urls[i]);
+		testdb_drop(&c->t[i]);
 	}
-	buf_free(&b);
-	nftw(c->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testdb_rmtree(c->dir);
 	free(c);
 	return 0;
 }
@@ -377,10 +266,7 @@ fill_db(struct db *db)
 	/* A gap in the ids, and the largest one gone: the sequence must still
 	 * continue above every restored id. */
 	ids[nt] = add_job(db, "gone", "deleted", NULL, 0, 0);
-	ok(db, db_prepare(db, "DELETE FROM job WHERE id = ?", &st));
-	db_bind_int64(st, 1, ids[nt]);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_reset(st);
+	assert_int_equal(run_int(db, "DELETE FROM job WHERE id = ?", ids[nt]), DB_DONE);
 
 	ok(db,
 	   db_prepare(db, "INSERT INTO job_staging (job_id, seq, payload) VALUES (?, ?, ?)", &st));
@@ -688,7 +574,7 @@ test_roundtrip(void **state)
 	m = archive_manifest(c->archive);
 	assert_string_equal(json_string_value(json_object_get(m, "format")), "anju-backup-1");
 	assert_string_equal(json_string_value(json_object_get(m, "engine")),
-			    is_pg() ? "postgresql" : "sqlite");
+			    testdb_is_pg() ? "postgresql" : "sqlite");
 	assert_int_equal(json_integer_value(json_object_get(m, "schema_version")),
 			 migrations[migration_count - 1].version);
 	assert_int_equal(json_integer_value(json_object_get(m, "files")), 5);
@@ -721,7 +607,7 @@ test_sqlite_to_pg(void **state)
 	struct anju_err e;
 	struct db *lite;
 
-	if (!is_pg())
+	if (!testdb_is_pg())
 		skip();
 	lite = new_db(c, false);
 	fill_db(lite);
@@ -739,7 +625,7 @@ test_pg_to_sqlite(void **state)
 	struct ctx *c = *state;
 	struct db *lite;
 
-	if (!is_pg())
+	if (!testdb_is_pg())
 		skip();
 	fill_db(c->src);
 	fill_files(c->src_files);
@@ -1111,7 +997,7 @@ test_snapshot(void **state)
 
 	fill_db(c->src);
 	anju_err_clear(&e);
-	if (db_open(c->urls[0], &w.db, &e) != 0)
+	if (db_open(c->t[0].url, &w.db, &e) != 0)
 		fail_msg("db_open: %s", e.msg);
 	w.job = query_int(c->src, "SELECT MIN(id) FROM job");
 	if (backup_write(c->src, c->src_files, c->archive, write_meanwhile, &w, &e) != 0)
@@ -1307,5 +1193,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests_name("backup", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("backup", tests, NULL, NULL);
 }

@@ -32,8 +32,9 @@ setup(void **state)
 	struct ctx *c = xcalloc(1, sizeof(*c));
 	struct anju_err e;
 
-	if (testdb_create(&c->t) != 0 || db_open(c->t.url, &c->db, &e) != 0 ||
-	    db_open(c->t.url, &c->db2, &e) != 0 || db_migrate(c->db, NULL, &e) != 0) {
+	if (testdb_open(&c->t, &c->db) != 0)
+		return -1;
+	if (db_open(c->t.url, &c->db2, &e) != 0 || db_migrate(c->db, NULL, &e) != 0) {
 		fprintf(stderr, "setup: %s\n", e.msg);
 		return -1;
 	}
@@ -46,9 +47,8 @@ teardown(void **state)
 {
 	struct ctx *c = *state;
 
-	db_close(c->db);
 	db_close(c->db2);
-	testdb_drop(&c->t);
+	testdb_close(&c->t, c->db);
 	free(c);
 	return 0;
 }
@@ -202,6 +202,55 @@ test_stop_hands_back_and_resumes(void **state)
 	j = get(c->db, id);
 	assert_string_equal(json_string_value(json_object_get(j, "state")), "succeeded");
 	assert_int_equal(json_integer_value(json_object_get(j, "attempts")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "result"), "sum")),
+			 expected_sum(1000));
+	json_decref(j);
+}
+
+struct takeover {
+	struct db *db;
+	int64_t id;
+	int chunks;
+};
+
+/* After the second chunk, another worker takes the job over (as job_recover
+ * does when the heartbeat is late). */
+static void
+take_over(void *ud, int64_t done, int64_t total, const char *note)
+{
+	struct takeover *t = ud;
+	struct db_stmt *st;
+
+	(void)done;
+	(void)total;
+	(void)note;
+	if (++t->chunks != 2)
+		return;
+	assert_int_equal(db_prepare(t->db, "UPDATE job SET worker = 'w2' WHERE id = ?", &st), 0);
+	db_bind_int64(st, 1, t->id);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_reset(st);
+}
+
+static void
+test_takeover(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	int64_t id = create(c->db, "{\"rows\":1000,\"chunk\":100,\"mode\":\"staged\"}"), got = 0;
+	struct takeover t = { c->db2, id, 0 };
+	json_t *j;
+
+	assert_int_equal(job_claim(c->db, "w1", id, &got, &e), 1);
+	/* The first runner stops at its next chunk and touches nothing of w2's. */
+	assert_int_equal(job_run(c->db, id, "w1", NULL, take_over, &t, &e), 0);
+	assert_int_equal(t.chunks, 2);
+	assert_string_equal(state_of(c->db, id), "running");
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM job_staging"), 200);
+	/* The new owner resumes from the last checkpoint and finishes exactly. */
+	assert_int_equal(job_run(c->db2, id, "w2", NULL, NULL, NULL, &e), 0);
+	j = get(c->db, id);
+	assert_string_equal(json_string_value(json_object_get(j, "state")), "succeeded");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "result"), "sum")),
 			 expected_sum(1000));
 	json_decref(j);
@@ -387,14 +436,7 @@ test_schedule_times(void **state)
 static int64_t
 count_jobs(struct db *db)
 {
-	struct db_stmt *st;
-	int64_t n;
-
-	assert_int_equal(db_prepare(db, "SELECT COUNT(*) FROM job", &st), 0);
-	assert_int_equal(db_step(st), DB_ROW);
-	n = db_col_int64(st, 0);
-	db_reset(st);
-	return n;
+	return query_int(db, "SELECT COUNT(*) FROM job");
 }
 
 static void
@@ -436,6 +478,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_staged_publish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_hands_back_and_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_takeover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_records, setup, teardown),

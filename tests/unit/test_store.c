@@ -3,9 +3,9 @@
  *
  * They run against the PostgreSQL URL in ANJU_TEST_DB_URL (tests/pg.sh
  * starts a private cluster), or when it is unset (or a sqlite: URL) against
- * SQLite files in a fresh temporary directory.  Every test gets an empty
- * database of its own: a new SQLite file, or on PostgreSQL a new schema that
- * the URL puts on the search_path of every connection made with it (the
+ * SQLite.  Every test gets an empty database of its own (testdb.h): a new
+ * SQLite file in a fresh temporary directory, or on PostgreSQL a new schema
+ * that the URL puts on the search_path of every connection made with it (the
  * pool's too) and that teardown drops, so runs can repeat on one cluster.
  */
 #include <setjmp.h>
@@ -26,108 +26,25 @@
 #include "store/db.h"
 #include "store/db_impl.h"
 #include "store/migrate.h"
+#include "testdb.h"
 
-static struct {
-	const char *pg_url; /* NULL: SQLite */
-	char dir[256];      /* SQLite: the temporary directory */
-	struct db *admin;   /* PostgreSQL: creates and drops the test schemas */
-	int seq;
-} g;
+/* PostgreSQL: a connection of the whole run that ends other sessions and
+ * takes advisory locks beside the test's own. */
+static struct db *pg_admin;
 
 struct ctx {
+	struct testdb t; /* t.url reaches the test's database, from the pool too */
 	struct db *db;
-	char *url;
-	char schema[40]; /* PostgreSQL */
-	char path[320];  /* SQLite */
 };
-
-static bool
-is_pg(void)
-{
-	return g.pg_url != NULL;
-}
-
-/* Asserts that rc is 0, saying why when not, at the caller's line. */
-#define ok(db, rc) ok_at((db), (rc), __FILE__, __LINE__)
-
-static void
-ok_at(struct db *db, int rc, const char *file, int line)
-{
-	if (rc != 0)
-		print_error("rc %d: %s\n", rc, db ? db_errmsg(db) : "");
-	_assert_int_equal((uintmax_t)rc, 0, file, line);
-}
-
-static void
-exec_ok(struct db *db, const char *sql)
-{
-	ok(db, db_exec(db, sql));
-}
-
-/* The first column of the only row of a query with no parameters. */
-static int64_t
-query_int(struct db *db, const char *sql)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_reset(st);
-	return v;
-}
-
-/* Runs a statement with one text parameter to its end; the db_step code. */
-static int
-run_text(struct db *db, const char *sql, const char *s)
-{
-	struct db_stmt *st;
-	int rc;
-
-	ok(db, db_prepare(db, sql, &st));
-	db_bind_cstr(st, 1, s);
-	while ((rc = db_step(st)) == DB_ROW)
-		;
-	db_reset(st);
-	return rc;
-}
-
-static int
-run_int(struct db *db, const char *sql, int64_t v)
-{
-	struct db_stmt *st;
-	int rc;
-
-	ok(db, db_prepare(db, sql, &st));
-	db_bind_int64(st, 1, v);
-	while ((rc = db_step(st)) == DB_ROW)
-		;
-	db_reset(st);
-	return rc;
-}
 
 static int
 group_setup(void **state)
 {
-	const char *url = getenv("ANJU_TEST_DB_URL");
-	const char *tmp = getenv("TMPDIR");
 	struct anju_err e;
 
 	(void)state;
-	if (url != NULL &&
-	    (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)) {
-		g.pg_url = url;
-		if (db_open(url, &g.admin, &e) != 0) {
-			fprintf(stderr, "test_store: %s\n", e.msg);
-			return -1;
-		}
-		return 0;
-	}
-	snprintf(g.dir, sizeof(g.dir), "%s/anju-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(g.dir) == NULL) {
-		perror("test_store: mkdtemp");
+	if (testdb_is_pg() && db_open(getenv("ANJU_TEST_DB_URL"), &pg_admin, &e) != 0) {
+		fprintf(stderr, "test_store: %s\n", e.msg);
 		return -1;
 	}
 	return 0;
@@ -137,9 +54,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	db_close(g.admin);
-	if (g.dir[0] != '\0')
-		rmdir(g.dir);
+	db_close(pg_admin);
 	return 0;
 }
 
@@ -147,31 +62,9 @@ static int
 setup(void **state)
 {
 	struct ctx *c = xcalloc(1, sizeof(*c));
-	struct anju_err e;
-	struct buf b;
 
-	buf_init(&b, 0);
-	if (is_pg()) {
-		unsigned char r[8];
-		char hex[17];
-
-		random_bytes(r, sizeof(r));
-		hex_encode(r, sizeof(r), hex);
-		snprintf(c->schema, sizeof(c->schema), "t_%s", hex);
-		buf_printf(&b, "CREATE SCHEMA %s", c->schema);
-		ok(g.admin, db_exec(g.admin, b.p));
-		buf_reset(&b);
-		buf_printf(&b, "%s%coptions=-c%%20search_path%%3D%s", g.pg_url,
-			   strchr(g.pg_url, '?') ? '&' : '?', c->schema);
-	} else {
-		snprintf(c->path, sizeof(c->path), "%s/t%d.db", g.dir, ++g.seq);
-		buf_printf(&b, "sqlite:%s", c->path);
-	}
-	c->url = buf_take(&b, NULL);
-	if (db_open(c->url, &c->db, &e) != 0) {
-		fprintf(stderr, "test_store: %s\n", e.msg);
+	if (testdb_open(&c->t, &c->db) != 0)
 		return -1;
-	}
 	*state = c;
 	return 0;
 }
@@ -180,24 +73,8 @@ static int
 teardown(void **state)
 {
 	struct ctx *c = *state;
-	struct buf b;
 
-	db_close(c->db);
-	buf_init(&b, 0);
-	if (is_pg()) {
-		buf_printf(&b, "DROP SCHEMA %s CASCADE", c->schema);
-		db_exec(g.admin, b.p);
-	} else {
-		static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
-
-		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-			buf_reset(&b);
-			buf_printf(&b, "%s%s", c->path, ext[i]);
-			unlink(b.p);
-		}
-	}
-	buf_free(&b);
-	free(c->url);
+	testdb_close(&c->t, c->db);
 	free(c);
 	return 0;
 }
@@ -209,12 +86,12 @@ test_open_close(void **state)
 	struct db *db2 = NULL;
 	struct anju_err e;
 
-	assert_int_equal(db_engine(c->db), is_pg() ? DB_POSTGRES : DB_SQLITE);
-	assert_string_equal(db_engine_name(c->db), is_pg() ? "postgresql" : "sqlite");
+	assert_int_equal(db_engine(c->db), testdb_is_pg() ? DB_POSTGRES : DB_SQLITE);
+	assert_string_equal(db_engine_name(c->db), testdb_is_pg() ? "postgresql" : "sqlite");
 	assert_string_equal(db_errmsg(c->db), "");
 	assert_false(db_in_tx(c->db));
 	/* A second connection to the same database, closed at once. */
-	assert_int_equal(db_open(c->url, &db2, &e), 0);
+	assert_int_equal(db_open(c->t.url, &db2, &e), 0);
 	assert_non_null(db2);
 	assert_int_equal(query_int(db2, "SELECT 1 + 1"), 2);
 	db_close(db2);
@@ -451,7 +328,7 @@ test_migrate_concurrent(void **state)
 
 	pthread_barrier_init(&start, NULL, 3);
 	for (int i = 0; i < 3; i++) {
-		m[i] = (struct migrator){ c->url, &start, -1, 0 };
+		m[i] = (struct migrator){ c->t.url, &start, -1, 0 };
 		assert_int_equal(pthread_create(&t[i], NULL, migrator_main, &m[i]), 0);
 	}
 	for (int i = 0; i < 3; i++) {
@@ -475,7 +352,7 @@ test_dialect_ids(void **state)
 	char *s;
 
 	s = db_dialect(c->db, "a {{ID}} b {{ID}} {{OTHER}}");
-	if (is_pg())
+	if (testdb_is_pg())
 		assert_string_equal(
 			s, "a BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY b "
 			   "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY {{OTHER}}");
@@ -733,7 +610,7 @@ test_failed_statement_in_tx(void **state)
 	assert_int_equal(run_text(c->db, "INSERT INTO ft (k) VALUES (?)", "before"),
 			 ANJU_ECONFLICT);
 	rc = db_commit(c->db);
-	if (is_pg()) {
+	if (testdb_is_pg()) {
 		assert_int_equal(rc, ANJU_EDB);
 		assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM ft"), 1);
 	} else {
@@ -751,7 +628,7 @@ test_snapshot(void **state)
 
 	exec_ok(c->db, "CREATE TABLE snap (k TEXT PRIMARY KEY)");
 	assert_int_equal(run_text(c->db, "INSERT INTO snap (k) VALUES (?)", "one"), DB_DONE);
-	ok(NULL, db_open(c->url, &other, &e));
+	ok(NULL, db_open(c->t.url, &other, &e));
 	ok(c->db, db_begin_snapshot(c->db));
 	assert_true(db_in_tx(c->db));
 	/* The snapshot is taken at the first read. */
@@ -950,7 +827,7 @@ test_sync_id_sequence(void **state)
 
 	exec_ok(c->db, "CREATE TABLE r (id {{ID}}, x TEXT)");
 	exec_ok(c->db, "INSERT INTO r (id, x) VALUES (1, 'a'), (2, 'b'), (100, 'c')");
-	if (is_pg()) {
+	if (testdb_is_pg()) {
 		/* What a restore leaves behind: the sequence has not moved. */
 		assert_int_equal(run_text(c->db, "INSERT INTO r (x) VALUES (?)", "d"),
 				 ANJU_ECONFLICT);
@@ -973,7 +850,7 @@ test_sync_id_sequence(void **state)
 	exec_ok(c->db, "CREATE TABLE empty_t (id {{ID}}, x TEXT)");
 	ok(c->db, db_sync_id_sequence(c->db, "empty_t"));
 	assert_int_equal(query_int(c->db, "INSERT INTO empty_t (x) VALUES ('a') RETURNING id"), 1);
-	if (is_pg()) {
+	if (testdb_is_pg()) {
 		assert_int_equal(db_sync_id_sequence(c->db, "no_such_table"), ANJU_EDB);
 		exec_ok(c->db, "CREATE TABLE no_seq (id BIGINT PRIMARY KEY)");
 		assert_int_equal(db_sync_id_sequence(c->db, "no_seq"), ANJU_EDB);
@@ -1025,8 +902,8 @@ test_threads(void **state)
 	db_pool_close(); /* harmless when not set up */
 	assert_null(db_thread(&e));
 	exec_ok(c->db, "CREATE TABLE th (who BIGINT NOT NULL)");
-	ok(NULL, db_pool_init(c->url, &e));
-	assert_int_equal(db_pool_init(c->url, &e), ANJU_EINVAL);
+	ok(NULL, db_pool_init(c->t.url, &e));
+	assert_int_equal(db_pool_init(c->t.url, &e), ANJU_EINVAL);
 	mine = db_thread(&e);
 	assert_non_null(mine);
 	assert_ptr_equal(db_thread(&e), mine);
@@ -1053,7 +930,7 @@ test_threads(void **state)
 	db_pool_close();
 	assert_null(db_thread(&e));
 	/* Set up again after a close. */
-	ok(NULL, db_pool_init(c->url, &e));
+	ok(NULL, db_pool_init(c->t.url, &e));
 	assert_non_null(db_thread(&e));
 	db_pool_close();
 }
@@ -1064,7 +941,7 @@ test_sqlite_pragmas(void **state)
 	struct ctx *c = *state;
 	struct db_stmt *st;
 
-	if (is_pg())
+	if (testdb_is_pg())
 		skip();
 	ok(c->db, db_prepare(c->db, "PRAGMA journal_mode", &st));
 	assert_int_equal(db_step(st), DB_ROW);
@@ -1081,7 +958,7 @@ test_pg_session(void **state)
 	struct ctx *c = *state;
 	struct db_stmt *st;
 
-	if (!is_pg())
+	if (!testdb_is_pg())
 		skip();
 	ok(c->db, db_prepare(c->db,
 			     "SELECT current_setting('TimeZone'),"
@@ -1090,7 +967,7 @@ test_pg_session(void **state)
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "UTC");
 	assert_string_equal(db_col_text(st, 1), "UTF8");
-	assert_string_equal(db_col_text(st, 2), c->schema);
+	assert_string_equal(db_col_text(st, 2), c->t.schema);
 	db_reset(st);
 	/* A NUL byte cannot be stored in PostgreSQL text: refused, not cut. */
 	ok(c->db, db_prepare(c->db, "SELECT CAST(? AS TEXT)", &st));
@@ -1106,8 +983,8 @@ kill_backend(struct db *db)
 	int64_t pid = query_int(db, "SELECT pg_backend_pid()");
 	struct db_stmt *st;
 
-	ok(g.admin,
-	   db_prepare(g.admin, "SELECT pg_terminate_backend(CAST(? AS INTEGER), 10000)", &st));
+	ok(pg_admin,
+	   db_prepare(pg_admin, "SELECT pg_terminate_backend(CAST(? AS INTEGER), 10000)", &st));
 	db_bind_int64(st, 1, pid);
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "t");
@@ -1122,7 +999,7 @@ test_pg_reconnect(void **state)
 	struct db *pooled;
 	struct anju_err e;
 
-	if (!is_pg())
+	if (!testdb_is_pg())
 		skip();
 	ok(c->db, db_prepare(c->db, "SELECT CAST(? AS BIGINT) + 1", &st));
 	db_bind_int64(st, 1, 1);
@@ -1157,7 +1034,7 @@ test_pg_reconnect(void **state)
 	assert_int_equal(query_int(c->db, "SELECT 5"), 5);
 
 	/* The pool re-opens a broken connection too. */
-	ok(NULL, db_pool_init(c->url, &e));
+	ok(NULL, db_pool_init(c->t.url, &e));
 	pooled = db_thread(&e);
 	assert_non_null(pooled);
 	assert_int_equal(query_int(pooled, "SELECT 6"), 6);
@@ -1176,11 +1053,11 @@ test_pg_advisory_lock(void **state)
 	struct ctx *c = *state;
 	struct db_stmt *st;
 
-	if (!is_pg())
+	if (!testdb_is_pg())
 		skip();
 	ok(c->db, db_begin(c->db));
 	ok(c->db, db_tx_lock(c->db, 4242));
-	ok(g.admin, db_prepare(g.admin, "SELECT pg_try_advisory_lock(CAST(? AS BIGINT))", &st));
+	ok(pg_admin, db_prepare(pg_admin, "SELECT pg_try_advisory_lock(CAST(? AS BIGINT))", &st));
 	db_bind_int64(st, 1, 4242);
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "f");
@@ -1191,7 +1068,7 @@ test_pg_advisory_lock(void **state)
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "t");
 	db_reset(st);
-	ok(g.admin, db_exec(g.admin, "SELECT pg_advisory_unlock_all()"));
+	ok(pg_admin, db_exec(pg_admin, "SELECT pg_advisory_unlock_all()"));
 }
 
 static void
