@@ -26,6 +26,8 @@ struct cli_args {
 	bool given[32];
 	const char *pos[CLI_MAX_ARGS]; /* positional arguments */
 	int npos;
+	int argc; /* the whole command line, for repeatable flags */
+	char **argv;
 };
 
 struct cli_command {
@@ -60,6 +62,6 @@ void progress_update(void *p, int64_t done, int64_t total, const char *note);
 void progress_done(struct progress *p, const char *result);
 
 extern const struct cli_command cmd_init, cmd_serve, cmd_migrate, cmd_backup, cmd_restore, cmd_jobs,
-	cmd_selftest;
+	cmd_selftest, cmd_keys, cmd_user, cmd_apikey, cmd_audit;
 
 #endif

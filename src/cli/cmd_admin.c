@@ -5,12 +5,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/account.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "store/backup.h"
 #include "store/datadir.h"
 #include "store/db.h"
 #include "store/migrate.h"
+
+/* The three powers (三权分立), each its own person, with initial passwords
+ * to be changed at the first sign-in. */
+static int
+create_powers(struct db *db, struct anju_err *e)
+{
+	static const struct {
+		const char *username, *name;
+		enum role role;
+	} powers[] = {
+		{ "admin", "系统管理员", ROLE_ADMIN },
+		{ "security", "安全管理员", ROLE_SECURITY },
+		{ "auditor", "审计员", ROLE_AUDITOR },
+	};
+	struct audit_actor who;
+	int rc;
+
+	audit_actor_of(&who, caller_system(), "cli", NULL);
+	if ((rc = db_begin(db)) != 0)
+		return anju_fail(e, ANJU_EDB, NULL, NULL, "begin: %s", db_errmsg(db));
+	for (size_t i = 0; i < sizeof(powers) / sizeof(powers[0]); i++) {
+		struct account_new n = { .username = powers[i].username,
+					 .display_name = powers[i].name,
+					 .role = powers[i].role };
+		int64_t id = 0;
+
+		if ((rc = account_create(db, &n, &who, &id, e)) != 0) {
+			db_rollback(db);
+			return rc;
+		}
+		printf("  %-9s %-10s initial password: %s\n", powers[i].username,
+		       role_title(n.role), n.generated_password);
+		explicit_bzero(n.generated_password, sizeof(n.generated_password));
+	}
+	if (db_commit(db) != 0)
+		return anju_fail(e, ANJU_EDB, NULL, NULL, "commit: %s", db_errmsg(db));
+	return 0;
+}
 
 static int
 run_init(const struct cli_command *c, struct cli_args *a)
@@ -19,7 +59,6 @@ run_init(const struct cli_command *c, struct cli_args *a)
 	struct anju_err e;
 	struct db *db = NULL;
 	int applied = 0;
-	char *token;
 
 	anju_err_clear(&e);
 	if (url != NULL && strncmp(url, "sqlite:", 7) != 0 &&
@@ -27,17 +66,17 @@ run_init(const struct cli_command *c, struct cli_args *a)
 		fprintf(stderr, "anju init: --db must be sqlite:PATH or postgresql://...\n");
 		return 2;
 	}
-	if (datadir_create(a->data, url, &e) != 0)
+	if (datadir_create(a->data, url, NULL, &e) != 0)
 		return cli_fail(&e);
 	if (cli_open_db(a, false, &db, &e) != 0 || db_migrate(db, &applied, &e) != 0)
 		return cli_fail(&e);
-	token = datadir_path(a->data, "keys/root.token");
 	printf("created %s (database %s, %d migrations)\n", a->data, db_engine_name(db), applied);
-	printf("root token: %s (keep it secret; back up keys/ separately)\n", token);
+	printf("accounts (change each password at its first sign-in; back up keys/ separately):\n");
+	if (create_powers(db, &e) != 0)
+		return cli_fail(&e);
 	if (cli_given(c, a, "demo"))
 		printf("demo: the pilot's data arrives with the housing-stock module; "
 		       "the platform is ready\n");
-	free(token);
 	return 0;
 }
 
@@ -139,22 +178,36 @@ const struct cli_command cmd_backup = {
 static int
 run_restore(const struct cli_command *c, struct cli_args *a)
 {
-	int rc = run_archive(c, a, "from", "恢复", backup_restore);
+	const char *keys = cli_value(c, a, "keys"), *url = cli_value(c, a, "db");
+	struct anju_err e;
+	int rc;
 
+	anju_err_clear(&e);
+	if (keys == NULL || cli_value(c, a, "from") == NULL) {
+		fprintf(stderr, "anju restore: --from FILE and --keys DIR (the keys the backup was"
+				" made with) are required\n");
+		return 2;
+	}
+	/* A restore makes its data directory, like init, but with the old keys. */
+	if (datadir_create(a->data, url, keys, &e) != 0)
+		return cli_fail(&e);
+	rc = run_archive(c, a, "from", "恢复", backup_restore);
 	if (rc == 0)
 		printf("restored %s into %s\n", cli_value(c, a, "from"), a->data);
 	return rc;
 }
 
 static const struct cli_flag restore_flags[] = {
-	{ "from", true, "the archive to restore (into a freshly initialised data directory)" },
+	{ "from", true, "the archive to restore" },
+	{ "keys", true, "the keys folder the backup was made with (copied into DIR/keys)" },
+	{ "db", true, "database URL for the new data directory (default sqlite:DIR/anju.db)" },
 	{ NULL },
 };
 
 const struct cli_command cmd_restore = {
 	"restore",
-	"anju restore --data DIR --from FILE",
-	"restore a backup into an empty, freshly initialised data directory",
+	"anju restore --data NEWDIR --from FILE --keys OLDDIR/keys [--db URL]",
+	"restore a backup into a new data directory, with the keys it was made with",
 	restore_flags,
 	0,
 	0,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "access/auth.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -35,7 +36,6 @@ run(const struct cli_command *c, struct cli_args *a)
 {
 	struct anju_err e;
 	struct db *db = NULL;
-	char hash[65];
 	sigset_t set;
 	int port = 0, applied = 0, sig = 0, rc;
 
@@ -54,9 +54,7 @@ run(const struct cli_command *c, struct cli_args *a)
 		return cli_fail(&e);
 	if (applied > 0)
 		log_info("applied %d migration(s)", applied);
-	if (datadir_root_token_hash(a->data, hash, &e) != 0)
-		return cli_fail(&e);
-	http_set_root_token_hash(hash);
+	http_set_auth_hook(access_authenticate);
 	static_set_root(web_root());
 	if (!static_enabled())
 		log_info("no web UI found (web/dist): serving the API only");

@@ -11,13 +11,16 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "access/password.h"
+#include "audit/audit.h"
 #include "store/datadir.h"
+#include "store/keys.h"
 #include "store/db.h"
 #include "store/migrate.h"
 
 static const struct cli_command *const commands[] = {
-	&cmd_init,    &cmd_serve, &cmd_migrate,  &cmd_backup,
-	&cmd_restore, &cmd_jobs,  &cmd_selftest, NULL,
+	&cmd_init,     &cmd_serve, &cmd_migrate, &cmd_backup, &cmd_restore, &cmd_jobs,
+	&cmd_selftest, &cmd_keys,  &cmd_user,    &cmd_apikey, &cmd_audit,   NULL,
 };
 
 static void
@@ -88,11 +91,32 @@ cli_fail(const struct anju_err *e)
 	return 1;
 }
 
+/* The keys every command that writes needs: the audit chain's, the API-key
+ * hash's, the personal-data keys (created where missing, for data
+ * directories older than a key). */
+static int
+open_keys(const char *dir, struct anju_err *e)
+{
+	static struct keyring *kr;
+	int created = 0, rc;
+
+	if (kr != NULL)
+		return 0;
+	if ((rc = keys_ensure(dir, &created, e)) != 0 || (rc = keys_load(dir, &kr, e)) != 0)
+		return rc;
+	keys_set_current(kr);
+	audit_set_key(keys_audit(kr), KEYS_LEN);
+	password_configure();
+	return 0;
+}
+
 int
 cli_open_db(struct cli_args *a, bool migrate, struct db **db, struct anju_err *e)
 {
 	int rc;
 
+	if ((rc = open_keys(a->data, e)) != 0)
+		return rc;
 	if ((rc = db_pool_init(datadir_db_url(a->data), e)) != 0)
 		return rc;
 	if ((*db = db_thread(e)) == NULL)
@@ -109,6 +133,8 @@ parse(const struct cli_command *c, int argc, char **argv, struct cli_args *a)
 	struct anju_err e;
 
 	memset(a, 0, sizeof(*a));
+	a->argc = argc;
+	a->argv = argv;
 	for (int i = 2; i < argc; i++) {
 		char name[64], *eq;
 		const char *arg = argv[i], *value = NULL;
@@ -216,10 +242,11 @@ main(int argc, char **argv)
 	config_reset();
 	if ((rc = parse(c, argc, argv, &a)) != 0)
 		return rc;
-	if (c->needs_data && c != &cmd_init) {
-		/* Command-line settings were set first; the file must not override them,
-		 * so they are applied again after it. */
-		if (datadir_open(a.data, &e) != 0)
+	if (c->needs_data) {
+		/* Command-line settings were set first; the file and the environment
+		 * must not override them, so they are applied again after. */
+		if ((c == &cmd_init || c == &cmd_restore ? config_load(NULL, &e)
+							 : datadir_open(a.data, &e)) != 0)
 			return cli_fail(&e);
 		if ((rc = parse(c, argc, argv, &a)) != 0)
 			return rc;

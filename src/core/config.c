@@ -41,6 +41,18 @@ const struct config_def config_defs[] = {
 	{ "schedules", CFG_BOOL, "true", 0, 0, "run the periodic schedules from this server" },
 	{ "schedule_poll_seconds", CFG_INT, "30", 1, 3600, "how often due schedules are checked" },
 	{ "idempotency_hours", CFG_INT, "24", 1, 720, "how long an Idempotency-Key is remembered" },
+	{ "password_opslimit", CFG_INT, "2", 1, 10, "argon2id passes per password hash" },
+	{ "password_memlimit_kib", CFG_INT, "65536", 8, 1048576,
+	  "argon2id memory per password hash, KiB" },
+	{ "session_idle_minutes", CFG_INT, "30", 1, 1440, "a session ends after this long unused" },
+	{ "session_max_hours", CFG_INT, "12", 1, 168, "a session ends this long after sign-in" },
+	{ "login_max_failures", CFG_INT, "5", 1, 100,
+	  "failed sign-ins in a row that lock a username" },
+	{ "login_lock_minutes", CFG_INT, "15", 1, 1440, "how long a locked username stays locked" },
+	{ "login_client_failures_per_minute", CFG_INT, "30", 1, 100000,
+	  "failed sign-ins per minute from one client address before it is throttled" },
+	{ "secure_cookies", CFG_BOOL, "false", 0, 0,
+	  "mark the session cookie Secure (set it behind TLS, as in production)" },
 	{ NULL, CFG_STRING, NULL, 0, 0, NULL },
 };
 

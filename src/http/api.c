@@ -5,9 +5,9 @@
 
 extern const struct api_module api_platform;
 extern const struct api_module api_jobs;
+extern const struct api_module api_audit;
+extern const struct api_module api_access;
 
 const struct api_module *const api_modules[] = {
-	&api_platform,
-	&api_jobs,
-	NULL,
+	&api_platform, &api_jobs, &api_audit, &api_access, NULL,
 };

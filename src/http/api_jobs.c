@@ -77,7 +77,7 @@ create_job(struct req *r, struct anju_err *e)
 	if (!json_is_object(params))
 		params = empty = json_object();
 	rc = job_create(r->db, json_string_value(json_object_get(r->json, "kind")), params,
-			r->caller, &id, e);
+			r->caller->principal, &id, e);
 	json_decref(empty);
 	if (rc != 0)
 		return rc;
@@ -107,18 +107,19 @@ cancel_job(struct req *r, struct anju_err *e)
 #define JOB_REF "{\"$ref\":\"#/components/schemas/Job\"}"
 
 static const struct route routes[] = {
-	{ "GET", "/api/v1/jobs", ACCESS_CALLER, .query = list_query, .status = 200,
+	{ "GET", "/api/v1/jobs", ACCESS_CALLER, ROLE_BIT(ROLE_ADMIN), .query = list_query,
+	  .status = 200,
 	  .response = "{\"type\":\"object\",\"required\":[\"items\",\"next\"],"
 		      "\"additionalProperties\":false,\"properties\":{"
 		      "\"items\":{\"type\":\"array\",\"items\":" JOB_REF "},"
 		      "\"next\":{\"type\":[\"string\",\"null\"]}}}",
 	  .summary = "任务列表（新的在前）", .handler = list_jobs },
-	{ "POST", "/api/v1/jobs", ACCESS_CALLER, .body = create_body, .status = 202,
-	  .response = JOB_REF, .summary = "启动一个长任务", .handler = create_job },
-	{ "GET", "/api/v1/jobs/{id}", ACCESS_CALLER, .status = 200, .response = JOB_REF,
-	  .summary = "任务状态与进度", .handler = get_job },
-	{ "POST", "/api/v1/jobs/{id}/cancel", ACCESS_CALLER, .status = 200, .response = JOB_REF,
-	  .summary = "取消任务", .handler = cancel_job },
+	{ "POST", "/api/v1/jobs", ACCESS_CALLER, ROLE_BIT(ROLE_ADMIN), .body = create_body,
+	  .status = 202, .response = JOB_REF, .summary = "启动一个长任务", .handler = create_job },
+	{ "GET", "/api/v1/jobs/{id}", ACCESS_CALLER, ROLE_BIT(ROLE_ADMIN), .status = 200,
+	  .response = JOB_REF, .summary = "任务状态与进度", .handler = get_job },
+	{ "POST", "/api/v1/jobs/{id}/cancel", ACCESS_CALLER, ROLE_BIT(ROLE_ADMIN), .status = 200,
+	  .response = JOB_REF, .summary = "取消任务", .handler = cancel_job },
 	{ NULL },
 };
 

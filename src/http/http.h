@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/role.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -51,6 +52,8 @@ enum route_access {
 
 enum {
 	ROUTE_SENSITIVE_QUERY = 1 << 0, /* the access log never records the query string */
+	ROUTE_OWN_TX = 1 << 1,          /* a mutation that runs its own transactions (sign-in) */
+	ROUTE_BEFORE_PASSWORD = 1 << 2, /* open to an account that must change its password */
 };
 
 typedef int (*route_handler)(struct req *r, struct anju_err *e);
@@ -59,8 +62,9 @@ struct route {
 	const char *method; /* "GET", "POST", ... */
 	const char *path;   /* "/api/v1/jobs/{id}"; a {param} matches one segment */
 	enum route_access access;
-	size_t max_body;           /* 0: the configured max_body */
-	const struct field *body;  /* JSON object fields, {NULL}-terminated; NULL: no body */
+	unsigned roles;           /* ACCESS_CALLER: ROLE_BIT()s allowed (access/role.h); 0 = none */
+	size_t max_body;          /* 0: the configured max_body */
+	const struct field *body; /* JSON object fields, {NULL}-terminated; NULL: no body */
 	const struct field *query; /* allowed query parameters; NULL: none */
 	unsigned flags;
 	int status;           /* the success status: 200, 201, 202 */
@@ -110,8 +114,8 @@ struct req {
 	struct kv query[REQ_MAX_QUERY]; /* decoded query parameters */
 	int nquery;
 	bool query_overflow;
-	json_t *json;       /* the validated body (an object), or NULL */
-	const char *caller; /* authenticated caller, NULL when anonymous */
+	json_t *json;          /* the validated body (an object), or NULL */
+	struct caller *caller; /* authenticated caller, NULL when anonymous */
 	struct db *db;
 
 	int status;     /* response */
@@ -127,6 +131,8 @@ struct req {
 
 /* A request header (case-insensitive name), lent for the request; NULL if absent. */
 const char *req_header(struct req *r, const char *name);
+/* A cookie sent with the request, or NULL. */
+const char *req_cookie(struct req *r, const char *name);
 /* A decoded query parameter, or NULL. */
 const char *req_query(struct req *r, const char *name);
 /* The n-th path parameter as a positive int64: 0, or ANJU_ENOTFOUND. */

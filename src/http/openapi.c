@@ -148,9 +148,17 @@ operation(const struct api_module *m, const struct route *rt)
 				      "application/json", "schema", "$ref",
 				      "#/components/schemas/Error"));
 	json_object_set_new(op, "responses", responses);
-	if (rt->access != ACCESS_PUBLIC)
-		json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
-	else
+	if (rt->access != ACCESS_PUBLIC) {
+		json_t *roles = json_array();
+
+		/* Who may call it: the router's check, published for clients and tests. */
+		for (int k = 0; k < ROLE_COUNT; k++)
+			if (rt->roles & ROLE_BIT(k))
+				json_array_append_new(roles, json_string(role_name((enum role)k)));
+		json_object_set_new(op, "x-roles", roles);
+		json_object_set_new(op, "security",
+				    json_pack("[{s:[]}, {s:[]}]", "bearer", "cookie"));
+	} else
 		json_object_set_new(op, "security", json_array());
 	return op;
 }
@@ -181,6 +189,10 @@ build(void)
 			"description", "公租房运营管理服务平台接口", "paths", paths, "components",
 			"schemas", schemas, "securitySchemes", "bearer", "type", "http", "scheme",
 			"bearer");
+	json_object_set_new(json_object_get(json_object_get(doc, "components"), "securitySchemes"),
+			    "cookie",
+			    json_pack("{s:s, s:s, s:s}", "type", "apiKey", "in", "cookie", "name",
+				      "anju_session"));
 	document = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(doc);
 }

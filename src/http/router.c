@@ -16,7 +16,6 @@
 #include "store/idempotency.h"
 
 static auth_hook_fn auth_hook;
-static char root_token_hash[65];
 
 static int
 hexval(char c)
@@ -130,41 +129,6 @@ http_set_auth_hook(auth_hook_fn fn)
 	auth_hook = fn;
 }
 
-void
-http_set_root_token_hash(const char *sha256_hex)
-{
-	snprintf(root_token_hash, sizeof(root_token_hash), "%s", sha256_hex ? sha256_hex : "");
-}
-
-static void
-sha256_hex(const void *p, size_t n, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-
-	EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
-	hex_encode(md, 32, out);
-}
-
-/* The default caller resolution: "Authorization: Bearer <root token>". */
-static int
-root_token_auth(struct req *r, struct anju_err *e)
-{
-	const char *h = req_header(r, "Authorization");
-	char got[65];
-	unsigned char diff = 0;
-
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || root_token_hash[0] == '\0')
-		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "请先登录");
-	sha256_hex(h + 7, strlen(h + 7), got);
-	for (size_t i = 0; i < 64; i++)
-		diff |= (unsigned char)(got[i] ^ root_token_hash[i]);
-	if (diff != 0)
-		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "凭据无效");
-	r->caller = "root";
-	return 0;
-}
-
 static bool
 valid_idempotency_key(const char *k)
 {
@@ -234,7 +198,7 @@ static int
 run_mutation(struct req *r, struct anju_err *e)
 {
 	const char *key = req_header(r, "Idempotency-Key");
-	const char *caller = r->caller ? r->caller : "anonymous";
+	const char *caller = r->caller ? r->caller->principal : "anonymous";
 	int64_t ttl = config_int("idempotency_hours") * 3600 * INT64_C(1000000);
 	struct idem_record rec = { 0 };
 	char hash[65];
@@ -310,6 +274,25 @@ fail_db:
 			 db_errmsg(r->db));
 }
 
+/* Who is calling (the hook), and may they call this route: 401, then 403. */
+static int
+authorize(struct req *r, struct anju_err *e)
+{
+	int rc;
+
+	if (auth_hook == NULL)
+		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "请先登录");
+	if ((rc = auth_hook(r, e)) != 0)
+		return rc;
+	if (!(r->route->roles & ROLE_BIT(r->caller->role)))
+		return anju_fail(e, ANJU_EFORBIDDEN, "forbidden", NULL,
+				 "当前角色（%s）无权进行此操作", role_title(r->caller->role));
+	if (r->caller->must_change_password && !(r->route->flags & ROUTE_BEFORE_PASSWORD))
+		return anju_fail(e, ANJU_EFORBIDDEN, "password_change_required", NULL,
+				 "请先修改初始密码");
+	return 0;
+}
+
 /* The methods the request's path takes, for the Allow header of a 405. */
 static const char *
 allowed_methods(struct req *r)
@@ -349,14 +332,6 @@ dispatch(struct req *r, struct anju_err *e)
 	}
 	if (r->query_overflow)
 		return anju_fail(e, ANJU_EINVAL, "too_many_parameters", NULL, "查询参数过多");
-	if (r->route->access != ACCESS_PUBLIC) {
-		if ((rc = (auth_hook ? auth_hook : root_token_auth)(r, e)) != 0)
-			return rc;
-	}
-	if ((rc = query_validate(r->route->query, r->query, r->nquery, e)) != 0)
-		return rc;
-	if ((rc = read_body(r, e)) != 0)
-		return rc;
 	r->db = db_thread(e);
 	if (r->db == NULL) {
 		char why[sizeof(e->msg)];
@@ -364,7 +339,13 @@ dispatch(struct req *r, struct anju_err *e)
 		memcpy(why, e->msg, sizeof(why));
 		return anju_fail(e, ANJU_EBUSY, "database_unavailable", NULL, "%s", why);
 	}
-	if (is_mutation(r->method))
+	if (r->route->access != ACCESS_PUBLIC && (rc = authorize(r, e)) != 0)
+		return rc;
+	if ((rc = query_validate(r->route->query, r->query, r->nquery, e)) != 0)
+		return rc;
+	if ((rc = read_body(r, e)) != 0)
+		return rc;
+	if (is_mutation(r->method) && !(r->route->flags & ROUTE_OWN_TX))
 		return run_mutation(r, e);
 	return r->route->handler(r, e);
 }

@@ -32,12 +32,11 @@ void http_access_log(const struct req *r, bool completed, int reason, int64_t us
 /* Answers r (its body fully read): everything after the transport. */
 void http_handle(struct req *r);
 
-/* Resolves the caller from the request (r->caller), 0 or ANJU_EUNAUTH.
- * Access control replaces the default, which knows only the root token. */
+/* Resolves the caller from the request into r->caller (r->db is open):
+ * 0, ANJU_EUNAUTH, or ANJU_EFORBIDDEN (a failed CSRF check).  Without a hook
+ * every non-public route answers 401. */
 typedef int (*auth_hook_fn)(struct req *r, struct anju_err *e);
 void http_set_auth_hook(auth_hook_fn fn);
-/* The default hook's secret: SHA-256 hex of the root token (keys/root.token). */
-void http_set_root_token_hash(const char *sha256_hex);
 
 /* The OpenAPI 3.1 document of every route, built once; lent. */
 const char *openapi_document(void);

@@ -5,9 +5,11 @@
 
 extern const struct job_kind job_kind_selftest;
 extern const struct job_kind job_kind_purge;
+extern const struct job_kind job_kind_pii_rotate;
 
 const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
 	&job_kind_purge,
+	&job_kind_pii_rotate,
 	NULL,
 };

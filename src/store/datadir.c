@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/mem.h"
+#include "store/keys.h"
 
 char *
 datadir_path(const char *dir, const char *rel)
@@ -28,30 +28,44 @@ datadir_path(const char *dir, const char *rel)
 }
 
 static int
-write_secret(const char *path, const char *text, struct anju_err *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t n = strlen(text);
-
-	if (fd < 0)
-		return anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot create %s: %s", path,
-				 strerror(errno));
-	if (write(fd, text, n) != (ssize_t)n || fsync(fd) != 0) {
-		close(fd);
-		return anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot write %s: %s", path,
-				 strerror(errno));
-	}
-	close(fd);
-	return 0;
-}
-
-static int
 make_dir(const char *path, struct anju_err *e)
 {
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot create %s: %s", path,
 				 strerror(errno));
 	return 0;
+}
+
+static int
+copy_file(const char *from, const char *to, struct anju_err *e)
+{
+	char buf[4096];
+	ssize_t n;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = 0;
+
+	if (in < 0)
+		return anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot read %s: %s", from,
+				 strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		rc = anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot create %s: %s", to,
+			       strerror(errno));
+		goto done;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (n < 0 || fsync(out) != 0)
+		rc = anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot copy %s: %s", from,
+			       strerror(errno));
+done:
+	explicit_bzero(buf, sizeof(buf));
+	if (out >= 0)
+		close(out);
+	close(in);
+	return rc;
 }
 
 static bool
@@ -70,15 +84,48 @@ dir_is_empty(const char *path)
 	return empty;
 }
 
-int
-datadir_create(const char *dir, const char *db_url, struct anju_err *e)
+/* Copies the regular files of from into to (made 0700), each 0600; one level
+ * of subfolders (keys/pii) likewise. */
+static int
+copy_keys(const char *from, const char *to, int depth, struct anju_err *e)
 {
-	char *files = datadir_path(dir, "files"), *keys = datadir_path(dir, "keys");
-	char *token_path = datadir_path(dir, "keys/root.token");
-	char *key_path = datadir_path(dir, "keys/master.key");
+	DIR *d = opendir(from);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL)
+		return anju_fail(e, ANJU_ENOTFOUND, "keys_missing", "keys", "cannot read %s: %s",
+				 from, strerror(errno));
+	if ((rc = make_dir(to, e)) != 0)
+		goto out;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *src, *dst;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		src = datadir_path(from, de->d_name);
+		dst = datadir_path(to, de->d_name);
+		if (lstat(src, &st) != 0)
+			rc = anju_fail(e, ANJU_EIO, "io_error", NULL, "%s: %s", src,
+				       strerror(errno));
+		else if (S_ISDIR(st.st_mode) && depth == 0)
+			rc = copy_keys(src, dst, 1, e);
+		else if (S_ISREG(st.st_mode))
+			rc = copy_file(src, dst, e);
+		free(src);
+		free(dst);
+	}
+out:
+	closedir(d);
+	return rc;
+}
+
+int
+datadir_create(const char *dir, const char *db_url, const char *keys_from, struct anju_err *e)
+{
+	char *files = datadir_path(dir, "files");
 	char *conf = datadir_path(dir, "anju.conf");
-	unsigned char rnd[32];
-	char hex[65];
 	struct stat st;
 	int rc = 0;
 
@@ -87,28 +134,24 @@ datadir_create(const char *dir, const char *db_url, struct anju_err *e)
 			       "%s already exists and is not empty; refusing to overwrite it", dir);
 		goto out;
 	}
-	if ((rc = make_dir(dir, e)) != 0 || (rc = make_dir(files, e)) != 0 ||
-	    (rc = make_dir(keys, e)) != 0)
+	if ((rc = make_dir(dir, e)) != 0 || (rc = make_dir(files, e)) != 0)
 		goto out;
 	chmod(dir, 0700);
-	random_bytes(rnd, sizeof(rnd));
-	hex_encode(rnd, sizeof(rnd), hex);
-	if ((rc = write_secret(token_path, hex, e)) != 0)
-		goto out;
-	random_bytes(rnd, sizeof(rnd));
-	hex_encode(rnd, sizeof(rnd), hex);
-	if ((rc = write_secret(key_path, hex, e)) != 0)
+	if (keys_from != NULL) {
+		char *keys = datadir_path(dir, "keys");
+
+		rc = copy_keys(keys_from, keys, 0, e);
+		free(keys);
+	} else {
+		rc = keys_create(dir, e);
+	}
+	if (rc != 0)
 		goto out;
 	if (db_url != NULL && (rc = config_set("db", db_url, "--db", e)) != 0)
 		goto out;
 	rc = config_write_file(conf, e);
 out:
-	explicit_bzero(rnd, sizeof(rnd));
-	explicit_bzero(hex, sizeof(hex));
 	free(files);
-	free(keys);
-	free(token_path);
-	free(key_path);
 	free(conf);
 	return rc;
 }
@@ -142,35 +185,4 @@ datadir_db_url(const char *dir)
 		return config_str("db");
 	snprintf(url, sizeof(url), "sqlite:%s/anju.db", dir);
 	return url;
-}
-
-int
-datadir_root_token_hash(const char *dir, char out[65], struct anju_err *e)
-{
-	char *path = datadir_path(dir, "keys/root.token");
-	char token[129];
-	unsigned char md[32];
-	unsigned int len = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0) {
-		rc = anju_fail(e, ANJU_EIO, "io_error", NULL, "cannot read %s: %s", path,
-			       strerror(errno));
-		goto out;
-	}
-	n = read(fd, token, sizeof(token) - 1);
-	close(fd);
-	if (n <= 0) {
-		rc = anju_fail(e, ANJU_EIO, "io_error", NULL, "%s is empty", path);
-		goto out;
-	}
-	while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))
-		n--;
-	EVP_Digest(token, (size_t)n, md, &len, EVP_sha256(), NULL);
-	hex_encode(md, 32, out);
-	explicit_bzero(token, sizeof(token));
-out:
-	free(path);
-	return rc;
 }

@@ -8,10 +8,12 @@
 
 #include "core/err.h"
 
-/* Creates dir with its layout and fresh keys; db_url NULL means SQLite in
- * dir.  Refuses a directory that exists and is not empty.  The root token is
- * written to keys/root.token (0600) for the operator.  0 or an error. */
-int datadir_create(const char *dir, const char *db_url, struct anju_err *e);
+/* Creates dir with its layout and fresh keys (keys_create, store/keys.h), or
+ * with a copy of the keys folder keys_from (a restore needs the keys the
+ * backup was made with);
+ * db_url NULL means SQLite in dir.  Refuses a directory that exists and is
+ * not empty.  0 or an error. */
+int datadir_create(const char *dir, const char *db_url, const char *keys_from, struct anju_err *e);
 /* Checks dir's layout and loads its anju.conf and the environment into the
  * configuration.  0, or ANJU_ENOTFOUND/ANJU_EINVAL with e. */
 int datadir_open(const char *dir, struct anju_err *e);
@@ -20,7 +22,5 @@ int datadir_open(const char *dir, struct anju_err *e);
 const char *datadir_db_url(const char *dir);
 /* DIR/rel as a new string the caller frees. */
 char *datadir_path(const char *dir, const char *rel);
-/* SHA-256 hex of keys/root.token into out (65 bytes). */
-int datadir_root_token_hash(const char *dir, char out[65], struct anju_err *e);
 
 #endif

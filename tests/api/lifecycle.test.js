@@ -7,7 +7,7 @@ import { existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, cleanup, sleep, BIN, initData } from './lib/server.js';
+import { startServer, cleanup, sleep, BIN, initData, ENGINE, newPgDatabase } from './lib/server.js';
 
 test('SIGTERM lets the request in flight finish, then exits 0', async () => {
   const s = await startServer({ schedules: 'false', job_workers: '0' });
@@ -66,7 +66,7 @@ test('the access log leaves query strings out, except at debug on ordinary route
 test('the command line: help, init refusing to overwrite, migrate, jobs, selftest', async () => {
   let r = spawnSync(BIN, ['--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
-  for (const c of ['init', 'serve', 'migrate', 'backup', 'restore', 'jobs', 'selftest']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['init', 'serve', 'migrate', 'backup', 'restore', 'jobs', 'selftest', 'user', 'apikey', 'audit', 'keys']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   for (const c of ['init', 'serve', 'migrate', 'backup', 'restore', 'jobs', 'selftest']) {
     r = spawnSync(BIN, [c, '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0, c);
@@ -81,7 +81,7 @@ test('the command line: help, init refusing to overwrite, migrate, jobs, selftes
   const data = initData();
   try {
     assert.equal(statSync(join(data.dir, 'keys')).mode & 0o777, 0o700);
-    assert.equal(statSync(join(data.dir, 'keys/root.token')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(data.dir, 'keys/audit.key')).mode & 0o777, 0o600);
     assert.ok(existsSync(join(data.dir, 'files')));
     r = spawnSync(BIN, ['init', '--data', data.dir], { encoding: 'utf8' });
     assert.equal(r.status, 1);
@@ -143,20 +143,26 @@ test('an online backup restores into a fresh data directory with the same data',
     assert.match(out.stdout, /manifest\.json/);
     assert.doesNotMatch(out.stdout, /keys\//);
 
-    const target = initData();
-    try {
-      out = spawnSync(BIN, ['restore', '--data', target.dir, '--from', archive], { encoding: 'utf8' });
+    const target = { dir: join(dir, 'restored'), token: s.data.token };
+    {
+      // dir (and the restored folder in it) is removed below.
+      const args = ['restore', '--data', target.dir, '--from', archive, '--keys', join(s.data.dir, 'keys')];
+      if (ENGINE === 'postgresql') args.push('--db', newPgDatabase());
+      out = spawnSync(BIN, args, { encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);
       const t = new (s.constructor)(target, { schedules: 'false', job_workers: '0' });
       await t.start();
       try {
+        // The same key works: the keys came along, the rows are the same.
         const after = (await t.api('GET', '/api/v1/jobs?limit=200')).json.items;
         assert.deepEqual(after, before);
       } finally { await t.stop(); }
-      out = spawnSync(BIN, ['restore', '--data', target.dir, '--from', archive], { encoding: 'utf8' });
-      assert.equal(out.status, 1, 'a second restore into the same data is refused');
-      assert.match(out.stderr, /restore_target_not_empty/);
-    } finally { rmSync(join(target.dir, '..'), { recursive: true, force: true }); }
+      out = spawnSync(BIN, args, { encoding: 'utf8' });
+      assert.equal(out.status, 1, 'a second restore into the same directory is refused');
+      assert.match(out.stderr, /refusing to overwrite/);
+      out = spawnSync(BIN, ['audit', 'verify', '--data', target.dir], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stdout + out.stderr);
+    }
   } finally {
     await s.stop();
     cleanup(s);

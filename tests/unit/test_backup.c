@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -251,7 +252,8 @@ add_job(struct db *db, const char *kind, const char *note, const char *result, i
 	return id;
 }
 
-/* Rows in every table of 001_platform.sql, with awkward values. */
+/* Rows in every table of 001_platform.sql and 003_audit.sql, with awkward
+ * values. */
 static void
 fill_db(struct db *db)
 {
@@ -319,6 +321,37 @@ fill_db(struct db *db)
 		assert_int_equal(db_step(st), DB_DONE);
 		db_reset(st);
 	}
+	/* The audit trail (003_audit.sql), written by its own writer. */
+	for (size_t i = 0; i < nt; i++) {
+		static const uint8_t key[32] = { 1, 2, 3 };
+		struct audit_actor who = { "account:1", texts[1], "admin", "::1", NULL };
+		struct anju_err e;
+		json_t *after = json_pack("{s:s}", "text", texts[i]);
+
+		audit_set_key(key, sizeof(key));
+		ok(db, audit_write(db, &who, "test.fill", "job", texts[i], NULL, after, &e));
+		json_decref(after);
+	}
+	/* The access tables: a sealed person, an account with a scope, a failure
+	 * count, a session and an API key (values are opaque to the backup). */
+	exec_ok(db, "INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
+		    " phone_index, created_at) VALUES ('张三', 'v1.1.AAAA', 'idx1', 'v1.1.BBBB',"
+		    " 'idx2', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO account (username, display_name, role, state, password_hash,"
+		    " all_communities, person_id, created_at, created_by, updated_at,"
+		    " password_changed_at) VALUES ('tenant1', '张三', 'tenant', 'active', '$argon2id$x',"
+		    " 0, 1, '2026-01-01T00:00:00.000000Z', 'system', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO scope_grant (principal, community_id) VALUES ('account:1', 7)");
+	exec_ok(db, "INSERT INTO login_failure (username, failures, last_failure_at) VALUES"
+		    " ('ghost', 2, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO session (token_hash, csrf_token, account_id, client, created_at,"
+		    " last_seen_at, expires_at) VALUES ('h1', 'c1', 1, '::1',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T12:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO api_key (name, prefix, key_hash, role, created_at, created_by)"
+		    " VALUES ('door', 'ak_00000001', 'h2', 'operator_staff',"
+		    " '2026-01-01T00:00:00.000000Z', 'system')");
 	ok(db, db_commit(db));
 }
 

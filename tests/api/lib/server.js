@@ -16,7 +16,7 @@ export const ENGINE = process.env.ANJU_TEST_ENGINE || 'sqlite';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A new empty PostgreSQL database on the test cluster; returns its URL.
-function newPgDatabase() {
+export function newPgDatabase() {
   const base = process.env.ANJU_TEST_PG_URL;
   if (!base) throw new Error('ANJU_TEST_ENGINE=postgresql needs ANJU_TEST_PG_URL');
   const name = 't_' + randomBytes(6).toString('hex');
@@ -30,14 +30,24 @@ export function run(args, opts = {}) {
   return execFileSync(BIN, args, { encoding: 'utf8', stdio: 'pipe', ...opts });
 }
 
-// Creates a data directory (anju init) and returns {dir, token}.
+// Creates a data directory (anju init) and returns {dir, token, passwords}:
+// token is an admin API key made with the command line, passwords the
+// initial passwords of the three accounts anju init creates.
 export function initData(extra = []) {
   const dir = join(mkdtempSync(join(tmpdir(), 'anju-api-')), 'data');
   const args = ['init', '--data', dir, ...extra];
   if (ENGINE === 'postgresql') args.push('--db', newPgDatabase());
-  run(args);
-  const token = readFileSync(join(dir, 'keys/root.token'), 'utf8').trim();
-  return { dir, token };
+  const out = run(args);
+  const passwords = {};
+  for (const m of out.matchAll(/^\s+(\w+)\s+\S+\s+initial password: (\S+)$/gm)) passwords[m[1]] = m[2];
+  const token = apikey(dir, 'admin', 'api-tests');
+  return { dir, token, passwords };
+}
+
+// A new API key of role (with extra flags, e.g. scope) made with the command line.
+export function apikey(dir, role, name, extra = []) {
+  const out = run(['apikey', 'create', '--data', dir, '--role', role, '--name', name, ...extra]);
+  return out.trim().split('\n').pop();
 }
 
 export class Server {

@@ -1,0 +1,208 @@
+/*
+ * Sealing, opening and indexing personal data, and the list of the columns
+ * that hold it.  See pii.h for the format.
+ */
+#include "access/pii.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/mem.h"
+#include "store/db.h"
+#include "store/keys.h"
+
+/* "v1." + at most 9 digits + "." */
+#define PREFIX_MAX     16
+#define KID_DIGITS_MAX 9
+#define OVERHEAD       (SM4_IV_LEN + SM3_LEN)
+
+static const char *const person_columns[] = { "id_number_sealed", "phone_sealed", NULL };
+
+const struct pii_table pii_tables[] = {
+	{ "person", "id", person_columns },
+	{ NULL },
+};
+
+/* Parses "v1.<kid>." at the start of s: the kid, and the prefix's length. */
+static bool
+parse_prefix(const char *s, int *kid, size_t *len)
+{
+	size_t i = 3;
+	int k = 0;
+
+	if (strncmp(s, "v1.", 3) != 0 || s[i] < '1' || s[i] > '9')
+		return false;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i - 3 >= KID_DIGITS_MAX)
+			return false;
+		k = k * 10 + (s[i] - '0');
+	}
+	if (s[i] != '.')
+		return false;
+	*kid = k;
+	*len = i + 1;
+	return true;
+}
+
+int
+pii_kid(const char *sealed)
+{
+	size_t len;
+	int kid;
+
+	return sealed != NULL && parse_prefix(sealed, &kid, &len) ? kid : -1;
+}
+
+static void
+mac_of(const struct keys_pii *k, const char *prefix, size_t plen, const uint8_t *iv_ct, size_t n,
+       uint8_t out[SM3_LEN])
+{
+	struct hmac_sm3_ctx *c = hmac_sm3_new(k->mac, sizeof(k->mac));
+
+	hmac_sm3_update(c, prefix, plen);
+	hmac_sm3_update(c, iv_ct, n);
+	hmac_sm3_final(c, out);
+}
+
+int
+pii_seal(const struct keyring *kr, const char *plain, size_t n, char **out)
+{
+	const struct keys_pii *k = keys_pii_get(kr, keys_pii_current(kr));
+	char prefix[PREFIX_MAX + 1];
+	size_t plen, total = OVERHEAD + n;
+	uint8_t *payload;
+	char *text;
+
+	*out = NULL;
+	if (n > PII_MAX)
+		return ANJU_ETOOBIG;
+	snprintf(prefix, sizeof(prefix), "v1.%d.", k->kid);
+	plen = strlen(prefix);
+	payload = xmalloc(total);
+	random_bytes(payload, SM4_IV_LEN);
+	sm4_ctr(k->enc, payload, plain, n, payload + SM4_IV_LEN);
+	mac_of(k, prefix, plen, payload, SM4_IV_LEN + n, payload + SM4_IV_LEN + n);
+	text = xmalloc(plen + BASE64_LEN(total));
+	memcpy(text, prefix, plen);
+	base64_encode(payload, total, text + plen);
+	free(payload);
+	*out = text;
+	return 0;
+}
+
+int
+pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n)
+{
+	const struct keys_pii *k;
+	uint8_t *payload = NULL, mac[SM3_LEN];
+	char *check = NULL, *p;
+	const char *b64;
+	size_t plen, blen, ctlen;
+	long got;
+	int kid, rc = ANJU_EINVAL;
+
+	*plain = NULL;
+	*n = 0;
+	if (sealed == NULL || !parse_prefix(sealed, &kid, &plen))
+		return ANJU_EINVAL;
+	if ((k = keys_pii_get(kr, kid)) == NULL)
+		return ANJU_ENOTFOUND;
+	b64 = sealed + plen;
+	blen = strlen(b64);
+	/* The smallest value (empty) still has an IV and a MAC. */
+	if (blen < BASE64_LEN(OVERHEAD) - 1 || blen > BASE64_LEN((size_t)PII_MAX + OVERHEAD) - 1 ||
+	    blen % 4 != 0)
+		return blen > BASE64_LEN((size_t)PII_MAX + OVERHEAD) - 1 ? ANJU_ETOOBIG
+									 : ANJU_EINVAL;
+	payload = xmalloc(blen / 4 * 3);
+	got = base64_decode(b64, blen, payload, blen / 4 * 3);
+	if (got < (long)OVERHEAD)
+		goto out;
+	/* Only the canonical encoding is accepted, so that no two texts (say,
+	 * differing in the unused bits before padding) open to the same value. */
+	check = xmalloc(BASE64_LEN((size_t)got));
+	base64_encode(payload, (size_t)got, check);
+	if (strcmp(check, b64) != 0)
+		goto out;
+	ctlen = (size_t)got - OVERHEAD;
+	mac_of(k, sealed, plen, payload, SM4_IV_LEN + ctlen, mac);
+	if (!ct_equal(mac, payload + SM4_IV_LEN + ctlen, SM3_LEN))
+		goto out;
+	p = xmalloc(ctlen + 1);
+	sm4_ctr(k->enc, payload, payload + SM4_IV_LEN, ctlen, p);
+	p[ctlen] = '\0';
+	*plain = p;
+	*n = ctlen;
+	rc = 0;
+out:
+	explicit_bzero(mac, sizeof(mac));
+	free(check);
+	free(payload);
+	return rc;
+}
+
+void
+pii_plain_free(char *plain, size_t n)
+{
+	if (plain == NULL)
+		return;
+	explicit_bzero(plain, n);
+	free(plain);
+}
+
+void
+pii_index(const struct keyring *kr, const char *domain, const char *normalised_value, char out[65])
+{
+	struct hmac_sm3_ctx *c = hmac_sm3_new(keys_index(kr), KEYS_LEN);
+	uint8_t mac[SM3_LEN];
+
+	hmac_sm3_update(c, domain, strlen(domain));
+	hmac_sm3_update(c, "", 1); /* the 0x00 between domain and value */
+	hmac_sm3_update(c, normalised_value, strlen(normalised_value));
+	hmac_sm3_final(c, mac);
+	hex_encode(mac, sizeof(mac), out);
+}
+
+int
+pii_count(struct db *db, const struct pii_table *t, const char *column, int kid, int64_t *n,
+	  struct anju_err *e)
+{
+	struct db_stmt *st;
+	struct buf sql;
+	char pattern[PREFIX_MAX + 2];
+	int rc;
+
+	*n = 0;
+	if (!db_identifier_ok(t->table) || !db_identifier_ok(column))
+		return anju_fail(e, ANJU_EINTERNAL, "bad_identifier", NULL,
+				 "pii_tables names an impossible column %s.%s", t->table, column);
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT COUNT(*) FROM %s WHERE %s IS NOT NULL", t->table, column);
+	if (kid > 0) {
+		/* "v1.12.%" matches kid 12 only: the dot ends the kid. */
+		snprintf(pattern, sizeof(pattern), "v1.%d.%%", kid);
+		buf_printf(&sql, " AND %s LIKE ?", column);
+	}
+	rc = db_prepare(db, sql.p, &st);
+	if (rc == 0) {
+		if (kid > 0)
+			db_bind_cstr(st, 1, pattern);
+		rc = db_step(st);
+		if (rc == DB_ROW) {
+			*n = db_col_int64(st, 0);
+			rc = 0;
+		} else if (rc == DB_DONE) {
+			rc = ANJU_EDB;
+		}
+		db_reset(st);
+	}
+	buf_free(&sql);
+	if (rc != 0)
+		return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL,
+				 "database: %s", db_errmsg(db));
+	return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * Personal data at rest (DESIGN.md "Storage", issue 3 section 4): ID numbers,
+ * phones and the like are stored sealed, with a keyed blind index beside
+ * them for exact look-up, and never in clear.
+ *
+ * A sealed value is text: "v1.<kid>.<base64(iv || ciphertext || mac)>" where
+ * kid names the pii key (store/keys.h) it was sealed under, iv is 16 random
+ * bytes, the ciphertext is SM4-CTR of the value under the key's SM4 key, and
+ * mac is HMAC-SM3 under the key's MAC key over "v1.<kid>." || iv ||
+ * ciphertext (encrypt-then-MAC; the prefix is covered so a kid cannot be
+ * swapped).  Nothing is decrypted before the MAC has been checked.
+ *
+ * The blind index is hex HMAC-SM3 under keys/index.key of domain || 0x00 ||
+ * value.  It matches only byte-equal values, so callers normalise first:
+ * an ID number as idnum_parse() (core/idnum.h) gives it, 18 characters with
+ * an upper-case 'X'; a phone as its digits only.  The domain ("id_number",
+ * "phone") keeps equal values of different kinds apart.
+ */
+#ifndef ANJU_ACCESS_PII_H
+#define ANJU_ACCESS_PII_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+struct keyring;
+
+/* The largest value pii_seal takes, and so the largest pii_open returns. */
+#define PII_MAX (16 * 1024 * 1024)
+
+/* Seals n bytes of plain under the keyring's current kid with a fresh IV
+ * into *out, a new NUL-terminated string the caller frees.  0, or
+ * ANJU_ETOOBIG (n > PII_MAX). */
+int pii_seal(const struct keyring *kr, const char *plain, size_t n, char **out);
+
+/* Opens a sealed value into *plain (new, NUL-terminated, *n bytes without the
+ * NUL; free it with pii_plain_free).  0; ANJU_ENOTFOUND when the keyring has
+ * no key of its kid; ANJU_EINVAL when it is malformed, truncated or altered
+ * (the MAC, compared in constant time, does not match). */
+int pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n);
+
+/* Wipes and frees what pii_open returned; NULL is fine. */
+void pii_plain_free(char *plain, size_t n);
+
+/* The blind index of a normalised value (see above) in domain: 64 lower-case
+ * hex digits and a NUL into out. */
+void pii_index(const struct keyring *kr, const char *domain, const char *normalised_value,
+	       char out[65]);
+
+/* The kid a sealed value names, or -1 when it does not start "v1.<kid>.". */
+int pii_kid(const char *sealed);
+
+/*
+ * Where sealed values live, for key rotation (jobs/pii_rotate.c) and
+ * `anju keys status`.  A module that adds a sealed column adds it here.
+ */
+struct pii_table {
+	const char *table;
+	const char *id_column;      /* an integer primary key */
+	const char *const *columns; /* the sealed columns, NULL-terminated */
+};
+
+/* {NULL}-terminated. */
+extern const struct pii_table pii_tables[];
+
+/* Counts the non-NULL values of column of t sealed under kid (kid 0: every
+ * non-NULL value).  0 or an error with e. */
+int pii_count(struct db *db, const struct pii_table *t, const char *column, int kid, int64_t *n,
+	      struct anju_err *e);
+
+#endif
