@@ -26,6 +26,7 @@
 #define ENCODING_TAG   "anju-audit-v1"
 #define NULL_LEN       UINT32_C(0xFFFFFFFF)
 
+/* In the order of enum audit_field, then the MAC: binds and reads count on it. */
 #define AUDIT_COLS                                                                                 \
 	"id, at, actor, actor_name, actor_role, client, request_id, action, object_type,"          \
 	" object_id, before_json, after_json, mac"

@@ -10,6 +10,7 @@
 #include "access/auth.h"
 #include "access/password.h"
 #include "access/scope.h"
+#include "approval/approval.h"
 #include "core/config.h"
 #include "http/router.h"
 #include "store/db.h"
@@ -48,7 +49,7 @@ static const struct field account_body[] = {
 	{ "role", F_ENUM, true, .enums = role_names },
 	{ "all_communities", F_BOOL, false },
 	{ "communities", F_ARRAY, false, 0, 1000, .items = &community_id },
-	{ "password", F_STRING, false, 1, PASSWORD_MAX, .desc = "不填则生成初始密码" },
+	{ "reason", F_STRING, false, 0, 500, .desc = "申请理由" },
 	{ NULL },
 };
 
@@ -208,36 +209,28 @@ list_accounts(struct req *r, struct anju_err *e)
 	return 0;
 }
 
+/* Account creation is a two-person action: the administrator asks, the
+ * security administrator approves (approval/kinds.c). */
 static int
 create_account(struct req *r, struct anju_err *e)
 {
-	struct account_new n = { 0 };
 	struct audit_actor who;
-	json_t *account = NULL, *out;
+	json_t *payload = json_deep_copy(r->json), *a = NULL;
+	const char *reason = str_field(r->json, "reason");
 	int64_t id = 0;
 	int rc;
 
-	n.username = str_field(r->json, "username");
-	n.display_name = str_field(r->json, "display_name");
-	if (role_parse(str_field(r->json, "role"), &n.role) != 0)
-		return anju_fail(e, ANJU_EINVAL, "invalid_role", "role", "没有这个角色");
-	/* 三权分立: the three powers are given only by the host's operator. */
-	if (!(ROLE_BIT(n.role) & ROLES_SCOPED) || n.role == ROLE_TENANT)
-		return anju_fail(e, ANJU_EFORBIDDEN, "role_not_grantable", "role",
-				 "系统管理员只能创建业务角色账号（承租人账号随住户登记创建）");
-	n.all_communities = json_is_true(json_object_get(r->json, "all_communities"));
-	n.communities = communities_of(r, &n.ncommunities);
-	n.password = str_field(r->json, "password");
+	json_object_del(payload, "reason");
 	access_actor(r, &who);
-	if ((rc = account_create(r->db, &n, &who, &id, e)) != 0)
+	rc = approval_request(r->db, r->caller, &who, "account.create", payload,
+			      reason ? reason : "新建账号", "username",
+			      str_field(r->json, "username"), &id, e);
+	json_decref(payload);
+	if (rc != 0)
 		return rc;
-	if ((rc = account_get(r->db, id, &account, e)) != 0)
+	if ((rc = approval_get(r->db, r->caller, id, &a, e)) != 0)
 		return rc;
-	out = json_pack("{s:o}", "account", account);
-	if (n.password == NULL)
-		json_object_set_new(out, "initial_password", json_string(n.generated_password));
-	explicit_bzero(n.generated_password, sizeof(n.generated_password));
-	reply_json(r, 201, out);
+	reply_json(r, 202, json_pack("{s:o}", "approval", a));
 	return 0;
 }
 
@@ -430,10 +423,10 @@ static const struct route routes[] = {
 		      "\"items\":{\"type\":\"array\",\"items\":" ACCOUNT_REF "},"
 		      "\"next\":{\"type\":[\"string\",\"null\"]}}}",
 	  .summary = "账号列表", .handler = list_accounts },
-	{ "POST", "/api/v1/accounts", ACCESS_CALLER, ADMIN, .body = account_body, .status = 201,
-	  .response = "{\"type\":\"object\",\"required\":[\"account\"],\"properties\":{"
-		      "\"account\":" ACCOUNT_REF ",\"initial_password\":{\"type\":\"string\"}}}",
-	  .summary = "创建业务账号", .handler = create_account },
+	{ "POST", "/api/v1/accounts", ACCESS_CALLER, ADMIN, .body = account_body, .status = 202,
+	  .response = "{\"type\":\"object\",\"required\":[\"approval\"],\"properties\":{"
+		      "\"approval\":{\"$ref\":\"#/components/schemas/Approval\"}}}",
+	  .summary = "申请创建业务账号（由安全管理员审批）", .handler = create_account },
 	{ "PUT", "/api/v1/accounts/{id}/role", ACCESS_CALLER, SECURITY, .body = role_body,
 	  .status = 200, .response = ACCOUNT_REF, .summary = "设置角色与小区范围",
 	  .handler = set_role },

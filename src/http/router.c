@@ -284,12 +284,12 @@ authorize(struct req *r, struct anju_err *e)
 		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "请先登录");
 	if ((rc = auth_hook(r, e)) != 0)
 		return rc;
-	if (!(r->route->roles & ROLE_BIT(r->caller->role)))
-		return anju_fail(e, ANJU_EFORBIDDEN, "forbidden", NULL,
-				 "当前角色（%s）无权进行此操作", role_title(r->caller->role));
 	if (r->caller->must_change_password && !(r->route->flags & ROUTE_BEFORE_PASSWORD))
 		return anju_fail(e, ANJU_EFORBIDDEN, "password_change_required", NULL,
 				 "请先修改初始密码");
+	if (!(r->route->roles & ROLE_BIT(r->caller->role)))
+		return anju_fail(e, ANJU_EFORBIDDEN, "forbidden", NULL,
+				 "当前角色（%s）无权进行此操作", role_title(r->caller->role));
 	return 0;
 }
 

@@ -339,7 +339,8 @@ fill_db(struct db *db)
 		    " 'idx2', '2026-01-01T00:00:00.000000Z')");
 	exec_ok(db, "INSERT INTO account (username, display_name, role, state, password_hash,"
 		    " all_communities, person_id, created_at, created_by, updated_at,"
-		    " password_changed_at) VALUES ('tenant1', '张三', 'tenant', 'active', '$argon2id$x',"
+		    " password_changed_at) VALUES ('tenant1', '张三', 'tenant', 'active', "
+		    "'$argon2id$x',"
 		    " 0, 1, '2026-01-01T00:00:00.000000Z', 'system', '2026-01-01T00:00:00.000000Z',"
 		    " '2026-01-01T00:00:00.000000Z')");
 	exec_ok(db, "INSERT INTO scope_grant (principal, community_id) VALUES ('account:1', 7)");
