@@ -92,10 +92,32 @@ start() {
 	die "$name did not start listening"
 }
 
-# load PORT SECONDS OUT: one wrk run against the health path, bounded.
+# load PORT SECONDS OUT [PATH [HEADER]]: one wrk run (the health path by
+# default), bounded.
 load() {
-	timeout $(($2 + 30)) wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency \
-		"http://127.0.0.1:$1$HEALTH" >"$3" 2>&1 || die "wrk failed: $(cat "$3")"
+	if [ -n "${5:-}" ]; then
+		timeout $(($2 + 30)) wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -H "$5" \
+			"http://127.0.0.1:$1${4:-$HEALTH}" >"$3" 2>&1 || die "wrk failed: $(cat "$3")"
+	else
+		timeout $(($2 + 30)) wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency \
+			"http://127.0.0.1:$1${4:-$HEALTH}" >"$3" 2>&1 || die "wrk failed: $(cat "$3")"
+	fi
+}
+
+# best PORT NAME PATH HEADER: the best of two runs of an authenticated path;
+# sets $best and $best_p99.
+best() {
+	best=0
+	best_p99="?"
+	for round in 1 2; do
+		load "$1" "$SECONDS_PER_RUN" "$tmp/$2-$round.txt" "$3" "$4"
+		check_errors "$2" "$tmp/$2-$round.txt"
+		r=$(rps "$tmp/$2-$round.txt")
+		if [ "${r:-0}" -gt "$best" ]; then
+			best=$r
+			best_p99=$(p99 "$tmp/$2-$round.txt")
+		fi
+	done
 }
 
 # Requests/sec of a wrk output, as a whole number.
@@ -183,10 +205,28 @@ if [ "$best_bare" -eq 0 ] || [ "$best_anju" -eq 0 ]; then
 fi
 loaded_kb=$(vmrss_kb "$anju_pid")
 
+# Authenticated: GET /api/v1/me with an API key and with a session cookie.
+key=$("$ANJU" apikey create --data "$tmp/data" --role finance --name bench --all-communities |
+	tail -n 1)
+"$ANJU" user add --data "$tmp/data" --username benchuser --role finance --all-communities \
+	--generate-password >"$tmp/user.out" 2>&1 || die "anju user add failed: $(cat "$tmp/user.out")"
+pw=$(sed -n 's/^initial password.*: //p' "$tmp/user.out")
+cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+	-d "{\"username\":\"benchuser\",\"password\":\"$pw\"}" \
+	"http://127.0.0.1:$anju_port/api/v1/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(anju_session=[^;]*\).*/\1/p')
+[ -n "$cookie" ] || die "could not sign in for the cookie run"
+best "$anju_port" me-key /api/v1/me "Authorization: Bearer $key"
+me_key=$best
+me_key_p99=$best_p99
+best "$anju_port" me-cookie /api/v1/me "Cookie: $cookie"
+me_cookie=$best
+me_cookie_p99=$best_p99
+
 # The report: one line per figure beside its target.
 awk -v anju="$best_anju" -v bare="$best_bare" -v ap99="${anju_p99:-?}" \
 	-v bp99="${bare_p99:-?}" -v idle="$idle_kb" -v loaded="$loaded_kb" \
-	-v rt="$RATIO_TARGET" -v mt="$RSS_TARGET" -v conns="$CONNECTIONS" -v th="$THREADS" '
+	-v rt="$RATIO_TARGET" -v mt="$RSS_TARGET" -v conns="$CONNECTIONS" -v th="$THREADS" \
+	-v mk="$me_key" -v mkp="$me_key_p99" -v mc="$me_cookie" -v mcp="$me_cookie_p99" -v at=50 '
 function commas(n,   s) {
 	s = sprintf("%d", n)
 	while (s ~ /[0-9][0-9][0-9][0-9]/)
@@ -210,6 +250,16 @@ BEGIN {
 	       ok ? "ok" : "below target (too much memory)"
 	printf "%-15s %-14s (after the runs; no target)\n", "loaded RSS",
 	       sprintf("%.1f MB", loaded / 1024)
+	printf "%-15s %-14s p99 %s ms\n", "me (API key)", commas(mk) " req/s", mkp
+	ok = 100 * mk / bare >= at
+	missed += !ok
+	printf "%-15s %-14s target >= %d%%   %s\n", "me key / bare", sprintf("%d%%", 100 * mk / bare),
+	       at, ok ? "ok" : "below target"
+	printf "%-15s %-14s p99 %s ms\n", "me (cookie)", commas(mc) " req/s", mcp
+	ok = 100 * mc / bare >= at
+	missed += !ok
+	printf "%-15s %-14s target >= %d%%   %s\n", "me cookie/bare", sprintf("%d%%", 100 * mc / bare),
+	       at, ok ? "ok" : "below target"
 	if (missed)
 		printf "bench: %d figure(s) below target\n", missed
 }'

@@ -5,72 +5,18 @@
  * another system (a ticket, a mail to the bureau, a printout); verify later
  * given that line also finds a cut tail, which the chain alone cannot show.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/buf.h"
-#include "core/crypto.h"
 #include "core/mem.h"
-#include "store/datadir.h"
 #include "store/db.h"
 
-#define AUDIT_KEY_LEN 32
 /* Below this many rows verification is quick: no progress bar. */
 #define PROGRESS_MIN_ROWS 20000
-
-/* Reads the chain's key from DIR/keys/audit.key (64 hex digits), creating it
- * when missing.  The one place that knows where the key lives: the key store
- * (store/keys.h) replaces this body with one call. */
-static int
-load_audit_key(const char *dir, uint8_t key[AUDIT_KEY_LEN], struct anju_err *e)
-{
-	char *path = datadir_path(dir, "keys/audit.key");
-	char text[2 * AUDIT_KEY_LEN + 16];
-	struct str s;
-	ssize_t n = 0;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		random_bytes(key, AUDIT_KEY_LEN);
-		hex_encode(key, AUDIT_KEY_LEN, text);
-		text[2 * AUDIT_KEY_LEN] = '\n';
-		if (write(fd, text, 2 * AUDIT_KEY_LEN + 1) != 2 * AUDIT_KEY_LEN + 1 ||
-		    fsync(fd) != 0)
-			rc = anju_fail(e, ANJU_EIO, "audit_key", NULL, "%s: %s", path,
-				       strerror(errno));
-		close(fd);
-		if (rc != 0)
-			unlink(path);
-		goto out;
-	}
-	if (errno != EEXIST) {
-		rc = anju_fail(e, ANJU_EIO, "audit_key", NULL, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (n = read(fd, text, sizeof(text))) < 0) {
-		rc = anju_fail(e, ANJU_EIO, "audit_key", NULL, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
-	s = str_trim((struct str){ text, (size_t)n });
-	if ((size_t)n == sizeof(text) || s.n != 2 * AUDIT_KEY_LEN ||
-	    hex_decode(s.p, s.n, key, AUDIT_KEY_LEN) != 0)
-		rc = anju_fail(e, ANJU_EINVAL, "audit_key", NULL,
-			       "%s: expected %d lower-case hex digits", path, 2 * AUDIT_KEY_LEN);
-out:
-	explicit_bzero(text, sizeof(text));
-	free(path);
-	return rc;
-}
 
 static void
 verify_progress(void *ud, int64_t done, int64_t total, const char *note)
@@ -83,7 +29,6 @@ static int
 run_audit(const struct cli_command *c, struct cli_args *a)
 {
 	const char *sub = a->pos[0], *expect = cli_value(c, a, "expect-head");
-	uint8_t key[AUDIT_KEY_LEN];
 	struct anju_err e;
 	struct db *db = NULL;
 	struct progress p;
@@ -108,12 +53,7 @@ run_audit(const struct cli_command *c, struct cli_args *a)
 		printf("%lld %s\n", (long long)id, mac);
 		return 0;
 	}
-	rc = load_audit_key(a->data, key, &e);
-	if (rc == 0)
-		audit_set_key(key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
-	if (rc != 0)
-		return cli_fail(&e);
+	/* cli_open_db loaded the keys and gave the audit key to the audit module. */
 	progress_init(&p, "审计链校验");
 	rc = audit_verify(db, expect, &rows, &bad_id, why, sizeof(why), verify_progress, &p, &e);
 	progress_done(&p, NULL);
