@@ -11,6 +11,7 @@
 
 #include "access/account.h"
 #include "access/password.h"
+#include "access/person.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/buf.h"
@@ -158,7 +159,17 @@ user_add(const struct cli_command *c, struct cli_args *a)
 	if ((rc = open_tx(a, &db, &e)) != 0)
 		return rc;
 	system_actor(&who);
-	rc = in_tx(db, account_create(db, &n, &who, &id, &e), &e);
+	/* A tenant's person may be registered in the same step. */
+	rc = 0;
+	if (n.role == ROLE_TENANT && person == 0 && cli_value(c, a, "id-number") != NULL) {
+		rc = person_create(db,
+				   cli_value(c, a, "name") ? cli_value(c, a, "name") : n.username,
+				   cli_value(c, a, "id-number"), cli_value(c, a, "phone"), &who,
+				   &n.person_id, &e);
+	}
+	if (rc == 0)
+		rc = account_create(db, &n, &who, &id, &e);
+	rc = in_tx(db, rc, &e);
 	explicit_bzero(password, sizeof(password));
 	if (rc != 0)
 		return rc;
@@ -265,6 +276,8 @@ static const struct cli_flag user_flags[] = {
 	{ "community", true, "add: a community in scope (repeat for more)" },
 	{ "all-communities", false, "add: every community in scope" },
 	{ "person-id", true, "add: the person a tenant account belongs to" },
+	{ "id-number", true, "add: a tenant's resident ID number (registers the person)" },
+	{ "phone", true, "add: a tenant's phone, with --id-number" },
 	{ "generate-password", false,
 	  "add: generate the initial password instead of reading stdin" },
 	{ NULL },

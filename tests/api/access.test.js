@@ -2,7 +2,7 @@
 // role × endpoint matrix (403 wherever a role is not allowed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, cleanup, apikey } from './lib/server.js';
+import { startServer, cleanup, apikey, run } from './lib/server.js';
 
 let s;
 before(async () => { s = await startServer({ schedules: 'false', job_workers: '0' }); });
@@ -169,6 +169,22 @@ test('every role outside an endpoint\'s x-roles gets 403', async () => {
         assert.equal(r.json.error.code, 'forbidden');
         checked++;
       }
+    }
+  }
+  // A tenant signs in with a session (tenants have no API keys).
+  const out = run(['user', 'add', '--data', s.data.dir, '--username', 'tenant1', '--role', 'tenant',
+    '--name', '张三', '--id-number', '11010519491231002X', '--phone', '13800138000', '--generate-password']);
+  const tenant = new Session(s);
+  const pw = /initial password.*: (\S+)/.exec(out)[1];
+  await tenant.login('tenant1', pw);
+  await tenant.call('POST', '/api/v1/me/password', { old_password: pw, new_password: 'Tenant-Home-88' });
+  assert.equal((await tenant.login('tenant1', 'Tenant-Home-88')).status, 201);
+  for (const [path, item] of Object.entries(s.openapi.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!op['x-roles'] || op['x-roles'].includes('tenant')) continue;
+      const r = await tenant.call(method.toUpperCase(), path.replace(/\{[^}]+\}/g, '1'), method === 'get' ? undefined : {});
+      assert.equal(r.status, 403, `tenant ${method} ${path}: ${r.status}`);
+      checked++;
     }
   }
   assert.ok(checked > 50, `${checked} combinations`);
