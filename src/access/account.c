@@ -305,7 +305,14 @@ audit_change(struct db *db, const struct audit_actor *who, const char *action, i
 		json_decref(before);
 		return e->code ? e->code : ANJU_EDB;
 	}
-	rc = audit_account(db, who, action, id, before, after, e);
+	/* Only the changed fields, both sides. */
+	{
+		json_t *d = audit_diff(before, after);
+
+		rc = audit_account(db, who, action, id, json_object_get(d, "before"),
+				   json_object_get(d, "after"), e);
+		json_decref(d);
+	}
 	json_decref(before);
 	json_decref(after);
 	return rc;

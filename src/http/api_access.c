@@ -108,7 +108,7 @@ session_cookie(struct req *r, const char *token, int64_t max_age)
 		       arena_printf(r->arena,
 				    "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
 				    SESSION_COOKIE, token, (long long)max_age,
-				    config_bool("secure_cookies") ? "; Secure" : ""));
+				    config_bool("secure_cookies") || r->https ? "; Secure" : ""));
 }
 
 static int

@@ -101,6 +101,7 @@ struct req {
 	const char *path; /* as received, percent-encoded */
 	char id[17];      /* request id, also in X-Request-Id */
 	char client[64];  /* client address (see trusted_proxies) */
+	bool https;       /* a trusted proxy says the client came over HTTPS */
 	int64_t started_us;
 
 	struct buf body; /* the request body, capped */

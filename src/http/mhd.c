@@ -145,6 +145,11 @@ client_address(struct req *r)
 			  sizeof(r->client));
 	if (!is_trusted_proxy(r->client))
 		return;
+	{
+		const char *proto = req_header(r, "X-Forwarded-Proto");
+
+		r->https = proto != NULL && strcasecmp(proto, "https") == 0;
+	}
 	xff = req_header(r, "X-Forwarded-For");
 	if (xff == NULL)
 		return;

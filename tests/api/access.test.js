@@ -218,3 +218,15 @@ test('the audit trail records sign-ins, failures, locks and approvals, and verif
   // admin may not read it.
   assert.equal((await admin.call('GET', '/api/v1/audit')).status, 403);
 });
+
+test('behind a trusted TLS proxy the session cookie is Secure', async () => {
+  const p = await startServer({ schedules: 'false', job_workers: '0', trusted_proxies: '127.0.0.1' });
+  try {
+    const body = { username: 'admin', password: p.data.passwords.admin };
+    let r = await p.api('POST', '/api/v1/session', { body, token: null, headers: { 'X-Forwarded-Proto': 'https' } });
+    assert.equal(r.status, 201);
+    assert.match(r.headers.get('set-cookie'), /; Secure/);
+    r = await p.api('POST', '/api/v1/session', { body, token: null });
+    assert.doesNotMatch(r.headers.get('set-cookie'), /Secure/);
+  } finally { await p.stop(); cleanup(p); }
+});
