@@ -353,6 +353,10 @@ fill_db(struct db *db)
 	exec_ok(db, "INSERT INTO api_key (name, prefix, key_hash, role, created_at, created_by)"
 		    " VALUES ('door', 'ak_00000001', 'h2', 'operator_staff',"
 		    " '2026-01-01T00:00:00.000000Z', 'system')");
+	exec_ok(db, "INSERT INTO approval (kind, payload, reason, state, requested_by,"
+		    " requested_by_name, requested_role, requested_at) VALUES ('account.create',"
+		    " '{\"username\":\"x\"}', '新员工', 'pending', 'account:1', 'admin', 'admin',"
+		    " '2026-01-01T00:00:00.000000Z')");
 	ok(db, db_commit(db));
 }
 
