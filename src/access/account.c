@@ -252,6 +252,23 @@ account_find(struct db *db, const char *username, int64_t *id, struct anju_err *
 }
 
 int
+account_count(struct db *db, enum role role, int64_t *n, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc = db_prepare(db, "SELECT COUNT(*) FROM account WHERE role = ? AND state = 'active'",
+			    &st);
+
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_cstr(st, 1, role_name(role));
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*n = db_col_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+}
+
+int
 account_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t *next,
 	     struct anju_err *e)
 {

@@ -42,6 +42,8 @@ int account_create(struct db *db, struct account_new *n, const struct audit_acto
 /* The account as JSON (no secrets), or ANJU_ENOTFOUND. */
 int account_get(struct db *db, int64_t id, json_t **out, struct anju_err *e);
 int account_find(struct db *db, const char *username, int64_t *id, struct anju_err *e);
+/* How many active accounts have role. */
+int account_count(struct db *db, enum role role, int64_t *n, struct anju_err *e);
 /* Accounts ordered by id, ids above after_id; *next 0 at the end. */
 int account_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t *next,
 		 struct anju_err *e);

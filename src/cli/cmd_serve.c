@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "access/account.h"
 #include "access/auth.h"
 #include "cli/cli.h"
 #include "core/config.h"
@@ -55,6 +56,15 @@ run(const struct cli_command *c, struct cli_args *a)
 	if (applied > 0)
 		log_info("applied %d migration(s)", applied);
 	http_set_auth_hook(access_authenticate);
+	{
+		int64_t admins = 0;
+
+		/* A data directory made before accounts existed has nobody to sign in. */
+		if (account_count(db, ROLE_ADMIN, &admins, &e) == 0 && admins == 0)
+			log_warn("no active admin account: create one with `anju user add --data %s"
+				 " --username admin --role admin`",
+				 a->data);
+	}
 	static_set_root(web_root());
 	if (!static_enabled())
 		log_info("no web UI found (web/dist): serving the API only");
