@@ -2,8 +2,9 @@
 #
 #   make            build/anju (optimised, with debug info)
 #   make asan       build/asan/anju (AddressSanitizer + UBSan)
-#   make test       set up, then every test on SQLite and PostgreSQL
-#   make run        set up, build, create ./demo-data once, serve 127.0.0.1:8080
+#   make test       set up, then every test on SQLite and PostgreSQL, and the browser tests
+#   make run        set up, build (with the web console), create ./demo-data once, serve 127.0.0.1:8080
+#   make web        the web console (web/dist), rebuilt when web/ changes; needs npm
 #   make bench      benchmarks beside their targets
 #   make fuzz       libFuzzer targets, briefly (FUZZ_SECONDS each)
 #   make fmt        clang-format every C file
@@ -39,7 +40,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SQL       := $(sort $(wildcard sql/*.sql))
 
-.PHONY: all asan test run bench fuzz fmt setup clean unit-bins check-fmt
+.PHONY: all asan test run bench fuzz fmt setup clean unit-bins check-fmt web
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/anju
@@ -72,6 +73,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libanju.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libanju.a $(LDFLAGS_ALL) $(LIBS_ALL) -lcmocka
 
+# The web console: Vite builds web/src into web/dist, which anju serve serves.
+# Kept out of `all` so the C part builds without Node.js.
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js \
+           web/package.json
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: $(WEB_SRC) web/node_modules/.package-lock.json
+	cd web && npm run build
+
 setup:
 	sh scripts/setup.sh
 
@@ -79,11 +93,12 @@ test:
 	sh scripts/setup.sh
 	$(MAKE) asan
 	$(MAKE) all
+	$(MAKE) web
 	sh tests/run.sh
 
 run:
 	sh scripts/setup.sh
-	$(MAKE) all
+	$(MAKE) all web
 	@[ -d demo-data ] || $(BUILD)/anju init --data ./demo-data --demo
 	$(BUILD)/anju serve --data ./demo-data --listen 127.0.0.1:8080
 
@@ -104,6 +119,6 @@ check-fmt:
 		&& echo "format: every C file follows .clang-format"
 
 clean:
-	rm -rf build
+	rm -rf build web/dist
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

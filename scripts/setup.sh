@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what anju needs to build, test and run on Debian 12, only what is
-# missing, then the npm packages of the test harness from their lock file.
+# missing, then the npm packages of the web console and of the test harness
+# from their lock files.  Browser tests drive Debian's Chromium (never a
+# browser downloaded by a test tool); the CJK fonts make its screenshots legible.
 # Runs as root (apt-get); as another user it says what to install instead.
 set -eu
 cd "$(dirname "$0")/.."
@@ -8,7 +10,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev
 libsodium-dev libarchive-dev libcmocka-dev postgresql postgresql-client
-wrk nodejs ca-certificates procps curl"
+wrk nodejs ca-certificates procps curl chromium fonts-noto-cjk"
 
 missing=""
 for p in $PKGS; do
@@ -38,11 +40,13 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# The API and browser test harness: exact versions from the committed lock.
-if [ -f tests/api/package-lock.json ]; then
-	if [ ! -d tests/api/node_modules ] || [ tests/api/package-lock.json -nt tests/api/node_modules/.package-lock.json ]; then
-		echo "setup: npm ci in tests/api"
-		(cd tests/api && npm ci --no-audit --no-fund --loglevel=error)
+# The web console and the API and browser test harness: exact versions from
+# each committed lock, installed again when the lock changed.
+for dir in web tests/api tests/browser; do
+	[ -f "$dir/package-lock.json" ] || continue
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		echo "setup: npm ci in $dir"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 	fi
-fi
+done
 echo "setup: ok"

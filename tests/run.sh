@@ -2,7 +2,10 @@
 # Runs every test and ends with one summary line, "N passed, N failed":
 #   1. unit tests (cmocka) of the ASan/UBSan build;
 #   2. the storage-facing unit suites again on a private PostgreSQL cluster;
-#   3. the API tests against a real `anju serve`, on SQLite and on PostgreSQL.
+#   3. the API tests against a real `anju serve`, on SQLite and on PostgreSQL;
+#   4. the browser tests of the web console (web/dist, built by `make web`) in
+#      Debian's headless Chromium, against a real `anju serve` on SQLite.
+#      Their screenshots are left in build/screenshots/.
 # Exits non-zero when anything failed.  Called by `make test` after the builds.
 set -u
 cd "$(dirname "$0")/.."
@@ -84,6 +87,9 @@ for engine in sqlite postgresql; do
 	suite "api ($engine)" "$OUT/api.$engine.log" env ANJU_TEST_ENGINE=$engine ANJU_BIN="$ROOT/$ASAN_BIN/anju" \
 		node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec tests/api/
 done
+
+suite "browser (sqlite)" "$OUT/browser.log" env ANJU_TEST_ENGINE=sqlite ANJU_BIN="$ROOT/$ASAN_BIN/anju" \
+	node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec tests/browser/
 
 echo
 [ -n "$failures" ] && echo "failed suites:$failures"

@@ -46,6 +46,7 @@ access_authenticate(struct req *r, struct anju_err *e)
 			return anju_fail(e, ANJU_EFORBIDDEN, "csrf_failed", NULL,
 					 "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
 	}
+	c->csrf = csrf;
 	r->caller = c;
 	return 0;
 }

@@ -62,6 +62,7 @@ struct caller {
 	int64_t person_id;     /* tenant: the person the account belongs to */
 	int64_t session_id;    /* CALLER_ACCOUNT: the session */
 	bool must_change_password; /* CALLER_ACCOUNT: only the password change is open */
+	const char *csrf;          /* CALLER_ACCOUNT: the session's CSRF token */
 };
 
 #endif

@@ -318,11 +318,11 @@ approval_get(struct db *db, const struct caller *c, int64_t id, json_t **out, st
 }
 
 int
-approval_list(struct db *db, const struct caller *c, const char *state, int64_t before_id,
-	      int limit, json_t **items, int64_t *next, struct anju_err *e)
+approval_list(struct db *db, const struct caller *c, const char *state, bool mine,
+	      int64_t before_id, int limit, json_t **items, int64_t *next, struct anju_err *e)
 {
 	char kinds[8][40];
-	int nk = visible_clause(c, kinds, 8), rc, n = 0;
+	int nk = mine ? 0 : visible_clause(c, kinds, 8), rc, n = 0;
 	struct db_stmt *st;
 	int64_t last = 0;
 

@@ -58,9 +58,9 @@ int approval_cancel(struct db *db, const struct caller *c, const struct audit_ac
  * neither asked nor may decide it. */
 int approval_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
 		 struct anju_err *e);
-/* Requests c asked or may decide, newest first. */
-int approval_list(struct db *db, const struct caller *c, const char *state, int64_t before_id,
-		  int limit, json_t **items, int64_t *next, struct anju_err *e);
+/* Requests c asked or may decide (mine: only those c asked), newest first. */
+int approval_list(struct db *db, const struct caller *c, const char *state, bool mine,
+		  int64_t before_id, int limit, json_t **items, int64_t *next, struct anju_err *e);
 /* The roles that may ask for or decide anything: for route contracts. */
 unsigned approval_roles(void);
 

@@ -159,6 +159,8 @@ get_me(struct req *r, struct anju_err *e)
 		if ((rc = account_get(r->db, c->id, &me, e)) != 0)
 			return rc;
 		json_object_set_new(me, "kind", json_string("account"));
+		/* Same-origin script may read it anyway; a tab opened by hand needs it. */
+		json_object_set_new(me, "csrf_token", json_string(c->csrf ? c->csrf : ""));
 	} else {
 		if ((rc = scope_json(r->db, c->principal, c->all_communities, &scope, e)) != 0)
 			return rc;

@@ -13,6 +13,7 @@ static const char *const states[] = { "pending", "approved", "rejected", "cancel
 
 static const struct field list_query[] = {
 	{ "state", F_ENUM, false, .enums = states },
+	{ "mine", F_BOOL, false, .desc = "只列出我提出的申请" },
 	{ "limit", F_INT, false, 1, 200 },
 	{ "cursor", F_STRING, false, 1, 20 },
 	{ NULL },
@@ -35,8 +36,9 @@ list(struct req *r, struct anju_err *e)
 		str_to_int64(str_c(limit), 1, 200, &lim);
 	if (cursor != NULL && str_to_int64(str_c(cursor), 1, INT64_MAX, &before) != 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_cursor", "cursor", "cursor 无效");
-	rc = approval_list(r->db, r->caller, req_query(r, "state"), before, (int)lim, &items, &next,
-			   e);
+	rc = approval_list(r->db, r->caller, req_query(r, "state"),
+			   req_query(r, "mine") && strcmp(req_query(r, "mine"), "true") == 0,
+			   before, (int)lim, &items, &next, e);
 	if (rc != 0)
 		return rc;
 	reply_json(r, 200,

@@ -53,6 +53,7 @@ test('the first sign-in forces a new password; sessions carry the role', async (
   security = await firstLogin('security');
   const me = await admin.call('GET', '/api/v1/me');
   assert.equal(me.json.role, 'admin');
+  assert.equal(me.json.csrf_token, admin.csrf, 'a tab opened by hand can get the token');
   assert.equal(me.json.kind, 'account');
   const cookie = (await admin.login('admin', NEW.admin)).headers.get('set-cookie');
   assert.match(cookie, /HttpOnly/);
@@ -120,6 +121,9 @@ test('an account is created only when a second person approves it', async () => 
   assert.equal(r.json.error.code, 'self_approval');
   // Not yet an account.
   assert.equal((await new Session(s).login('clerk1', 'x')).status, 401);
+  r = await security.call('GET', '/api/v1/approvals?state=pending&mine=true');
+  assert.equal(r.json.items.some((a) => a.id === id), false, 'security did not ask for it');
+  assert.equal((await admin.call('GET', '/api/v1/approvals?mine=true')).json.items[0].id, id);
   r = await security.call('GET', '/api/v1/approvals?state=pending');
   const item = r.json.items.find((a) => a.id === id);
   assert.equal(item.can_decide, true);

@@ -1,0 +1,134 @@
+// The browser tests' harness: a real `anju serve` (tests/api/lib/server.js)
+// serving the built console (web/dist), and Debian's Chromium driven by
+// playwright-core with the flags that work as root on a closed network.
+// Every wait is bounded; whoever starts a server or a browser closes it.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, Server, initData, cleanup } from '../../api/lib/server.js';
+
+// Cheap password hashing for tests, as tests/run.sh sets it.
+process.env.ANJU_PASSWORD_MEMLIMIT_KIB ??= '8192';
+process.env.ANJU_PASSWORD_OPSLIMIT ??= '1';
+
+export const WEB_ROOT = join(ROOT, 'web/dist');
+export const SHOTS = join(ROOT, 'build/screenshots');
+export const CHROMIUM = process.env.ANJU_CHROMIUM || '/usr/bin/chromium';
+export const TIMEOUT = 15000;
+
+// A new password that passes the staff rules (10+ characters, 3 classes).
+export const NEW_PASSWORD = 'Anju-Console-2026!';
+
+// Starts anju serve on a fresh data directory with the built console.
+export async function startConsole() {
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) {
+    throw new Error(`no built console at ${WEB_ROOT}: run "make web" first`);
+  }
+  const server = new Server(initData(), { web_root: WEB_ROOT, schedules: 'false' });
+  try {
+    await server.start();
+  } catch (e) {
+    await stopConsole(server);
+    throw e;
+  }
+  return server;
+}
+
+export async function stopConsole(server) {
+  if (!server) return;
+  await server.stop();
+  cleanup(server);
+}
+
+export async function launch() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (Debian package chromium)`);
+  // playwright-core gives every launch a new empty profile directory and adds
+  // --headless and --no-sandbox (chromiumSandbox is off by default).
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30000,
+    args: [
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+// A new context (its own cookies and sessionStorage) with a page on the console.
+export async function newPage(browser, server, options = {}) {
+  const context = await browser.newContext({
+    baseURL: server.base,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    viewport: { width: 1280, height: 800 },
+    ...options,
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  context.setDefaultNavigationTimeout(TIMEOUT);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.errors.push(m.text());
+  });
+  return page;
+}
+
+// Saves a full-page PNG once the page's transitions (dialogs fading in,
+// messages sliding) have settled, waiting 3 s at most.
+// What went wrong in the page's scripts; the browser's own lines about
+// refused requests (401, 403, 422 ...) are the expected answers of the tests.
+export function pageErrors(page) {
+  return page.errors.filter((e) => !/^Failed to load resource: the server responded with a status of/.test(e));
+}
+
+export async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]),
+  );
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+// Fills the login form and submits it.
+export async function submitLogin(page, username, password) {
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+// Signs in with an initial password, changes it on the forced page, and signs
+// in again with the new one; ends on the console's home page.
+export async function firstSignIn(page, username, initial, fresh = NEW_PASSWORD) {
+  await page.goto('/');
+  await page.waitForURL(/\/login/);
+  await submitLogin(page, username, initial);
+  await page.waitForURL(/\/password/);
+  await page.getByRole('heading', { name: '请修改初始密码' }).waitFor();
+  await page.locator('input[name=old_password]').fill(initial);
+  await page.locator('input[name=new_password]').fill(fresh);
+  await page.locator('input[name=new_password_again]').fill(fresh);
+  await page.getByRole('button', { name: '确认修改' }).click();
+  await page.waitForURL(/\/login/);
+  await page.getByText('密码已修改，请使用新密码登录').first().waitFor();
+  await submitLogin(page, username, fresh);
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.getByTestId('role-title').waitFor();
+}
+
+// The titles in the side navigation.
+export async function navTitles(page) {
+  const items = page.getByRole('menubar', { name: '主导航' }).getByRole('menuitem');
+  await items.first().waitFor();
+  return (await items.allInnerTexts()).map((t) => t.trim());
+}

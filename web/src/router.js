@@ -1,0 +1,138 @@
+// The console's routes.  A route with meta.op is offered only to roles that
+// may call that operation (see session.js); meta.nav puts it in the side
+// navigation.  Pages are loaded on demand.
+import { createRouter, createWebHistory } from 'vue-router';
+import { ElMessage } from 'element-plus';
+import { setSessionHandlers } from './api.js';
+import { session, loadSession, can, forget } from './session.js';
+import ConsoleLayout from './layout/ConsoleLayout.vue';
+import LoginPage from './access/LoginPage.vue';
+
+const routes = [
+  { path: '/login', name: 'login', component: LoginPage, meta: { public: true, title: '登录' } },
+  {
+    path: '/password',
+    name: 'password',
+    component: () => import('./access/ChangePassword.vue'),
+    meta: { title: '修改密码' },
+  },
+  {
+    path: '/',
+    component: ConsoleLayout,
+    children: [
+      {
+        path: '',
+        name: 'home',
+        component: () => import('./home/HomePage.vue'),
+        meta: { title: '首页', nav: { icon: 'HomeFilled', order: 0 } },
+      },
+      {
+        path: 'approvals',
+        name: 'approvals',
+        component: () => import('./approvals/ApprovalsPage.vue'),
+        meta: { title: '审批', op: 'GET /api/v1/approvals', nav: { icon: 'Stamp', order: 10 } },
+      },
+      {
+        path: 'accounts',
+        name: 'accounts',
+        component: () => import('./access/AccountsPage.vue'),
+        meta: { title: '账号管理', op: 'GET /api/v1/accounts', nav: { icon: 'User', order: 20 } },
+      },
+      {
+        path: 'api-keys',
+        name: 'api-keys',
+        component: () => import('./access/ApiKeysPage.vue'),
+        meta: { title: 'API 密钥', op: 'GET /api/v1/api-keys', nav: { icon: 'Key', order: 30 } },
+      },
+      {
+        path: 'audit',
+        name: 'audit',
+        component: () => import('./audit/AuditPage.vue'),
+        meta: { title: '审计日志', op: 'GET /api/v1/audit', nav: { icon: 'Document', order: 40 } },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('./errors/ForbiddenPage.vue'),
+        meta: { title: '无权访问' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('./errors/NotFoundPage.vue'),
+        meta: { title: '页面不存在' },
+      },
+    ],
+  },
+];
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+});
+
+function toLogin(notice) {
+  const current = router.currentRoute.value;
+  if (current.meta.public) return;
+  const redirect = current.name === 'password' ? current.query.redirect : current.fullPath;
+  router.replace({ name: 'login', query: { redirect: redirect || undefined, notice } });
+}
+
+setSessionHandlers({
+  // The session ended (idle 30 minutes, 12 hours, or signed out elsewhere):
+  // back to the login page, keeping the route and the open form's draft.
+  unauthorized() {
+    forget({ keepDrafts: true });
+    toLogin('expired');
+  },
+  passwordRequired() {
+    if (session.me) session.me.must_change_password = true;
+    const current = router.currentRoute.value;
+    router.replace({ name: 'password', query: { redirect: current.fullPath } });
+  },
+  // The CSRF token lives in this tab's sessionStorage; a tab opened some
+  // other way has none, and signing in again is the only way to get one.
+  csrfLost() {
+    ElMessage.warning({ message: '此标签页的登录凭据已失效，请重新登录；未提交的内容已保留。', grouping: true });
+    forget({ keepDrafts: true });
+    toLogin('csrf');
+  },
+});
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!session.me) {
+    try {
+      await loadSession();
+    } catch (e) {
+      const redirect = to.fullPath === '/' ? undefined : to.fullPath;
+      if (e.status === 401) return { name: 'login', query: { redirect } };
+      return { name: 'login', query: { redirect, notice: 'unreachable' } };
+    }
+  }
+  if (session.me.must_change_password && to.name !== 'password') {
+    return { name: 'password', query: { redirect: to.fullPath === '/' ? undefined : to.fullPath } };
+  }
+  if (to.meta.op && !can(to.meta.op)) {
+    return { name: 'forbidden', query: { from: to.fullPath } };
+  }
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · 安居` : '安居 · 公租房运营管理';
+});
+
+// A page chunk that cannot be loaded (a new build replaced it, or the network
+// dropped): reload once at the wanted address.
+router.onError((err, to) => {
+  if (!/dynamically imported module|Importing a module script failed/i.test(String(err?.message))) return;
+  if (sessionStorage.getItem('anju.reloaded') === to.fullPath) {
+    sessionStorage.removeItem('anju.reloaded');
+    ElMessage.error('页面加载失败，请检查网络后刷新');
+    return;
+  }
+  sessionStorage.setItem('anju.reloaded', to.fullPath);
+  window.location.assign(to.fullPath);
+});
