@@ -26,14 +26,6 @@
 #define USERNAME_MAX          32
 #define LAST_SEEN_COALESCE_US (60 * INT64_C(1000000))
 
-static int
-db_fail(struct db *db, int rc, struct anju_err *e)
-{
-	if (rc == ANJU_EBUSY)
-		return anju_fail(e, ANJU_EBUSY, NULL, NULL, "database busy: %s", db_errmsg(db));
-	return anju_fail(e, ANJU_EDB, NULL, NULL, "database: %s", db_errmsg(db));
-}
-
 static void
 now_text(char out[TIME_FMT_LEN])
 {

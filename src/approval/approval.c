@@ -36,13 +36,6 @@ approval_roles(void)
 }
 
 static int
-db_fail(struct db *db, int rc, struct anju_err *e)
-{
-	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL, "database: %s",
-			 db_errmsg(db));
-}
-
-static int
 audit_approval(struct db *db, const struct audit_actor *who, const char *action, int64_t id,
 	       json_t *after, struct anju_err *e)
 {

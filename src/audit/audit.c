@@ -72,15 +72,14 @@ audit_actor_of(struct audit_actor *who, const struct caller *c, const char *clie
 	who->request_id = request_id;
 }
 
+/* db_fail(), but a key conflict on append is named: two appends raced. */
 static int
-db_fail(struct db *db, int rc, struct anju_err *e)
+audit_db_fail(struct db *db, int rc, struct anju_err *e)
 {
-	if (rc == ANJU_EBUSY)
-		return anju_fail(e, ANJU_EBUSY, NULL, NULL, "database busy: %s", db_errmsg(db));
 	if (rc == ANJU_ECONFLICT)
 		return anju_fail(e, ANJU_ECONFLICT, "audit_conflict", NULL,
 				 "audit append conflict: %s", db_errmsg(db));
-	return anju_fail(e, ANJU_EDB, NULL, NULL, "database: %s", db_errmsg(db));
+	return db_fail(db, rc, e);
 }
 
 /* Strict UTF-8 (no overlong forms, surrogates or values past U+10FFFF):
@@ -279,7 +278,7 @@ read_head(struct db *db, int64_t *id, char mac_hex[65], struct anju_err *e)
 	mac_hex[64] = '\0';
 	rc = db_prepare(db, "SELECT id, mac FROM audit_log ORDER BY id DESC LIMIT 1", &st);
 	if (rc != 0)
-		return db_fail(db, rc, e);
+		return audit_db_fail(db, rc, e);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		*id = db_col_int64(st, 0);
@@ -289,7 +288,7 @@ read_head(struct db *db, int64_t *id, char mac_hex[65], struct anju_err *e)
 			mac_hex[0] = '\0';
 	}
 	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
+	return rc < 0 ? audit_db_fail(db, rc, e) : 0;
 }
 
 int
@@ -333,7 +332,7 @@ audit_write(struct db *db, const struct audit_actor *who, const char *action,
 
 	/* From here to the end of the caller's transaction nobody else appends. */
 	if ((rc = db_tx_lock(db, AUDIT_LOCK_KEY)) != 0) {
-		rc = db_fail(db, rc, e);
+		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
 	if ((rc = read_head(db, &last, prev_hex, e)) != 0)
@@ -381,7 +380,7 @@ audit_write(struct db *db, const struct audit_actor *who, const char *action,
 			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			&st);
 	if (rc != 0) {
-		rc = db_fail(db, rc, e);
+		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
 	db_bind_int64(st, 1, last + 1);
@@ -393,7 +392,7 @@ audit_write(struct db *db, const struct audit_actor *who, const char *action,
 	db_bind_cstr(st, 13, mac_hex);
 	rc = db_step(st);
 	db_reset(st);
-	rc = rc < 0 ? db_fail(db, rc, e) : 0;
+	rc = rc < 0 ? audit_db_fail(db, rc, e) : 0;
 out:
 	free(before_text);
 	free(after_text);
@@ -515,18 +514,18 @@ audit_verify(struct db *db, const char *expect_head, int64_t *rows, int64_t *bad
 		return rc;
 	if (!db_in_tx(db)) {
 		if ((rc = db_begin_snapshot(db)) != 0)
-			return db_fail(db, rc, e);
+			return audit_db_fail(db, rc, e);
 		own_tx = true;
 	}
 	if ((rc = db_prepare(db, "SELECT MAX(id) FROM audit_log", &st)) != 0) {
-		rc = db_fail(db, rc, e);
+		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
 	if ((rc = db_step(st)) == DB_ROW)
 		total = db_col_int64(st, 0);
 	db_reset(st);
 	if (rc < 0) {
-		rc = db_fail(db, rc, e);
+		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
 
@@ -537,7 +536,7 @@ audit_verify(struct db *db, const char *expect_head, int64_t *rows, int64_t *bad
 			db, "SELECT " AUDIT_COLS " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
 			&st);
 		if (rc != 0) {
-			rc = db_fail(db, rc, e);
+			rc = audit_db_fail(db, rc, e);
 			goto out;
 		}
 		db_bind_int64(st, 1, last);
@@ -606,7 +605,7 @@ audit_verify(struct db *db, const char *expect_head, int64_t *rows, int64_t *bad
 		}
 		db_reset(st);
 		if (rc < 0) {
-			rc = db_fail(db, rc, e);
+			rc = audit_db_fail(db, rc, e);
 			goto out;
 		}
 		if (*bad_id != 0)
@@ -743,7 +742,7 @@ audit_list(struct db *db, const struct audit_filter *f, json_t **items, int64_t 
 	buf_adds(&sql, " ORDER BY id DESC LIMIT ?");
 
 	if ((rc = db_prepare(db, sql.p, &st)) != 0) {
-		rc = db_fail(db, rc, e);
+		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
 	db_bind_int64(st, p++, f->before_id > 0 ? f->before_id : INT64_MAX);
@@ -778,7 +777,7 @@ audit_list(struct db *db, const struct audit_filter *f, json_t **items, int64_t 
 	if (rc < 0) {
 		json_decref(*items);
 		*items = NULL;
-		rc = db_fail(db, rc, e);
+		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
 	rc = 0;

@@ -51,14 +51,6 @@ now_text(char out[TIME_FMT_LEN])
 	time_format_utc(time_now_us(), out);
 }
 
-static int
-db_fail(struct db *db, int rc, struct anju_err *e)
-{
-	if (rc == ANJU_EBUSY)
-		return anju_fail(e, ANJU_EBUSY, NULL, NULL, "database busy: %s", db_errmsg(db));
-	return anju_fail(e, ANJU_EDB, NULL, NULL, "database: %s", db_errmsg(db));
-}
-
 const char *
 job_worker_name(void)
 {

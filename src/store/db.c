@@ -655,3 +655,11 @@ db_pool_close(void)
 		db_close(db);
 	}
 }
+
+int
+db_fail(struct db *db, int rc, struct anju_err *e)
+{
+	if (rc == ANJU_EBUSY)
+		return anju_fail(e, ANJU_EBUSY, NULL, NULL, "database busy: %s", db_errmsg(db));
+	return anju_fail(e, ANJU_EDB, NULL, NULL, "database: %s", db_errmsg(db));
+}

@@ -74,6 +74,11 @@ int64_t db_changes(struct db_stmt *st);
 /* Ends the current execution; bindings are cleared.  Always safe. */
 void db_reset(struct db_stmt *st);
 
+/* Fills e for a failed storage call rc (ANJU_EBUSY stays busy: a 503 the
+ * client may retry; anything else is ANJU_EDB with db_errmsg()) and returns
+ * the code put in e. */
+int db_fail(struct db *db, int rc, struct anju_err *e);
+
 /* Transactions, not nested.  db_begin takes the write lock at once on SQLite
  * (BEGIN IMMEDIATE); db_begin_snapshot starts a read-only transaction that
  * sees one consistent snapshot (REPEATABLE READ on PostgreSQL). */
