@@ -193,21 +193,15 @@ post_password(struct req *r, struct anju_err *e)
 static int
 list_accounts(struct req *r, struct anju_err *e)
 {
-	const char *limit = req_query(r, "limit"), *cursor = req_query(r, "cursor");
-	int64_t lim = 50, after = 0, next = 0;
+	int64_t after = 0, next = 0;
 	json_t *items = NULL;
-	int rc;
+	int limit, rc;
 
-	if (limit != NULL)
-		str_to_int64(str_c(limit), 1, 200, &lim);
-	if (cursor != NULL && str_to_int64(str_c(cursor), 1, INT64_MAX, &after) != 0)
-		return anju_fail(e, ANJU_EINVAL, "invalid_cursor", "cursor", "cursor 无效");
-	if ((rc = account_list(r->db, after, (int)lim, &items, &next, e)) != 0)
+	if ((rc = req_page(r, &limit, &after, e)) != 0)
 		return rc;
-	reply_json(r, 200,
-		   json_pack("{s:o, s:o}", "items", items, "next",
-			     next ? json_string(arena_printf(r->arena, "%lld", (long long)next))
-				  : json_null()));
+	if ((rc = account_list(r->db, after, limit, &items, &next, e)) != 0)
+		return rc;
+	reply_page(r, items, next);
 	return 0;
 }
 

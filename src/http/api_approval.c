@@ -27,24 +27,19 @@ static const struct field decide_body[] = {
 static int
 list(struct req *r, struct anju_err *e)
 {
-	const char *limit = req_query(r, "limit"), *cursor = req_query(r, "cursor");
-	int64_t lim = 50, before = 0, next = 0;
+	const char *mine = req_query(r, "mine");
+	int64_t before = 0, next = 0;
 	json_t *items = NULL;
-	int rc;
+	int limit, rc;
 
-	if (limit != NULL)
-		str_to_int64(str_c(limit), 1, 200, &lim);
-	if (cursor != NULL && str_to_int64(str_c(cursor), 1, INT64_MAX, &before) != 0)
-		return anju_fail(e, ANJU_EINVAL, "invalid_cursor", "cursor", "cursor 无效");
+	if ((rc = req_page(r, &limit, &before, e)) != 0)
+		return rc;
 	rc = approval_list(r->db, r->caller, req_query(r, "state"),
-			   req_query(r, "mine") && strcmp(req_query(r, "mine"), "true") == 0,
-			   before, (int)lim, &items, &next, e);
+			   mine != NULL && strcmp(mine, "true") == 0, before, limit, &items, &next,
+			   e);
 	if (rc != 0)
 		return rc;
-	reply_json(r, 200,
-		   json_pack("{s:o, s:o}", "items", items, "next",
-			     next ? json_string(arena_printf(r->arena, "%lld", (long long)next))
-				  : json_null()));
+	reply_page(r, items, next);
 	return 0;
 }
 

@@ -33,7 +33,6 @@ static const struct field verify_query[] = {
 static int
 list_audit(struct req *r, struct anju_err *e)
 {
-	const char *limit = req_query(r, "limit"), *cursor = req_query(r, "cursor");
 	struct audit_filter f = {
 		.actor = req_query(r, "actor"),
 		.action = req_query(r, "action"),
@@ -41,29 +40,16 @@ list_audit(struct req *r, struct anju_err *e)
 		.object_id = req_query(r, "object_id"),
 		.from = req_query(r, "from"),
 		.to = req_query(r, "to"),
-		.limit = 50,
 	};
-	int64_t lim = 50, next = 0;
-	json_t *items = NULL, *out;
+	int64_t next = 0;
+	json_t *items = NULL;
 	int rc;
 
-	if (limit != NULL)
-		str_to_int64(str_c(limit), 1, 200, &lim);
-	f.limit = (int)lim;
-	if (cursor != NULL && str_to_int64(str_c(cursor), 1, INT64_MAX, &f.before_id) != 0)
-		return anju_fail(e, ANJU_EINVAL, "invalid_cursor", "cursor", "cursor 无效");
+	if ((rc = req_page(r, &f.limit, &f.before_id, e)) != 0)
+		return rc;
 	if ((rc = audit_list(r->db, &f, &items, &next, e)) != 0)
 		return rc;
-	out = json_pack("{s:o}", "items", items);
-	if (next > 0) {
-		char n[24];
-
-		snprintf(n, sizeof(n), "%lld", (long long)next);
-		json_object_set_new(out, "next", json_string(n));
-	} else {
-		json_object_set_new(out, "next", json_null());
-	}
-	reply_json(r, 200, out);
+	reply_page(r, items, next);
 	return 0;
 }
 

@@ -26,28 +26,15 @@ static const struct field create_body[] = {
 static int
 list_jobs(struct req *r, struct anju_err *e)
 {
-	const char *limit = req_query(r, "limit"), *cursor = req_query(r, "cursor");
-	int64_t lim = 50, before = 0, next = 0;
-	json_t *items = NULL, *out;
-	int rc;
+	int64_t before = 0, next = 0;
+	json_t *items = NULL;
+	int limit, rc;
 
-	if (limit != NULL)
-		str_to_int64(str_c(limit), 1, 200, &lim);
-	if (cursor != NULL && str_to_int64(str_c(cursor), 1, INT64_MAX, &before) != 0)
-		return anju_fail(e, ANJU_EINVAL, "invalid_cursor", "cursor", "cursor 无效");
-	rc = job_list(r->db, req_query(r, "state"), before, (int)lim, &items, &next, e);
-	if (rc != 0)
+	if ((rc = req_page(r, &limit, &before, e)) != 0)
 		return rc;
-	out = json_pack("{s:o}", "items", items);
-	if (next > 0) {
-		char n[24];
-
-		snprintf(n, sizeof(n), "%lld", (long long)next);
-		json_object_set_new(out, "next", json_string(n));
-	} else {
-		json_object_set_new(out, "next", json_null());
-	}
-	reply_json(r, 200, out);
+	if ((rc = job_list(r->db, req_query(r, "state"), before, limit, &items, &next, e)) != 0)
+		return rc;
+	reply_page(r, items, next);
 	return 0;
 }
 

@@ -141,6 +141,12 @@ int req_param_id(struct req *r, int n, int64_t *out);
 /* Adds a response header (the strings must live as long as the request). */
 void req_add_header(struct req *r, const char *name, const char *value);
 
+/* The paging of a list route: ?limit= (1..200, default 50) and ?cursor= (the
+ * previous page's next, a positive id; 0 when absent).  0 or ANJU_EINVAL. */
+int req_page(struct req *r, int *limit, int64_t *cursor, struct anju_err *e);
+/* Replies {"items": items, "next": "ID" or null} (takes items). */
+void reply_page(struct req *r, json_t *items, int64_t next);
+
 /* Sets a JSON response (takes ownership of body). */
 void reply_json(struct req *r, int status, json_t *body);
 /* Sets the error envelope for e: the one place errors become HTTP. */

@@ -69,3 +69,28 @@ reply_error(struct req *r, const struct anju_err *e)
 	if (status == 503)
 		req_add_header(r, "Retry-After", "1");
 }
+
+int
+req_page(struct req *r, int *limit, int64_t *cursor, struct anju_err *e)
+{
+	const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
+	int64_t n = 50;
+
+	*cursor = 0;
+	/* The route's query fields already bounded limit; the parse cannot fail. */
+	if (l != NULL)
+		str_to_int64(str_c(l), 1, 200, &n);
+	*limit = (int)n;
+	if (c != NULL && str_to_int64(str_c(c), 1, INT64_MAX, cursor) != 0)
+		return anju_fail(e, ANJU_EINVAL, "invalid_cursor", "cursor", "cursor 无效");
+	return 0;
+}
+
+void
+reply_page(struct req *r, json_t *items, int64_t next)
+{
+	reply_json(r, 200,
+		   json_pack("{s:o, s:o}", "items", items, "next",
+			     next > 0 ? json_string(arena_printf(r->arena, "%lld", (long long)next))
+				      : json_null()));
+}
