@@ -2,26 +2,16 @@
 // page; the security officer, in another browser context, finds the request in
 // the approvals inbox, approves it and sees the initial password once; the
 // account is then in the list.  The requester cannot approve their own request.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsole, stopConsole, launch, newPage, shot, firstSignIn, navTitles, pageErrors } from './lib/browser.js';
+import { shot, firstSignIn, navTitles, pageErrors } from './lib/browser.js';
+import { useConsole, pageTest, withPage } from './lib/suite.js';
 
-let server, browser;
-before(async () => {
-  server = await startConsole();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await stopConsole(server);
-});
+const env = useConsole();
 
-test('an account asked for by the admin is approved by the security officer', { timeout: 120000 }, async () => {
-  const admin = await newPage(browser, server);
-  const security = await newPage(browser, server);
-  try {
+pageTest('an account asked for by the admin is approved by the security officer', env, (admin) =>
+  withPage(env, async (security) => {
     // The admin asks for the account.
-    await firstSignIn(admin, 'admin', server.data.passwords.admin);
+    await firstSignIn(admin, 'admin', env.server.data.passwords.admin);
     await admin.getByRole('menuitem', { name: '账号管理' }).click();
     await admin.waitForURL(/\/accounts$/);
     await admin.getByRole('button', { name: '新建账号' }).click();
@@ -50,7 +40,7 @@ test('an account asked for by the admin is approved by the security officer', { 
     assert.equal(await mine.getByRole('button', { name: '批准' }).count(), 0);
 
     // The security officer approves it.
-    await firstSignIn(security, 'security', server.data.passwords.security);
+    await firstSignIn(security, 'security', env.server.data.passwords.security);
     assert.ok((await navTitles(security)).includes('审批'));
     await security.getByRole('menuitem', { name: '审批' }).click();
     await security.waitForURL(/\/approvals$/);
@@ -82,17 +72,11 @@ test('an account asked for by the admin is approved by the security officer', { 
     await shot(security, 'accounts-after-approval');
 
     // And the new account can sign in with that password (and must change it).
-    const staff = await newPage(browser, server);
-    try {
+    await withPage(env, async (staff) => {
       await firstSignIn(staff, 'wangfang', initial);
       assert.equal(await staff.getByTestId('role-title').innerText(), '运营人员');
-    } finally {
-      await staff.context().close();
-    }
+    });
     assert.deepEqual(pageErrors(admin), []);
     assert.deepEqual(pageErrors(security), []);
-  } finally {
-    await admin.context().close();
-    await security.context().close();
-  }
-});
+  }),
+);

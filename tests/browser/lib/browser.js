@@ -16,6 +16,9 @@ export const SHOTS = join(ROOT, 'build/screenshots');
 export const CHROMIUM = process.env.ANJU_CHROMIUM || '/usr/bin/chromium';
 export const TIMEOUT = 15000;
 
+// newPage's options for a phone.
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
 // A new password that passes the staff rules (10+ characters, 3 classes).
 export const NEW_PASSWORD = 'Anju-Console-2026!';
 
@@ -107,19 +110,31 @@ export async function submitLogin(page, username, password) {
   await page.getByRole('button', { name: '登录' }).click();
 }
 
+// Waits for the forced change of an initial password.
+export async function forcedPasswordPage(page) {
+  await page.waitForURL(/\/password/);
+  await page.getByRole('heading', { name: '请修改初始密码' }).waitFor();
+}
+
+// Fills the change of password form and submits it (by a tap on a phone);
+// ends on the login page.
+export async function changePassword(page, old, fresh = NEW_PASSWORD, { tap = false } = {}) {
+  await page.locator('input[name=old_password]').fill(old);
+  await page.locator('input[name=new_password]').fill(fresh);
+  await page.locator('input[name=new_password_again]').fill(fresh);
+  const button = page.getByRole('button', { name: '确认修改' });
+  await (tap ? button.tap() : button.click());
+  await page.waitForURL(/\/login/);
+}
+
 // Signs in with an initial password, changes it on the forced page, and signs
 // in again with the new one; ends on the console's home page.
 export async function firstSignIn(page, username, initial, fresh = NEW_PASSWORD) {
   await page.goto('/');
   await page.waitForURL(/\/login/);
   await submitLogin(page, username, initial);
-  await page.waitForURL(/\/password/);
-  await page.getByRole('heading', { name: '请修改初始密码' }).waitFor();
-  await page.locator('input[name=old_password]').fill(initial);
-  await page.locator('input[name=new_password]').fill(fresh);
-  await page.locator('input[name=new_password_again]').fill(fresh);
-  await page.getByRole('button', { name: '确认修改' }).click();
-  await page.waitForURL(/\/login/);
+  await forcedPasswordPage(page);
+  await changePassword(page, initial, fresh);
   await page.getByText('密码已修改，请使用新密码登录').first().waitFor();
   await submitLogin(page, username, fresh);
   await page.waitForURL((u) => u.pathname === '/');

@@ -26,15 +26,6 @@ export function scopeText(scope) {
   return '—';
 }
 
-// "1, 2，3" -> [1, 2, 3]; null when something is not a positive whole number.
-export function parseIds(text) {
-  const parts = String(text || '')
-    .split(/[\s,，、;；]+/)
-    .filter(Boolean);
-  const ids = parts.map((p) => (/^[1-9]\d{0,17}$/.test(p) ? Number(p) : NaN));
-  return ids.some(Number.isNaN) ? null : [...new Set(ids)];
-}
-
 export function pretty(v) {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') {
