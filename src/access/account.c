@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "store/db.h"
 #include "store/keys.h"
+#include "store/page.h"
 
 #define USERNAME_MAX          32
 #define LAST_SEEN_COALESCE_US (60 * INT64_C(1000000))
@@ -206,6 +207,12 @@ account_row(struct db *db, struct db_stmt *st)
 			 "updated_at", db_col_text(st, 10));
 }
 
+static json_t *
+account_item(struct db_stmt *st, void *db)
+{
+	return account_row(db, st);
+}
+
 int
 account_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 {
@@ -265,27 +272,15 @@ account_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t
 	     struct anju_err *e)
 {
 	struct db_stmt *st;
-	int rc, n = 0;
-	int64_t last = 0;
+	int rc;
 
 	rc = db_prepare(db, ACCOUNT_SELECT " WHERE id > ? ORDER BY id LIMIT ?", &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, after_id);
 	db_bind_int64(st, 2, limit + 1);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW && n < limit) {
-		last = db_col_int64(st, 0);
-		json_array_append_new(*items, account_row(db, st));
-		n++;
-	}
-	*next = rc == DB_ROW ? last : 0;
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(*items);
-		*items = NULL;
+	if ((rc = page_collect(st, limit, account_item, db, items, next)) != 0)
 		return db_fail(db, rc, e);
-	}
 	return 0;
 }
 

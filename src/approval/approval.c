@@ -10,6 +10,7 @@
 #include "core/date.h"
 #include "http/http.h"
 #include "store/db.h"
+#include "store/page.h"
 
 #define APPROVAL_COLS                                                                              \
 	"id, kind, object_type, object_id, payload, reason, state, requested_by,"                  \
@@ -275,6 +276,12 @@ row_json(struct db_stmt *st, const struct caller *c)
 		pending && mine);
 }
 
+static json_t *
+item(struct db_stmt *st, void *c)
+{
+	return row_json(st, c);
+}
+
 /* The kinds c may decide, as a comma-separated list for an IN (...) test
  * written as instr(): kinds are few and fixed, so they are bound one by one. */
 static int
@@ -315,9 +322,8 @@ approval_list(struct db *db, const struct caller *c, const char *state, bool min
 	      int64_t before_id, int limit, json_t **items, int64_t *next, struct anju_err *e)
 {
 	char kinds[8][40];
-	int nk = mine ? 0 : visible_clause(c, kinds, 8), rc, n = 0;
+	int nk = mine ? 0 : visible_clause(c, kinds, 8), rc;
 	struct db_stmt *st;
-	int64_t last = 0;
 
 	/* Up to eight kinds a role may decide: enough for every role today; the
 	 * statement text stays fixed and unused slots bind NULL. */
@@ -336,18 +342,7 @@ approval_list(struct db *db, const struct caller *c, const char *state, bool min
 	for (int k = 0; k < 8; k++)
 		db_bind_cstr(st, 5 + k, k < nk ? kinds[k] : NULL);
 	db_bind_int64(st, 13, limit + 1);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW && n < limit) {
-		last = db_col_int64(st, 0);
-		json_array_append_new(*items, row_json(st, c));
-		n++;
-	}
-	*next = rc == DB_ROW ? last : 0;
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(*items);
-		*items = NULL;
+	if ((rc = page_collect(st, limit, item, (void *)c, items, next)) != 0)
 		return db_fail(db, rc, e);
-	}
 	return 0;
 }

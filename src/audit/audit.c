@@ -19,6 +19,7 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "store/db.h"
+#include "store/page.h"
 
 /* "anjuaudi": the advisory lock that serialises appends on PostgreSQL. */
 #define AUDIT_LOCK_KEY INT64_C(0x616e6a7561756469)
@@ -694,6 +695,13 @@ instant_arg(const char *s, const char *field, char out[TIME_FMT_LEN], struct anj
 	return 0;
 }
 
+static json_t *
+item(struct db_stmt *st, void *ud)
+{
+	(void)ud;
+	return row_json(st);
+}
+
 int
 audit_list(struct db *db, const struct audit_filter *f, json_t **items, int64_t *next,
 	   struct anju_err *e)
@@ -702,8 +710,7 @@ audit_list(struct db *db, const struct audit_filter *f, json_t **items, int64_t 
 	char *prefix = NULL;
 	struct buf sql;
 	struct db_stmt *st;
-	int64_t last = 0;
-	int rc, n = 0, p = 1;
+	int rc, p = 1;
 
 	*items = NULL;
 	*next = 0;
@@ -763,24 +770,10 @@ audit_list(struct db *db, const struct audit_filter *f, json_t **items, int64_t 
 	if (f->to != NULL)
 		db_bind_cstr(st, p++, to);
 	db_bind_int64(st, p, f->limit + 1);
-
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == f->limit)
-			break;
-		last = db_col_int64(st, 0);
-		json_array_append_new(*items, row_json(st));
-		n++;
-	}
-	*next = rc == DB_ROW ? last : 0;
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(*items);
-		*items = NULL;
+	if ((rc = page_collect(st, f->limit, item, NULL, items, next)) != 0) {
 		rc = audit_db_fail(db, rc, e);
 		goto out;
 	}
-	rc = 0;
 out:
 	free(prefix);
 	buf_free(&sql);

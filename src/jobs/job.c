@@ -17,6 +17,7 @@
 #include "core/mem.h"
 #include "http/http.h"
 #include "store/db.h"
+#include "store/page.h"
 
 struct job_ctx {
 	struct db *db;
@@ -150,6 +151,13 @@ row_json(struct db_stmt *st)
 		"attempts", (json_int_t)db_col_int64(st, 14));
 }
 
+static json_t *
+item(struct db_stmt *st, void *ud)
+{
+	(void)ud;
+	return row_json(st);
+}
+
 int
 job_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 {
@@ -173,8 +181,7 @@ job_list(struct db *db, const char *state, int64_t before_id, int limit, json_t 
 	 int64_t *next, struct anju_err *e)
 {
 	struct db_stmt *st;
-	int rc, n = 0;
-	int64_t last = 0;
+	int rc;
 
 	rc = db_prepare(db,
 			"SELECT " JOB_COLS " FROM job WHERE id < ? AND"
@@ -186,21 +193,8 @@ job_list(struct db *db, const char *state, int64_t before_id, int limit, json_t 
 	db_bind_cstr(st, 2, state);
 	db_bind_cstr(st, 3, state);
 	db_bind_int64(st, 4, limit + 1);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == limit)
-			break;
-		last = db_col_int64(st, 0);
-		json_array_append_new(*items, row_json(st));
-		n++;
-	}
-	*next = rc == DB_ROW ? last : 0;
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(*items);
-		*items = NULL;
+	if ((rc = page_collect(st, limit, item, NULL, items, next)) != 0)
 		return db_fail(db, rc, e);
-	}
 	return 0;
 }
 
