@@ -20,6 +20,7 @@
 #include "store/idempotency.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testjob.h"
 
 struct ctx {
 	struct testdb t;
@@ -97,27 +98,6 @@ expected_sum(int64_t rows)
 	for (int64_t n = 0; n < rows; n++)
 		s += n * 7919 % 1000003;
 	return s;
-}
-
-struct seen {
-	int calls;
-	int64_t last_done, total;
-	volatile bool *stop_after;
-	int stop_at;
-};
-
-static void
-on_progress(void *ud, int64_t done, int64_t total, const char *note)
-{
-	struct seen *s = ud;
-
-	(void)note;
-	assert_true(done >= s->last_done);
-	s->calls++;
-	s->last_done = done;
-	s->total = total;
-	if (s->stop_after && s->calls == s->stop_at)
-		*s->stop_after = true;
 }
 
 static void

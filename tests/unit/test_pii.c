@@ -33,6 +33,7 @@
 #include "store/keys.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testjob.h"
 
 /* A folder of the test's own, as a data directory with keys. */
 struct keydir {
@@ -736,27 +737,6 @@ check_all_open(struct db *db, const struct keyring *kr)
 	assert_int_equal(seen, ROWS);
 }
 
-struct seen {
-	int calls;
-	int64_t last_done, total;
-	volatile bool *stop;
-	int stop_at;
-};
-
-static void
-on_progress(void *ud, int64_t done, int64_t total, const char *note)
-{
-	struct seen *s = ud;
-
-	(void)note;
-	assert_true(done >= s->last_done);
-	s->calls++;
-	s->last_done = done;
-	s->total = total;
-	if (s->stop != NULL && s->calls == s->stop_at)
-		*s->stop = true;
-}
-
 static int64_t
 create_job(struct db *db, int kid, int chunk)
 {
@@ -805,7 +785,7 @@ test_rotate_job(void **state)
 	struct ctx *c = *state;
 	struct anju_err e;
 	volatile bool stop = false;
-	struct seen s = { .stop = &stop, .stop_at = 2 };
+	struct seen s = { .stop_after = &stop, .stop_at = 2 };
 	int64_t phones = 0, id;
 	char *before, *after;
 	json_t *j;
