@@ -138,6 +138,11 @@ operation(const struct api_module *m, const struct route *rt)
 				    json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content",
 					      "application/json", "schema",
 					      object_schema(rt->body)));
+	else if (rt->flags & ROUTE_RAW_BODY)
+		json_object_set_new(op, "requestBody",
+				    json_pack("{s:b, s:{s:{s:{s:s, s:s}}}}", "required", 1,
+					      "content", "application/octet-stream", "schema",
+					      "type", "string", "format", "binary"));
 	snprintf(status, sizeof(status), "%d", rt->status ? rt->status : 200);
 	json_object_set_new(responses, status,
 			    json_pack("{s:s, s:{s:{s:o}}}", "description", "成功", "content",

@@ -165,6 +165,8 @@ read_body(struct req *r, struct anju_err *e)
 	static const struct field none[] = { { NULL } };
 	int rc;
 
+	if (rt->flags & ROUTE_RAW_BODY)
+		return 0;
 	if (rt->body == NULL && !is_mutation(r->method)) {
 		if (r->body.n != 0)
 			return anju_fail(e, ANJU_EINVAL, "unexpected_body", NULL,

@@ -139,17 +139,30 @@ db_errmsg(const struct db *db)
 char *
 db_dialect(const struct db *db, const char *sql)
 {
-	static const char id_token[] = "{{ID}}";
+	const struct {
+		const char *token, *text;
+	} tokens[] = {
+		{ "{{ID}}", db->ops->id_type },
+		{ "{{TEXT_C}}", db->ops->text_c_type },
+	};
 	struct buf b;
-	const char *p = sql, *at;
+	const char *p = sql;
 
 	buf_init(&b, 0);
-	while ((at = strstr(p, id_token)) != NULL) {
-		buf_add(&b, p, (size_t)(at - p));
-		buf_adds(&b, db->ops->id_type);
-		p = at + sizeof(id_token) - 1;
+	while (*p != '\0') {
+		size_t i, n = sizeof tokens / sizeof tokens[0];
+
+		for (i = 0; i < n; i++)
+			if (strncmp(p, tokens[i].token, strlen(tokens[i].token)) == 0)
+				break;
+		if (i < n) {
+			buf_adds(&b, tokens[i].text);
+			p += strlen(tokens[i].token);
+		} else {
+			buf_add(&b, p, 1);
+			p++;
+		}
 	}
-	buf_adds(&b, p);
 	return buf_take(&b, NULL);
 }
 

@@ -47,7 +47,10 @@ const char *db_errmsg(const struct db *db);
 int db_exec(struct db *db, const char *sql);
 
 /* Replaces the dialect tokens of a migration with the engine's own text:
- *   {{ID}}   an auto-increment int64 primary key
+ *   {{ID}}      an auto-increment int64 primary key
+ *   {{TEXT_C}}  text compared byte by byte (SQLite's BINARY, PostgreSQL's "C"
+ *               collation), so that a range name >= 'x' AND name < 'x\U0010FFFF'
+ *               is exactly the names starting with x, and uses an index
  * Returns a new string the caller frees. */
 char *db_dialect(const struct db *db, const char *sql);
 

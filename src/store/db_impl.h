@@ -39,9 +39,10 @@ struct db {
 
 struct db_ops {
 	enum db_engine engine;
-	const char *name;       /* db_engine_name() */
-	const char *id_type;    /* what {{ID}} becomes */
-	const char *tables_sql; /* one column: the names of anju's tables, any order */
+	const char *name;        /* db_engine_name() */
+	const char *id_type;     /* what {{ID}} becomes */
+	const char *text_c_type; /* what {{TEXT_C}} becomes */
+	const char *tables_sql;  /* one column: the names of anju's tables, any order */
 	/* One parameter, a table name: a row per column in the table's order,
 	 * (name, integer 0/1, primary key position or 0, serial 0/1); no row
 	 * when there is no such table. */

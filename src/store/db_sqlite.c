@@ -384,6 +384,7 @@ const struct db_ops db_sqlite_ops = {
 	.name = "sqlite",
 	/* AUTOINCREMENT: an id is never reused after a delete, as on PostgreSQL. */
 	.id_type = "INTEGER PRIMARY KEY AUTOINCREMENT",
+	.text_c_type = "TEXT",
 	.tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
 		      " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
 	/* INTEGER affinity is SQLite's own rule: a declared type containing

@@ -360,6 +360,9 @@ test_dialect_ids(void **state)
 		assert_string_equal(s, "a INTEGER PRIMARY KEY AUTOINCREMENT b "
 				       "INTEGER PRIMARY KEY AUTOINCREMENT {{OTHER}}");
 	free(s);
+	s = db_dialect(c->db, "n {{TEXT_C}}");
+	assert_string_equal(s, testdb_is_pg() ? "n TEXT COLLATE \"C\"" : "n TEXT");
+	free(s);
 	s = db_dialect(c->db, "");
 	assert_string_equal(s, "");
 	free(s);

@@ -1,0 +1,165 @@
+/*
+ * The housing stock (一房一档): owners, operators and their purchase
+ * agreements, communities, buildings, units, assets and acceptance checks.
+ * This module owns those tables (sql/005_housing.sql); other modules call
+ * these functions, never its SQL.
+ *
+ * Every function that changes something runs inside the caller's write
+ * transaction and records the change with audit_write() as its last
+ * statements; who is the audit actor.  Reads that take a caller apply its
+ * scope (access/scope.h): outside it a row is not found (ANJU_ENOTFOUND).
+ *
+ * A unit's status changes only through the operations below (acceptance,
+ * repair, disable) and, from the tenancy issue on, through unit_transition();
+ * each change is an audit row "unit.status" with the old and new status and
+ * the reason.
+ */
+#ifndef ANJU_HOUSING_HOUSING_H
+#define ANJU_HOUSING_HOUSING_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+struct caller;
+struct audit_actor;
+
+enum unit_status {
+	UNIT_PENDING_ACCEPTANCE,
+	UNIT_VACANT,
+	UNIT_ALLOCATED,
+	UNIT_OCCUPIED,
+	UNIT_UNDER_REPAIR,
+	UNIT_DISABLED,
+	UNIT_STATUS_COUNT,
+};
+
+/* "pending_acceptance" ...; NULL for a bad value. */
+const char *unit_status_name(enum unit_status s);
+/* 待核验, 空置, 已分配, 已入住, 维修中, 停用. */
+const char *unit_status_title(enum unit_status s);
+/* 0 or -1. */
+int unit_status_parse(const char *name, enum unit_status *out);
+
+/* An owner (产权单位) or operator (承接主体).  credit_code per GB 32100. */
+struct party_in {
+	const char *name;
+	const char *credit_code;
+	const char *contact; /* may be NULL */
+};
+/* 0, ANJU_EINVAL (field name or credit_code), ANJU_ECONFLICT
+ * ("credit_code_taken"). */
+int owner_create(struct db *db, const struct party_in *in, const struct audit_actor *who,
+		 int64_t *id, struct anju_err *e);
+int operator_create(struct db *db, const struct party_in *in, const struct audit_actor *who,
+		    int64_t *id, struct anju_err *e);
+
+/* A service item (name, standard) or a breach clause (name, standard = the
+ * condition, deduction_fen when the clause fixes an amount, else -1). */
+struct agreement_item_in {
+	const char *name;
+	const char *standard;
+	int64_t deduction_fen;
+};
+
+struct agreement_in {
+	const char *code; /* the contract's number, unique */
+	int64_t operator_id;
+	int64_t owner_id;                /* 0: none */
+	const char *starts_on, *ends_on; /* YYYY-MM-DD, starts_on <= ends_on */
+	int64_t annual_fee_fen;          /* >= 0 */
+	const char *assessment_rules;    /* a reference; may be NULL */
+	const struct agreement_item_in *services;
+	int nservices;
+	const struct agreement_item_in *breaches;
+	int nbreaches;
+};
+int agreement_create(struct db *db, const struct agreement_in *in, const struct audit_actor *who,
+		     int64_t *id, struct anju_err *e);
+
+struct community_in {
+	const char *name; /* unique */
+	const char *address, *district;
+	int64_t owner_id, operator_id, agreement_id; /* 0: none */
+};
+int community_create(struct db *db, const struct community_in *in, const struct audit_actor *who,
+		     int64_t *id, struct anju_err *e);
+/* The community's id by its name: 0 or ANJU_ENOTFOUND (no scope: for the
+ * command line, imports and the demo). */
+int community_find(struct db *db, const char *name, int64_t *id, struct anju_err *e);
+
+struct building_in {
+	int64_t community_id;
+	const char *name; /* unique in its community */
+	int floors;       /* 1..200 */
+	int entrances;    /* 1..50 */
+	bool has_lift;
+};
+int building_create(struct db *db, const struct building_in *in, const struct audit_actor *who,
+		    int64_t *id, struct anju_err *e);
+/* The building's id by community and name: 0 or ANJU_ENOTFOUND. */
+int building_find(struct db *db, int64_t community_id, const char *name, int64_t *id,
+		  struct anju_err *e);
+
+/* A unit.  Its community is its building's. */
+struct unit_in {
+	int64_t building_id;
+	int entrance;                    /* 1..the building's entrances */
+	int floor;                       /* -5..the building's floors, not 0 */
+	const char *number;              /* "3-2-1502", unique in the community, at most 32 bytes */
+	const char *layout;              /* 一室一厅 ...; may be NULL */
+	int64_t floor_area, usable_area; /* hundredths of m², 0 < usable <= floor <= 100000 */
+	const char *orientation;         /* 南北, 东, ...; may be NULL */
+};
+/* Checks what can be checked without the database (lengths, ranges, areas):
+ * 0 or ANJU_EINVAL with the field.  unit_create() calls it too; imports call
+ * it first for every row. */
+int unit_validate(const struct unit_in *in, struct anju_err *e);
+/* Creates a unit in status pending_acceptance.  0, ANJU_EINVAL (field),
+ * ANJU_ENOTFOUND ("building_not_found", field building_id), ANJU_ECONFLICT
+ * ("unit_number_taken", field number). */
+int unit_create(struct db *db, const struct unit_in *in, const struct audit_actor *who, int64_t *id,
+		struct anju_err *e);
+/* The unit's id by community and number: 0 or ANJU_ENOTFOUND. */
+int unit_find(struct db *db, int64_t community_id, const char *number, int64_t *id,
+	      struct anju_err *e);
+
+/* For the tenancy issue's domain operations (allocation, move-in, move-out):
+ * moves a unit from status from to status to, recording reason.  0,
+ * ANJU_ENOTFOUND, ANJU_ECONFLICT ("unit_status", the message names the
+ * current status) when it is not in from. */
+int unit_transition(struct db *db, int64_t unit_id, enum unit_status from, enum unit_status to,
+		    const char *reason, const struct audit_actor *who, struct anju_err *e);
+
+/* The community of a unit, asset or acceptance check the caller may see:
+ * 0, or ANJU_ENOTFOUND ("unit_not_found" ...) when it does not exist or is
+ * outside the caller's scope.  The files module decides attachments' access
+ * with these. */
+int housing_unit_community(struct db *db, const struct caller *c, int64_t unit_id,
+			   int64_t *community_id, struct anju_err *e);
+int housing_asset_community(struct db *db, const struct caller *c, int64_t asset_id,
+			    int64_t *community_id, struct anju_err *e);
+int housing_check_community(struct db *db, const struct caller *c, int64_t check_id,
+			    int64_t *community_id, struct anju_err *e);
+/* Whether the caller may see the community: 0 or ANJU_ENOTFOUND. */
+int housing_community_visible(struct db *db, const struct caller *c, int64_t community_id,
+			      struct anju_err *e);
+
+/* A unit as the API shows it (the Unit schema), new reference. */
+typedef int (*housing_row_fn)(void *ud, json_t *row);
+/* Calls fn for every unit the caller may see (community_id 0: every
+ * community in scope), in id order, with the Unit JSON (lent for the call).
+ * Stops at fn's first non-zero return, which it returns.  For exports. */
+int unit_each(struct db *db, const struct caller *c, int64_t community_id, housing_row_fn fn,
+	      void *ud, struct anju_err *e);
+
+/* Unit ids whose number starts with prefix (at most limit, at most 200),
+ * in the caller's scope, for the search box: the Unit JSON of each appended
+ * to out. */
+int unit_search_number(struct db *db, const struct caller *c, const char *prefix, int limit,
+		       json_t *out, struct anju_err *e);
+
+#endif
