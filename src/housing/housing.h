@@ -127,6 +127,47 @@ int unit_create(struct db *db, const struct unit_in *in, const struct audit_acto
 int unit_find(struct db *db, int64_t community_id, const char *number, int64_t *id,
 	      struct anju_err *e);
 
+/* An asset (设施设备) in a unit (location "unit", unit_id) or a common part
+ * ("building" with building_id, "entrance" with building_id and entrance,
+ * "community").  condition: good, fair, poor, broken. */
+struct asset_in {
+	int64_t community_id; /* ignored for a unit's or building's asset: taken from it */
+	const char *location;
+	int64_t building_id, unit_id;
+	int entrance;
+	const char *place; /* may be NULL */
+	const char *type, *brand, *model;
+	int quantity; /* 1..10000 */
+	const char *condition;
+	const char *warranty_end; /* YYYY-MM-DD or NULL */
+};
+int asset_create(struct db *db, const struct asset_in *in, const struct audit_actor *who,
+		 int64_t *id, struct anju_err *e);
+
+/* One line of an acceptance check: a room, what was looked at (or one of the
+ * unit's assets, asset_id > 0), its condition and notes. */
+struct acceptance_item_in {
+	const char *room, *item;
+	int64_t asset_id;
+	const char *condition; /* good, fair, poor, broken */
+	const char *notes;     /* may be NULL */
+};
+/* Opens the unit's acceptance check (分户核验) as a draft with its items; a
+ * unit has one.  0, ANJU_EINVAL, ANJU_ENOTFOUND, ANJU_ECONFLICT
+ * ("acceptance_exists"; "unit_status" unless pending_acceptance). */
+int acceptance_open(struct db *db, int64_t unit_id, const struct acceptance_item_in *items, int n,
+		    const char *notes, const struct audit_actor *who, int64_t *id,
+		    struct anju_err *e);
+/* Operator staff sign the draft off (draft → signed). */
+int acceptance_sign(struct db *db, int64_t check_id, const struct audit_actor *who,
+		    struct anju_err *e);
+/* The bureau confirms a signed check (→ confirmed), and the unit becomes
+ * vacant; or returns it to draft with a note. */
+int acceptance_confirm(struct db *db, int64_t check_id, const struct audit_actor *who,
+		       struct anju_err *e);
+int acceptance_return(struct db *db, int64_t check_id, const char *note,
+		      const struct audit_actor *who, struct anju_err *e);
+
 /* For the tenancy issue's domain operations (allocation, move-in, move-out):
  * moves a unit from status from to status to, recording reason.  0,
  * ANJU_ENOTFOUND, ANJU_ECONFLICT ("unit_status", the message names the
