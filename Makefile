@@ -12,7 +12,7 @@
 BUILD     ?= build
 SAN       ?=
 CC        ?= cc
-PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive
+PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -104,8 +104,14 @@ run:
 
 bench:
 	sh scripts/setup.sh
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/fill
 	sh bench/run.sh
+	sh bench/housing.sh
+
+# The benchmarks' fixture generator (bench/fill.c), linked with the library.
+$(BUILD)/bench/fill: bench/fill.c $(BUILD)/libanju.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libanju.a $(LDFLAGS_ALL) $(LIBS_ALL)
 
 fuzz:
 	sh scripts/setup.sh

@@ -9,7 +9,7 @@
 # the offending input is kept under build/fuzz/artifacts/NAME/ and its path
 # printed.  Replay one with: build/fuzz/fuzz_NAME PATH
 #
-# Environment: FUZZ_SECONDS (30 per target), FUZZ_TARGETS ("json router csv"),
+# Environment: FUZZ_SECONDS (30 per target), FUZZ_TARGETS ("json router csv import"),
 # BUILD (build), FUZZ_CC (clang).
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,8 +18,8 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-FUZZ_TARGETS=${FUZZ_TARGETS:-json router csv}
-PKGS="libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive"
+FUZZ_TARGETS=${FUZZ_TARGETS:-json router csv import}
+PKGS="libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 die() {

@@ -4,6 +4,7 @@
  */
 #include "access/person.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,37 +13,80 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/idnum.h"
+#include "core/mem.h"
 #include "store/db.h"
 #include "store/keys.h"
 
+int
+person_phone_digits(const char *phone, char digits[16], struct anju_err *e)
+{
+	size_t n = 0;
+
+	for (const char *p = phone ? phone : ""; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n >= 15) {
+				n = 16;
+				break;
+			}
+			digits[n++] = *p;
+		} else if (*p != ' ' && *p != '-' && *p != '+') {
+			n = 0;
+			break;
+		}
+	}
+	if (n < 7 || n > 15) {
+		digits[0] = '\0';
+		return anju_fail(e, ANJU_EINVAL, "invalid_phone", "phone",
+				 "电话号码应为 7 到 15 位数字");
+	}
+	digits[n] = '\0';
+	return 0;
+}
+
+/* The ID number parsed and the phone's digits ("" when none given). */
 static int
 normalise(const char *id_number, const char *phone, struct idnum *idn, char digits[16],
 	  struct anju_err *e)
 {
 	int rc;
 
-	if ((rc = idnum_parse(str_c(id_number), date_today_shanghai(), idn, e)) != 0)
-		return rc;
-	digits[0] = '\0';
-	if (phone != NULL && phone[0] != '\0') {
-		size_t n = 0;
-
-		for (const char *p = phone; *p; p++) {
-			if (*p >= '0' && *p <= '9') {
-				if (n >= 15)
-					break;
-				digits[n++] = *p;
-			} else if (*p != ' ' && *p != '-' && *p != '+') {
-				n = 0;
-				break;
-			}
-		}
-		digits[n] = '\0';
-		if (n < 7 || n > 15)
-			return anju_fail(e, ANJU_EINVAL, "invalid_phone", "phone",
-					 "电话号码应为 7 到 15 位数字");
+	/* A number that fails GB 11643 is well-formed input refused by a rule:
+	 * 422 with the field, as for a credit code. */
+	if ((rc = idnum_parse(str_c(id_number), date_today_shanghai(), idn, e)) != 0) {
+		if (e != NULL)
+			e->code = ANJU_EUNPROCESSABLE;
+		return ANJU_EUNPROCESSABLE;
 	}
+	digits[0] = '\0';
+	if (phone != NULL && phone[0] != '\0')
+		return person_phone_digits(phone, digits, e);
 	return 0;
+}
+
+static int
+check_name(const char *name, struct anju_err *e)
+{
+	if (name == NULL || name[0] == '\0' || strlen(name) > PERSON_NAME_MAX)
+		return anju_fail(e, ANJU_EINVAL, "invalid_name", "name", "姓名应为 1 到 64 字节");
+	return 0;
+}
+
+int
+person_validate(const char *name, const char *id_number, const char *phone, char id_out[19],
+		struct anju_err *e)
+{
+	struct idnum idn;
+	char digits[16];
+	int rc;
+
+	if ((rc = check_name(name, e)) != 0)
+		return rc;
+	rc = normalise(id_number, phone, &idn, digits, e);
+	if (rc == 0 && id_out != NULL)
+		memcpy(id_out, idn.number, sizeof(idn.number));
+	explicit_bzero(&idn, sizeof(idn));
+	explicit_bzero(digits, sizeof(digits));
+	return rc;
 }
 
 int
@@ -56,8 +100,9 @@ person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *
 	if ((rc = normalise(id_number, NULL, &idn, digits, e)) != 0)
 		return rc;
 	pii_index(keys_current(), "id_number", idn.number, index);
+	explicit_bzero(&idn, sizeof(idn));
 	if ((rc = db_prepare(db, "SELECT id FROM person WHERE id_number_index = ?", &st)) != 0)
-		return anju_fail(e, ANJU_EDB, NULL, NULL, "%s", db_errmsg(db));
+		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, index);
 	rc = db_step(st);
 	if (rc == DB_ROW)
@@ -65,23 +110,30 @@ person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *
 	db_reset(st);
 	if (rc == DB_DONE)
 		return anju_fail(e, ANJU_ENOTFOUND, "person_not_found", NULL, "没有这个人员");
-	return rc == DB_ROW ? 0 : anju_fail(e, ANJU_EDB, NULL, NULL, "%s", db_errmsg(db));
+	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+}
+
+static void
+mask_phone(const char *digits, char *out, size_t cap)
+{
+	mask_middle(digits, 3, 4, out, cap);
 }
 
 int
-person_create(struct db *db, const char *name, const char *id_number, const char *phone,
-	      const struct audit_actor *who, int64_t *id, struct anju_err *e)
+person_add(struct db *db, const char *name, const char *id_number, const char *phone, int64_t *id,
+	   json_t **after, struct anju_err *e)
 {
 	const struct keyring *kr = keys_current();
 	struct idnum idn;
 	struct db_stmt *st;
-	char digits[16], id_index[65], phone_index[65], now[TIME_FMT_LEN], masked[40], oid[24];
+	char digits[16], id_index[65], phone_index[65], now[TIME_FMT_LEN], masked[40], pmasked[40],
+		birth[DATE_FMT_LEN];
 	char *id_sealed = NULL, *phone_sealed = NULL;
-	json_t *after;
 	int rc;
 
-	if (name == NULL || name[0] == '\0' || strlen(name) > 64)
-		return anju_fail(e, ANJU_EINVAL, "invalid_name", "name", "姓名应为 1 到 64 字节");
+	*after = NULL;
+	if ((rc = check_name(name, e)) != 0)
+		return rc;
 	if ((rc = normalise(id_number, phone, &idn, digits, e)) != 0)
 		return rc;
 	pii_index(kr, "id_number", idn.number, id_index);
@@ -92,10 +144,12 @@ person_create(struct db *db, const char *name, const char *id_number, const char
 	}
 	if (digits[0])
 		pii_index(kr, "phone", digits, phone_index);
+	date_format(idn.birth, birth);
 	time_format_utc(time_now_us(), now);
 	rc = db_prepare(db,
 			"INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
-			" phone_index, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			" phone_index, created_at, birth_date, sex, name_key)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			&st);
 	if (rc == 0) {
 		db_bind_cstr(st, 1, name);
@@ -104,6 +158,11 @@ person_create(struct db *db, const char *name, const char *id_number, const char
 		db_bind_cstr(st, 4, phone_sealed);
 		db_bind_cstr(st, 5, digits[0] ? phone_index : NULL);
 		db_bind_cstr(st, 6, now);
+		db_bind_cstr(st, 7, birth);
+		db_bind_cstr(st, 8, idn.male ? "male" : "female");
+		/* The name as it is: Chinese names have no case to fold, and a
+		 * byte-wise key keeps the prefix range exact on both engines. */
+		db_bind_cstr(st, 9, name);
 		rc = db_step(st);
 		if (rc == DB_ROW)
 			*id = db_col_int64(st, 0);
@@ -115,18 +174,256 @@ person_create(struct db *db, const char *name, const char *id_number, const char
 		goto out;
 	}
 	if (rc != DB_ROW) {
-		rc = anju_fail(e, ANJU_EDB, NULL, NULL, "%s", db_errmsg(db));
+		rc = db_fail(db, rc, e);
 		goto out;
 	}
+	rc = 0;
 	idnum_mask(idn.number, masked, sizeof(masked));
-	snprintf(oid, sizeof(oid), "%lld", (long long)*id);
-	after = json_pack("{s:s, s:s}", "name", name, "id_number", masked);
-	rc = audit_write(db, who, "person.create", "person", oid, NULL, after, e);
-	json_decref(after);
+	*after = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "id_number", masked, "birth_date",
+			   birth, "sex", idn.male ? "male" : "female");
+	if (digits[0]) {
+		mask_phone(digits, pmasked, sizeof(pmasked));
+		json_object_set_new(*after, "phone", json_string(pmasked));
+	}
 out:
 	free(id_sealed);
 	free(phone_sealed);
 	explicit_bzero(&idn, sizeof(idn));
 	explicit_bzero(digits, sizeof(digits));
+	return rc;
+}
+
+static int
+audit_person(struct db *db, const struct audit_actor *who, const char *action, int64_t id,
+	     json_t *before, json_t *after, struct anju_err *e)
+{
+	char oid[24];
+
+	snprintf(oid, sizeof(oid), "%lld", (long long)id);
+	return audit_write(db, who, action, "person", oid, before, after, e);
+}
+
+int
+person_create(struct db *db, const char *name, const char *id_number, const char *phone,
+	      const struct audit_actor *who, int64_t *id, struct anju_err *e)
+{
+	json_t *after = NULL;
+	int rc;
+
+	if ((rc = person_add(db, name, id_number, phone, id, &after, e)) != 0)
+		return rc;
+	rc = audit_person(db, who, "person.create", *id, NULL, after, e);
+	json_decref(after);
+	return rc;
+}
+
+int
+person_mask_sealed(const char *sealed, char *out, size_t cap)
+{
+	char *plain = NULL;
+	size_t n = 0;
+
+	if (cap > 0)
+		out[0] = '\0';
+	if (sealed == NULL || pii_open(keys_current(), sealed, &plain, &n) != 0)
+		return -1;
+	mask_middle(plain, 3, 4, out, cap);
+	pii_plain_free(plain, n);
+	return 0;
+}
+
+static json_t *
+masked_or_null(const char *sealed)
+{
+	char m[64];
+
+	if (sealed == NULL || person_mask_sealed(sealed, m, sizeof(m)) != 0)
+		return json_null();
+	return json_string(m);
+}
+
+static json_t *
+text_or_null(struct db_stmt *st, int col)
+{
+	return db_col_null(st, col) ? json_null() : json_string(db_col_text(st, col));
+}
+
+json_t *
+person_json_row(struct db_stmt *st, int col)
+{
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)db_col_int64(st, col),
+			 "name", db_col_text(st, col + 1), "id_number",
+			 masked_or_null(db_col_text(st, col + 2)), "phone",
+			 masked_or_null(db_col_text(st, col + 3)), "birth_date",
+			 text_or_null(st, col + 4), "sex", text_or_null(st, col + 5));
+}
+
+int
+person_json(struct db *db, int64_t id, json_t **out, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(db, "SELECT " PERSON_COLS " FROM person p WHERE p.id = ?", &st)) != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = person_json_row(st, 0);
+	db_reset(st);
+	if (rc == DB_DONE)
+		return anju_fail(e, ANJU_ENOTFOUND, "person_not_found", NULL, "没有这个人员");
+	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+}
+
+int
+person_change(struct db *db, int64_t id, const char *name, const char *phone, json_t **before,
+	      json_t **after, struct anju_err *e)
+{
+	const struct keyring *kr = keys_current();
+	struct db_stmt *st;
+	char digits[16] = "", index[65] = "", old_name[PERSON_NAME_MAX + 1], pm[40];
+	char *old_phone = NULL, *sealed = NULL;
+	bool name_changes = false, phone_changes = false;
+	int rc;
+
+	*before = *after = NULL;
+	if (name != NULL && (rc = check_name(name, e)) != 0)
+		return rc;
+	if (phone != NULL && phone[0] != '\0') {
+		if ((rc = person_phone_digits(phone, digits, e)) != 0)
+			return rc;
+		pii_index(kr, "phone", digits, index);
+	}
+	rc = db_prepare(db, "SELECT name, phone_sealed, phone_index FROM person WHERE id = ?", &st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		snprintf(old_name, sizeof(old_name), "%s", db_col_text(st, 0));
+		if (!db_col_null(st, 1))
+			old_phone = xstrdup(db_col_text(st, 1));
+		name_changes = name != NULL && strcmp(name, old_name) != 0;
+		/* Compared through the blind index: the stored value stays sealed. */
+		phone_changes = phone != NULL &&
+				(phone[0] == '\0' ? !db_col_null(st, 2)
+						  : db_col_null(st, 2) ||
+							    strcmp(db_col_text(st, 2), index) != 0);
+	}
+	db_reset(st);
+	if (rc == DB_DONE)
+		rc = anju_fail(e, ANJU_ENOTFOUND, "person_not_found", NULL, "没有这个人员");
+	else if (rc != DB_ROW)
+		rc = db_fail(db, rc, e);
+	else
+		rc = 0;
+	if (rc != 0 || (!name_changes && !phone_changes))
+		goto out;
+	if (digits[0] && pii_seal(kr, digits, strlen(digits), &sealed) != 0) {
+		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "sealing failed");
+		goto out;
+	}
+	if (name_changes) {
+		rc = db_prepare(db, "UPDATE person SET name = ?, name_key = ? WHERE id = ?", &st);
+		if (rc == 0) {
+			db_bind_cstr(st, 1, name);
+			db_bind_cstr(st, 2, name);
+			db_bind_int64(st, 3, id);
+			rc = db_step(st);
+			db_reset(st);
+		}
+		if (rc != DB_DONE) {
+			rc = db_fail(db, rc, e);
+			goto out;
+		}
+	}
+	if (phone_changes) {
+		rc = db_prepare(db,
+				"UPDATE person SET phone_sealed = ?, phone_index = ? WHERE id = ?",
+				&st);
+		if (rc == 0) {
+			db_bind_cstr(st, 1, sealed);
+			db_bind_cstr(st, 2, digits[0] ? index : NULL);
+			db_bind_int64(st, 3, id);
+			rc = db_step(st);
+			db_reset(st);
+		}
+		if (rc != DB_DONE) {
+			rc = db_fail(db, rc, e);
+			goto out;
+		}
+	}
+	rc = 0;
+	*before = json_object();
+	*after = json_object();
+	if (name_changes) {
+		json_object_set_new(*before, "name", json_string(old_name));
+		json_object_set_new(*after, "name", json_string(name));
+	}
+	if (phone_changes) {
+		json_object_set_new(*before, "phone", masked_or_null(old_phone));
+		if (digits[0]) {
+			mask_phone(digits, pm, sizeof(pm));
+			json_object_set_new(*after, "phone", json_string(pm));
+		} else {
+			json_object_set_new(*after, "phone", json_null());
+		}
+	}
+out:
+	free(old_phone);
+	free(sealed);
+	explicit_bzero(digits, sizeof(digits));
+	return rc;
+}
+
+int
+person_update(struct db *db, int64_t id, const char *name, const char *phone,
+	      const struct audit_actor *who, struct anju_err *e)
+{
+	json_t *before = NULL, *after = NULL;
+	int rc = person_change(db, id, name, phone, &before, &after, e);
+
+	if (rc == 0 && after != NULL)
+		rc = audit_person(db, who, "person.update", id, before, after, e);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+int
+person_open(struct db *db, int64_t id, const char *field, char **plain, size_t *n,
+	    struct anju_err *e)
+{
+	struct db_stmt *st;
+	const char *sql;
+	int rc;
+
+	*plain = NULL;
+	*n = 0;
+	if (field != NULL && strcmp(field, "id_number") == 0)
+		sql = "SELECT id_number_sealed FROM person WHERE id = ?";
+	else if (field != NULL && strcmp(field, "phone") == 0)
+		sql = "SELECT phone_sealed FROM person WHERE id = ?";
+	else
+		return anju_fail(e, ANJU_EINVAL, "invalid_value", "field",
+				 "只能查看身份证号或电话");
+	if ((rc = db_prepare(db, sql, &st)) != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW && db_col_null(st, 0))
+		rc = anju_fail(e, ANJU_ENOTFOUND, "phone_not_recorded", "field",
+			       "该人员没有登记电话");
+	else if (rc == DB_ROW && pii_open(keys_current(), db_col_text(st, 0), plain, n) != 0)
+		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "person %lld: cannot open %s",
+			       (long long)id, field);
+	else if (rc == DB_ROW)
+		rc = 0;
+	else if (rc == DB_DONE)
+		rc = anju_fail(e, ANJU_ENOTFOUND, "person_not_found", NULL, "没有这个人员");
+	else
+		rc = db_fail(db, rc, e);
+	db_reset(st);
 	return rc;
 }

@@ -1,26 +1,81 @@
 /*
  * People: a name, a resident ID number and a phone, the last two sealed at
  * rest with a blind index for exact look-up (access/pii.h), shown masked.
- * A tenant account belongs to one person; households (a later module) group
- * people.
+ * The birth date and sex are derived from the ID number when the person is
+ * recorded, and the name is kept again as name_key, compared byte by byte,
+ * for prefix search.  A tenant account belongs to one person; households
+ * (household/household.h) group people and decide who may see whom.
  */
 #ifndef ANJU_ACCESS_PERSON_H
 #define ANJU_ACCESS_PERSON_H
 
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
 
 struct db;
+struct db_stmt;
 struct audit_actor;
+
+/* The longest name, in bytes. */
+#define PERSON_NAME_MAX 64
+
+/* Checks a person's data without the database: name 1..PERSON_NAME_MAX
+ * bytes, id_number per GB 11643 (normalised into id_out, which may be NULL),
+ * phone (may be NULL or "") 7 to 15 digits.  0 or ANJU_EINVAL with field
+ * "name", "id_number" or "phone". */
+int person_validate(const char *name, const char *id_number, const char *phone, char id_out[19],
+		    struct anju_err *e);
+/* A phone's digits as the blind index sees them: spaces, '-' and '+' are
+ * dropped; 7 to 15 digits must remain.  0 or ANJU_EINVAL (field "phone"). */
+int person_phone_digits(const char *phone, char digits[16], struct anju_err *e);
 
 /* Creates a person in the caller's transaction.  id_number is validated
  * (GB 11643) and normalised; phone (may be NULL) must be 7 to 15 digits.
  * 0, ANJU_EINVAL, or ANJU_ECONFLICT ("person_exists") when someone has that
- * ID number already. */
+ * ID number already.  Audited "person.create". */
 int person_create(struct db *db, const char *name, const char *id_number, const char *phone,
 		  const struct audit_actor *who, int64_t *id, struct anju_err *e);
+/* person_create() without the audit row: *after (new) is the after-image of
+ * the "person.create" row the caller writes once its other writes are done
+ * (audit.h: the audit append should be a transaction's last statements). */
+int person_add(struct db *db, const char *name, const char *id_number, const char *phone,
+	       int64_t *id, json_t **after, struct anju_err *e);
 /* The person with that ID number (exact, through the blind index). */
 int person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e);
+
+/* Changes a person's name and phone (NULL: unchanged; phone "": removed).
+ * *before and *after (new, NULL when nothing changed) are the masked
+ * images of what changed, for a "person.update" audit row the caller
+ * writes.  0, ANJU_EINVAL (field "name" or "phone"), ANJU_ENOTFOUND. */
+int person_change(struct db *db, int64_t id, const char *name, const char *phone, json_t **before,
+		  json_t **after, struct anju_err *e);
+/* person_change() and its "person.update" audit row (none when nothing
+ * changed). */
+int person_update(struct db *db, int64_t id, const char *name, const char *phone,
+		  const struct audit_actor *who, struct anju_err *e);
+
+/* The columns person_json_row() reads, of a person aliased p. */
+#define PERSON_COLS  "p.id, p.name, p.id_number_sealed, p.phone_sealed, p.birth_date, p.sex"
+#define PERSON_NCOLS 6
+/* The Person JSON of the PERSON_COLS of st's row from column col: id, name,
+ * id_number and phone masked (first 3 and last 4; null when absent or not
+ * readable with the loaded keys), birth_date, sex.  New reference. */
+json_t *person_json_row(struct db_stmt *st, int col);
+/* The masked Person JSON of person id into *out (new).  0 or
+ * ANJU_ENOTFOUND.  No scope: the caller has decided the person is seen. */
+int person_json(struct db *db, int64_t id, json_t **out, struct anju_err *e);
+/* A sealed value opened and masked into out (first 3, last 4): 0, or -1
+ * when it cannot be opened (out is then ""). */
+int person_mask_sealed(const char *sealed, char *out, size_t cap);
+
+/* The clear value of a person's "id_number" or "phone" into *plain (free
+ * with pii_plain_free(*plain, *n)).  0, ANJU_ENOTFOUND ("person_not_found",
+ * or "phone_not_recorded"), ANJU_EINVAL (another field).  It checks nothing
+ * about who asks: household_person_reveal() does, and audits. */
+int person_open(struct db *db, int64_t id, const char *field, char **plain, size_t *n,
+		struct anju_err *e);
 
 #endif

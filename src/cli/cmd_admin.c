@@ -1,5 +1,6 @@
 /*
- * Administration commands: init, migrate, backup, restore.
+ * Administration commands: init (with --demo, the pilot's demo data loaded
+ * as a job, its accounts' passwords printed once), migrate, backup, restore.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,10 @@
 #include "access/account.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "core/config.h"
+#include "demo/demo.h"
+#include "jobs/job.h"
 #include "store/backup.h"
 #include "store/datadir.h"
 #include "store/db.h"
@@ -52,6 +56,101 @@ create_powers(struct db *db, struct anju_err *e)
 	return 0;
 }
 
+/* A demo account's line, in the table create_powers prints, kept until the
+ * passwords are committed. */
+static void
+add_password_line(void *ud, const struct demo_account *a, const char *password)
+{
+	buf_printf(ud, "  %-16s %-10s initial password: %s\n", a->username, role_title(a->role),
+		   password);
+}
+
+/* Gives the demo's accounts their initial passwords and prints them once. */
+static int
+issue_demo_passwords(struct db *db, struct anju_err *e)
+{
+	struct audit_actor who;
+	struct buf lines;
+	int rc;
+
+	audit_actor_of(&who, caller_system(), "cli", NULL);
+	buf_init(&lines, 0);
+	if ((rc = db_begin(db)) != 0) {
+		rc = anju_fail(e, ANJU_EDB, NULL, NULL, "begin: %s", db_errmsg(db));
+		goto out;
+	}
+	if ((rc = demo_issue_passwords(db, &who, add_password_line, &lines, e)) != 0) {
+		db_rollback(db);
+		goto out;
+	}
+	if ((rc = db_commit(db)) != 0) {
+		rc = anju_fail(e, ANJU_EDB, NULL, NULL, "commit: %s", db_errmsg(db));
+		goto out;
+	}
+	printf("demo accounts (change each password at its first sign-in):\n%s",
+	       lines.p ? lines.p : "");
+out:
+	if (lines.p != NULL)
+		explicit_bzero(lines.p, lines.n);
+	buf_free(&lines);
+	return rc;
+}
+
+/* Loads the pilot's demo data: the "demo" job, created and claimed in one
+ * transaction and run here with a progress bar. */
+static int
+load_demo(struct db *db, struct anju_err *e)
+{
+	json_t *params = json_object(), *j = NULL, *res;
+	struct progress p;
+	const char *state;
+	int64_t id = 0, got = 0;
+	int rc;
+
+	if ((rc = db_begin(db)) != 0) {
+		rc = anju_fail(e, ANJU_EDB, NULL, NULL, "begin: %s", db_errmsg(db));
+		goto out;
+	}
+	if ((rc = job_create(db, "demo", params, "cli", &id, e)) != 0 ||
+	    (rc = job_claim(db, job_worker_name(), id, &got, e)) < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	if ((rc = db_commit(db)) != 0) {
+		rc = anju_fail(e, ANJU_EDB, NULL, NULL, "commit: %s", db_errmsg(db));
+		goto out;
+	}
+	progress_init(&p, "演示数据");
+	rc = job_run(db, id, job_worker_name(), NULL, progress_update, &p, e);
+	if (rc == 0)
+		rc = job_get(db, id, &j, e);
+	state = rc == 0 ? json_string_value(json_object_get(j, "state")) : "failed";
+	progress_done(&p, strcmp(state, "succeeded") == 0 ? "完成" : state);
+	if (rc != 0)
+		goto out;
+	if (strcmp(state, "succeeded") != 0) {
+		rc = anju_fail(e, ANJU_EINTERNAL, "job_failed", NULL, "demo job %lld %s: %s",
+			       (long long)id, state,
+			       json_string_value(json_object_get(j, "error"))
+				       ? json_string_value(json_object_get(j, "error"))
+				       : "");
+		goto out;
+	}
+	res = json_object_get(j, "result");
+	printf("demo (job %lld): %lld communities, %lld buildings, %lld units (acceptance "
+	       "confirmed, vacant), %lld households with %lld members\n",
+	       (long long)id, (long long)json_integer_value(json_object_get(res, "communities")),
+	       (long long)json_integer_value(json_object_get(res, "buildings")),
+	       (long long)json_integer_value(json_object_get(res, "units")),
+	       (long long)json_integer_value(json_object_get(res, "households")),
+	       (long long)json_integer_value(json_object_get(res, "persons")));
+	rc = issue_demo_passwords(db, e);
+out:
+	json_decref(params);
+	json_decref(j);
+	return rc;
+}
+
 static int
 run_init(const struct cli_command *c, struct cli_args *a)
 {
@@ -74,15 +173,15 @@ run_init(const struct cli_command *c, struct cli_args *a)
 	printf("accounts (change each password at its first sign-in; back up keys/ separately):\n");
 	if (create_powers(db, &e) != 0)
 		return cli_fail(&e);
-	if (cli_given(c, a, "demo"))
-		printf("demo: the pilot's data arrives with the housing-stock module; "
-		       "the platform is ready\n");
+	fflush(stdout);
+	if (cli_given(c, a, "demo") && load_demo(db, &e) != 0)
+		return cli_fail(&e);
 	return 0;
 }
 
 static const struct cli_flag init_flags[] = {
 	{ "db", true, "database URL: sqlite:PATH (default DIR/anju.db) or postgresql://..." },
-	{ "demo", false, "fill the pilot's demonstration data" },
+	{ "demo", false, "load the pilot's demo data and print its accounts' initial passwords" },
 	{ NULL },
 };
 

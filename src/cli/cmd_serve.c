@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "files/files.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "jobs/job.h"
@@ -68,6 +69,8 @@ run(const struct cli_command *c, struct cli_args *a)
 	static_set_root(web_root());
 	if (!static_enabled())
 		log_info("no web UI found (web/dist): serving the API only");
+	files_set_root(a->data);
+	api_files_configure();
 	(void)openapi_document(); /* built (and checked) before the first request */
 	if (server_start(&port, &e) != 0)
 		return cli_fail(&e);

@@ -159,9 +159,12 @@ user_add(const struct cli_command *c, struct cli_args *a)
 	if ((rc = open_tx(a, &db, &e)) != 0)
 		return rc;
 	system_actor(&who);
-	/* A tenant's person may be registered in the same step. */
+	/* A tenant's person may be one already recorded (a household member),
+	 * found by its ID number, or registered in the same step. */
 	rc = 0;
-	if (n.role == ROLE_TENANT && person == 0 && cli_value(c, a, "id-number") != NULL) {
+	if (n.role == ROLE_TENANT && person == 0 && cli_value(c, a, "person-id-number") != NULL) {
+		rc = person_find(db, cli_value(c, a, "person-id-number"), &n.person_id, &e);
+	} else if (n.role == ROLE_TENANT && person == 0 && cli_value(c, a, "id-number") != NULL) {
 		rc = person_create(db,
 				   cli_value(c, a, "name") ? cli_value(c, a, "name") : n.username,
 				   cli_value(c, a, "id-number"), cli_value(c, a, "phone"), &who,
@@ -277,6 +280,8 @@ static const struct cli_flag user_flags[] = {
 	{ "all-communities", false, "add: every community in scope" },
 	{ "person-id", true, "add: the person a tenant account belongs to" },
 	{ "id-number", true, "add: a tenant's resident ID number (registers the person)" },
+	{ "person-id-number", true,
+	  "add: the resident ID number of the recorded person a tenant account belongs to" },
 	{ "phone", true, "add: a tenant's phone, with --id-number" },
 	{ "generate-password", false,
 	  "add: generate the initial password instead of reading stdin" },

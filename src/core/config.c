@@ -29,6 +29,8 @@ const struct config_def config_defs[] = {
 	  "seconds a connection may stay idle or slow" },
 	{ "max_body", CFG_INT, "1048576", 1 * KIB, 256 * MIB,
 	  "largest request body in bytes, unless a route sets its own" },
+	{ "upload_max_bytes", CFG_INT, "20971520", 1 * KIB, 256 * MIB,
+	  "largest uploaded document or photo in bytes (JPEG, PNG, PDF)" },
 	{ "max_header", CFG_INT, "16384", 1 * KIB, 96 * KIB,
 	  "largest request header block in bytes" },
 	{ "trusted_proxies", CFG_STRING, "", 0, 0,
@@ -41,6 +43,8 @@ const struct config_def config_defs[] = {
 	{ "schedules", CFG_BOOL, "true", 0, 0, "run the periodic schedules from this server" },
 	{ "schedule_poll_seconds", CFG_INT, "30", 1, 3600, "how often due schedules are checked" },
 	{ "idempotency_hours", CFG_INT, "24", 1, 720, "how long an Idempotency-Key is remembered" },
+	{ "export_keep_hours", CFG_INT, "24", 1, 720,
+	  "how long exports and import error reports are kept for whoever made them" },
 	{ "password_opslimit", CFG_INT, "2", 1, 10, "argon2id passes per password hash" },
 	{ "password_memlimit_kib", CFG_INT, "65536", 8, 1048576,
 	  "argon2id memory per password hash, KiB" },
@@ -53,6 +57,8 @@ const struct config_def config_defs[] = {
 	  "failed sign-ins per minute from one client address before it is throttled" },
 	{ "secure_cookies", CFG_BOOL, "false", 0, 0,
 	  "mark the session cookie Secure (set it behind TLS, as in production)" },
+	{ "reveal_per_hour", CFG_INT, "20", 1, 10000,
+	  "full ID numbers or phones one account or key may reveal per hour" },
 	{ NULL, CFG_STRING, NULL, 0, 0, NULL },
 };
 

@@ -50,7 +50,8 @@ struct party_in {
 	const char *credit_code;
 	const char *contact; /* may be NULL */
 };
-/* 0, ANJU_EINVAL (field name or credit_code), ANJU_ECONFLICT
+/* 0, ANJU_EINVAL (field name), ANJU_EUNPROCESSABLE (field credit_code: not
+ * a valid GB 32100 code, a 422 like an invalid ID number), ANJU_ECONFLICT
  * ("credit_code_taken"). */
 int owner_create(struct db *db, const struct party_in *in, const struct audit_actor *who,
 		 int64_t *id, struct anju_err *e);
@@ -202,5 +203,126 @@ int unit_each(struct db *db, const struct caller *c, int64_t community_id, housi
  * to out. */
 int unit_search_number(struct db *db, const struct caller *c, const char *prefix, int limit,
 		       json_t *out, struct anju_err *e);
+
+/*
+ * Reads for the API and the further operations of the console.  Lists are
+ * keyset pages in id order: rows after after_id (0: from the start), at most
+ * limit (1..200), *items a new array, *next the last id when more follow.
+ * Reads that take a caller apply its scope; the JSON is the API's schema of
+ * the same name (Owner, Agreement, Community, Building, Unit, Asset,
+ * AcceptanceCheck), new references.
+ */
+#define HOUSING_PAGE_MAX 200
+
+/* Owners, operators and agreements are not community rows: no scope. */
+int owner_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t *next,
+	       struct anju_err *e);
+int operator_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t *next,
+		  struct anju_err *e);
+int agreement_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t *next,
+		   struct anju_err *e);
+/* An agreement with its services[] and breaches[]: 0 or ANJU_ENOTFOUND. */
+int agreement_get(struct db *db, int64_t id, json_t **out, struct anju_err *e);
+
+/* Communities in scope, each with its units counted per status and the
+ * occupancy ((allocated + occupied) per mille of all units). */
+int community_list(struct db *db, const struct caller *c, int64_t after_id, int limit,
+		   json_t **items, int64_t *next, struct anju_err *e);
+/* One community as in the list, with its buildings[]: 0 or ANJU_ENOTFOUND. */
+int community_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
+		  struct anju_err *e);
+
+/* Buildings in scope (community_id 0: every community), each with its
+ * number of units. */
+int building_list(struct db *db, const struct caller *c, int64_t community_id, int64_t after_id,
+		  int limit, json_t **items, int64_t *next, struct anju_err *e);
+/* One building as in the list: 0 or ANJU_ENOTFOUND. */
+int building_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
+		 struct anju_err *e);
+/* The 楼盘表: {building, entrances: [{entrance, columns}], floors: [{floor,
+ * units: [{id, number, entrance, column, floor, layout, floor_area,
+ * status}]}]}, floors top first, units by entrance then number; column is
+ * the unit's place among its floor's units of the same entrance, columns the
+ * widest floor of that entrance.  0 or ANJU_ENOTFOUND. */
+int building_grid(struct db *db, const struct caller *c, int64_t building_id, json_t **out,
+		  struct anju_err *e);
+/* The community of a building the caller may see: 0 or ANJU_ENOTFOUND. */
+int housing_building_community(struct db *db, const struct caller *c, int64_t building_id,
+			       int64_t *community_id, struct anju_err *e);
+
+/* 0 members do not filter; status NULL neither. */
+struct unit_filter {
+	int64_t community_id, building_id;
+	const char *status;
+	int64_t after_id;
+	int limit;
+};
+int unit_list(struct db *db, const struct caller *c, const struct unit_filter *f, json_t **items,
+	      int64_t *next, struct anju_err *e);
+/* One indexed lookup: 0 or ANJU_ENOTFOUND ("unit_not_found"). */
+int unit_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e);
+
+/* What PATCH may change: NULL and 0 members stay as they are.  Never the
+ * status. */
+struct unit_patch {
+	const char *layout, *orientation;
+	int64_t floor_area, usable_area;
+};
+/* 0, ANJU_EINVAL (field), ANJU_ENOTFOUND; audit "unit.update" with what
+ * changed. */
+int unit_update(struct db *db, int64_t id, const struct unit_patch *p,
+		const struct audit_actor *who, struct anju_err *e);
+
+/* The repair flag: vacant → under_repair, and back to the status it had.
+ * The reason is required (ANJU_EINVAL field reason); ANJU_ECONFLICT
+ * ("unit_status") from any other status. */
+int unit_repair(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
+		struct anju_err *e);
+int unit_repair_done(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
+		     struct anju_err *e);
+/* Disabling (停用) from any status but allocated and occupied; enabling
+ * returns the unit to the status it had.  Same errors. */
+int unit_disable(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
+		 struct anju_err *e);
+int unit_enable(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
+		struct anju_err *e);
+
+struct asset_filter {
+	int64_t community_id, building_id, unit_id;
+	int64_t after_id;
+	int limit;
+};
+int asset_list(struct db *db, const struct caller *c, const struct asset_filter *f, json_t **items,
+	       int64_t *next, struct anju_err *e);
+int asset_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e);
+/* NULL members and quantity 0 stay as they are; clear_warranty empties
+ * warranty_end.  0, ANJU_EINVAL, ANJU_ENOTFOUND; audit "asset.update". */
+struct asset_patch {
+	const char *place, *brand, *model, *condition, *warranty_end;
+	int quantity;
+	bool clear_warranty;
+};
+int asset_update(struct db *db, int64_t id, const struct asset_patch *p,
+		 const struct audit_actor *who, struct anju_err *e);
+
+/* state NULL: every state. */
+struct acceptance_filter {
+	int64_t community_id;
+	const char *state;
+	int64_t after_id;
+	int limit;
+};
+int acceptance_list(struct db *db, const struct caller *c, const struct acceptance_filter *f,
+		    json_t **items, int64_t *next, struct anju_err *e);
+/* A check with its items[]: 0 or ANJU_ENOTFOUND ("acceptance_not_found"). */
+int acceptance_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
+		   struct anju_err *e);
+
+/* The unit dossier (一房一档): {unit, building, community: {id, name},
+ * assets, acceptance (check with items, or null), attachments, timeline},
+ * the timeline from every source about the unit, its assets and its check,
+ * newest first, at most timeline_limit.  0 or ANJU_ENOTFOUND. */
+int unit_dossier(struct db *db, const struct caller *c, int64_t id, int timeline_limit,
+		 json_t **out, struct anju_err *e);
 
 #endif

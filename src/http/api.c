@@ -8,7 +8,13 @@ extern const struct api_module api_jobs;
 extern const struct api_module api_audit;
 extern const struct api_module api_access;
 extern const struct api_module api_approval;
+extern const struct api_module api_files;
+extern const struct api_module api_housing;
+extern const struct api_module api_household;
+extern const struct api_module api_search;
+extern const struct api_module api_transfer;
 
 const struct api_module *const api_modules[] = {
-	&api_platform, &api_jobs, &api_audit, &api_access, &api_approval, NULL,
+	&api_platform, &api_jobs,      &api_audit,  &api_access,   &api_approval, &api_files,
+	&api_housing,  &api_household, &api_search, &api_transfer, NULL,
 };

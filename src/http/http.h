@@ -54,8 +54,10 @@ enum {
 	ROUTE_SENSITIVE_QUERY = 1 << 0, /* the access log never records the query string */
 	ROUTE_OWN_TX = 1 << 1,          /* a mutation that runs its own transactions (sign-in) */
 	ROUTE_BEFORE_PASSWORD = 1 << 2, /* open to an account that must change its password */
-	ROUTE_RAW_BODY = 1 << 3, /* the body is bytes (an upload) in r->body, any Content-Type;
-				    the handler checks it; query fields still validated */
+	ROUTE_RAW_BODY = 1 << 3,  /* the body is bytes (an upload) in r->body, any Content-Type;
+				     the handler checks it; query fields still validated */
+	ROUTE_READ_ONLY = 1 << 4, /* a POST that only reads (search: the query stays out of the
+				     URL and the logs): no write transaction, no idempotency */
 };
 
 typedef int (*route_handler)(struct req *r, struct anju_err *e);

@@ -218,6 +218,11 @@ run_mutation(struct req *r, struct anju_err *e)
 		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 		EVP_DigestUpdate(ctx, r->method, strlen(r->method) + 1);
 		EVP_DigestUpdate(ctx, r->path, strlen(r->path) + 1);
+		/* The query is part of the request (an upload names its owner there). */
+		for (int i = 0; i < r->nquery; i++) {
+			EVP_DigestUpdate(ctx, r->query[i].name, strlen(r->query[i].name) + 1);
+			EVP_DigestUpdate(ctx, r->query[i].value, strlen(r->query[i].value) + 1);
+		}
 		EVP_DigestUpdate(ctx, r->body.p ? r->body.p : "", r->body.n);
 		EVP_DigestFinal_ex(ctx, md, &len);
 		EVP_MD_CTX_free(ctx);
@@ -347,7 +352,7 @@ dispatch(struct req *r, struct anju_err *e)
 		return rc;
 	if ((rc = read_body(r, e)) != 0)
 		return rc;
-	if (is_mutation(r->method) && !(r->route->flags & ROUTE_OWN_TX))
+	if (is_mutation(r->method) && !(r->route->flags & (ROUTE_OWN_TX | ROUTE_READ_ONLY)))
 		return run_mutation(r, e);
 	return r->route->handler(r, e);
 }

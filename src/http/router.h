@@ -10,6 +10,10 @@
 
 /* The API's modules, NULL-terminated (http/api.c). */
 extern const struct api_module *const api_modules[];
+/* Applies the configuration to the attachment routes (upload_max_bytes, the
+ * owner registry's writers): once at start-up, before the OpenAPI document
+ * is built and the first request is served (http/api_files.c). */
+void api_files_configure(void);
 
 /* Matches method and raw path against every route.  On a match: 0, *out set
  * and params (decoded into a) filled.  ANJU_ENOTFOUND when no path matches;

@@ -6,10 +6,18 @@
 extern const struct job_kind job_kind_selftest;
 extern const struct job_kind job_kind_purge;
 extern const struct job_kind job_kind_pii_rotate;
+extern const struct job_kind job_kind_demo;
+extern const struct job_kind job_kind_import_units, job_kind_import_households;
+extern const struct job_kind job_kind_export_units, job_kind_export_households;
 
 const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
 	&job_kind_purge,
 	&job_kind_pii_rotate,
+	&job_kind_demo,
+	&job_kind_import_units,
+	&job_kind_import_households,
+	&job_kind_export_units,
+	&job_kind_export_households,
 	NULL,
 };

@@ -1,12 +1,15 @@
 /*
  * The purge job, run daily by schedule: forgets idempotency keys past their
- * time and staging rows of jobs that have ended.
+ * time and staging rows of jobs that have ended, and deletes import inputs,
+ * error reports and exports whose time is up (transfer/transfer.h).
  */
 #include "core/config.h"
+#include "core/date.h"
 #include "http/http.h"
 #include "jobs/job.h"
 #include "store/db.h"
 #include "store/idempotency.h"
+#include "transfer/transfer.h"
 
 static const struct field params[] = { { NULL } };
 
@@ -15,7 +18,7 @@ run(struct job_ctx *ctx, struct anju_err *e)
 {
 	struct db *db = job_db(ctx);
 	struct db_stmt *st;
-	int64_t keys = 0, staged = 0;
+	int64_t keys = 0, staged = 0, transfers = 0;
 	int rc;
 
 	if ((rc = job_chunk_begin(ctx, e)) != 0)
@@ -31,12 +34,15 @@ run(struct job_ctx *ctx, struct anju_err *e)
 		staged = db_changes(st);
 		db_reset(st);
 	}
+	if (rc >= 0)
+		rc = transfer_purge(db, time_now_us(), &transfers, e);
 	if (rc < 0) {
 		job_chunk_abort(ctx);
 		return anju_fail(e, ANJU_EDB, NULL, NULL, "database: %s", db_errmsg(db));
 	}
-	job_set_result(ctx, json_pack("{s:I, s:I}", "idempotency_keys", (json_int_t)keys,
-				      "staging_rows", (json_int_t)staged));
+	job_set_result(ctx, json_pack("{s:I, s:I, s:I}", "idempotency_keys", (json_int_t)keys,
+				      "staging_rows", (json_int_t)staged, "transfers",
+				      (json_int_t)transfers));
 	return job_chunk_end(ctx, 1, 1, "done", "已清理", e);
 }
 

@@ -1713,7 +1713,41 @@ out:
 	return rc;
 }
 
-/* ANJU_ECONFLICT unless every table but schema_migrations is empty. */
+/* Whether a migration put default rows in table (store/migrate.h). */
+static bool
+seeded(const char *table)
+{
+	for (const char *const *t = migrate_seeded_tables; *t != NULL; t++)
+		if (strcmp(*t, table) == 0)
+			return true;
+	return false;
+}
+
+/* The backup's rows replace a seeded table's defaults: emptied in the
+ * restore's transaction, before anything that refers to it is loaded. */
+static int
+clear_seeded(struct rs *r)
+{
+	for (size_t i = 0; i < r->ntab; i++) {
+		struct buf sql;
+		int rc;
+
+		if (!seeded(r->tabs[i].name) || !db_identifier_ok(r->tabs[i].name))
+			continue;
+		buf_init(&sql, 0);
+		buf_adds(&sql, "DELETE FROM ");
+		add_ident(&sql, r->tabs[i].name);
+		rc = db_exec(r->db, sql.p);
+		buf_free(&sql);
+		if (rc != 0)
+			return anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "清空表 %s 失败：%s",
+					 r->tabs[i].name, db_errmsg(r->db));
+	}
+	return 0;
+}
+
+/* ANJU_ECONFLICT unless every table but schema_migrations (and the seeded
+ * tables' defaults) is empty. */
 static int
 check_empty(struct rs *r)
 {
@@ -1730,7 +1764,7 @@ check_empty(struct rs *r)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(names[i], SKIP_TABLE) == 0)
+		if (strcmp(names[i], SKIP_TABLE) == 0 || seeded(names[i]))
 			continue;
 		if (!db_identifier_ok(names[i])) {
 			rc = anju_fail(r->e, ANJU_EDB, "restore_db", NULL, "表名不受支持：%.64s",
@@ -2230,6 +2264,8 @@ load_tables(struct rs *r)
 				 db_errmsg(r->db));
 	/* Again under the write lock, in case someone wrote since the check. */
 	rc = check_empty(r);
+	if (rc == 0)
+		rc = clear_seeded(r);
 	if (rc != 0)
 		goto out;
 	while ((t = next_table(r)) != NULL) {

@@ -242,3 +242,5 @@ out:
 	free(names);
 	return rc;
 }
+
+const char *const migrate_seeded_tables[] = { "household_category", NULL };

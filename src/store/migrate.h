@@ -31,4 +31,10 @@ int db_schema_version(struct db *db, int *version, struct anju_err *e);
 int db_migrate_list(struct db *db, const struct migration *list, int count, int *applied,
 		    struct anju_err *e);
 
+/* Tables a migration fills with default rows (sql/006's household
+ * categories): a freshly migrated database has them, so a restore into it
+ * does not count them as data and replaces them with the backup's rows.
+ * NULL-terminated. */
+extern const char *const migrate_seeded_tables[];
+
 #endif

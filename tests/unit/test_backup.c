@@ -357,6 +357,56 @@ fill_db(struct db *db)
 		    " requested_by_name, requested_role, requested_at) VALUES ('account.create',"
 		    " '{\"username\":\"x\"}', '新员工', 'pending', 'account:1', 'admin', 'admin',"
 		    " '2026-01-01T00:00:00.000000Z')");
+	/* The housing stock, households and files (issue 4): one row each. */
+	exec_ok(db, "INSERT INTO owner (name, credit_code, created_at) VALUES ('产权单位',"
+		    " '91420000000000000X', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO operator (name, credit_code, created_at) VALUES ('承接主体',"
+		    " '91420000000000001X', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO agreement (code, operator_id, owner_id, starts_on, ends_on,"
+		    " annual_fee_fen, created_at) VALUES ('HT-1', 1, 1, '2026-01-01', '2028-12-31',"
+		    " 100000000, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO agreement_item (agreement_id, kind, seq, name, standard,"
+		    " deduction_fen) VALUES (1, 'breach', 1, '未按时巡查', '每次', 50000)");
+	exec_ok(db, "INSERT INTO community (name, owner_id, operator_id, agreement_id, created_at,"
+		    " updated_at) VALUES ('南苑', 1, 1, 1, '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO building (community_id, name, floors, entrances, has_lift,"
+		    " created_at) VALUES (1, '3', 18, 2, 1, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO unit (community_id, building_id, entrance, floor, number,"
+		    " floor_area, usable_area, status, status_since, created_at, updated_at)"
+		    " VALUES (1, 1, 2, 15, '3-2-1502', 4550, 3600, 'vacant',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO asset (community_id, location, building_id, unit_id, type,"
+		    " condition, created_at, updated_at) VALUES (1, 'unit', 1, 1, '热水器', 'good',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO acceptance_check (unit_id, community_id, state, created_at,"
+		    " updated_at) VALUES (1, 1, 'confirmed', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO acceptance_item (check_id, seq, room, item, asset_id, condition)"
+		    " VALUES (1, 1, '厨房', '热水器', 1, 'good')");
+	exec_ok(db, "INSERT INTO household (community_id, category, state, created_at, updated_at)"
+		    " VALUES (1, 'low_income', 'active', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO member (household_id, person_id, relationship, joined_at)"
+		    " VALUES (1, 1, 'head', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO reveal_count (principal, hour, n) VALUES ('account:1',"
+		    " '2026-01-01T08', 1)");
+	exec_ok(db, "INSERT INTO blob (sha256, size, media_type, created_at) VALUES ('"
+		    "0000000000000000000000000000000000000000000000000000000000000000', 3,"
+		    " 'image/png', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db,
+		"INSERT INTO attachment (owner_type, owner_id, category, filename, sha256,"
+		" size, media_type, created_by, created_at) VALUES ('unit', 1, 'photo', 'a.png',"
+		" '0000000000000000000000000000000000000000000000000000000000000000', 3,"
+		" 'image/png', 'account:1', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO transfer (job_id, direction, what, owner, format, created_at,"
+		    " expires_at) VALUES (1, 'import', 'units', 'account:1', 'csv',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO transfer_part (job_id, kind, seq, sealed) VALUES (1, 'input', 1,"
+		    " 'v1.1.AAAA')");
+	exec_ok(db, "INSERT INTO transfer_error (job_id, seq, row_no, col, reason) VALUES (1, 1,"
+		    " 2, '房号', '房号重复')");
 	ok(db, db_commit(db));
 }
 

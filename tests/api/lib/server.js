@@ -53,7 +53,9 @@ export function apikey(dir, role, name, extra = []) {
 export class Server {
   constructor(data, settings = {}) {
     this.data = data;
-    this.settings = { log_level: 'info', connection_timeout: '3', ...settings };
+    // Idle connections outlive the client's keep-alive (4 s), so a test that
+    // pauses (command-line calls) never reuses one the server is closing.
+    this.settings = { log_level: 'info', connection_timeout: '30', ...settings };
     this.log = '';
     this.proc = null;
   }

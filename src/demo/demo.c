@@ -1,0 +1,212 @@
+/*
+ * The job kind "demo": loads the pilot's demonstration data (demo.h) in
+ * steps, each one chunk (a transaction with its checkpoint):
+ *
+ *   step 0         the parties, their agreement, the communities (stock.c)
+ *   steps 1..B     one building each, B = demo_building_count()
+ *   then           DEMO_CHUNK_HOUSEHOLDS households a step (households.c)
+ *   the last step  the accounts
+ *
+ * The checkpoint is the number of the next step, so a load that was killed
+ * or handed back resumes at the first step that did not commit.  Progress
+ * counts units, then households.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "access/account.h"
+#include "access/person.h"
+#include "audit/audit.h"
+#include "core/buf.h"
+#include "demo/demo.h"
+#include "housing/housing.h"
+#include "http/http.h"
+#include "jobs/job.h"
+#include "store/db.h"
+
+const struct demo_account demo_accounts[] = {
+	{ "bureau", "周建平", ROLE_BUREAU },
+	{ "operator_manager", "罗志刚", ROLE_OPERATOR_MANAGER },
+	{ "operator_staff", "陈晓燕", ROLE_OPERATOR_STAFF },
+	{ "finance", "胡丽萍", ROLE_FINANCE },
+	{ "inspector", "吴国强", ROLE_INSPECTOR },
+	{ "assessor", "郑思远", ROLE_ASSESSOR },
+	{ "tenant", NULL, ROLE_TENANT },
+	{ NULL },
+};
+
+/* The tenant account belongs to the head of this household. */
+#define TENANT_HOUSEHOLD 0
+
+#define HOUSEHOLD_STEPS ((DEMO_HOUSEHOLDS + DEMO_CHUNK_HOUSEHOLDS - 1) / DEMO_CHUNK_HOUSEHOLDS)
+
+static const struct field params[] = { { NULL } };
+
+static int
+community_ids(struct db *db, int64_t ids[DEMO_COMMUNITIES], struct anju_err *e)
+{
+	int rc;
+
+	for (int i = 0; i < DEMO_COMMUNITIES; i++)
+		if ((rc = community_find(db, demo_community_names[i], &ids[i], e)) != 0)
+			return rc;
+	return 0;
+}
+
+/* The accounts: operator-side roles and the inspector scoped to the three
+ * communities, the bureau, finance and the assessor to all, the tenant to
+ * its household's head.  Their generated passwords are wiped unseen. */
+static int
+create_accounts(struct db *db, const struct audit_actor *who, struct anju_err *e)
+{
+	int64_t ids[DEMO_COMMUNITIES], person_id = 0, id;
+	struct demo_household h;
+	int rc;
+
+	if ((rc = community_ids(db, ids, e)) != 0)
+		return rc;
+	demo_household_make(TENANT_HOUSEHOLD, &h);
+	if ((rc = person_find(db, h.members[0].id_number, &person_id, e)) != 0)
+		return rc;
+	for (const struct demo_account *a = demo_accounts; a->username != NULL; a++) {
+		struct account_new n = {
+			.username = a->username,
+			.display_name = a->display_name ? a->display_name : h.members[0].name,
+			.role = a->role,
+			.must_change_password = true,
+		};
+
+		if (a->role == ROLE_TENANT) {
+			n.person_id = person_id;
+		} else if (role_needs_set(a->role)) {
+			n.communities = ids;
+			n.ncommunities = DEMO_COMMUNITIES;
+		} else {
+			n.all_communities = true;
+		}
+		rc = account_create(db, &n, who, &id, e);
+		explicit_bzero(n.generated_password, sizeof(n.generated_password));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+demo_issue_passwords(struct db *db, const struct audit_actor *who, demo_password_fn fn, void *ud,
+		     struct anju_err *e)
+{
+	char pw[21];
+	int64_t id;
+	int rc = 0;
+
+	for (const struct demo_account *a = demo_accounts; a->username != NULL; a++) {
+		if ((rc = account_find(db, a->username, &id, e)) != 0 ||
+		    (rc = account_reset_password(db, id, NULL, pw, who, e)) != 0)
+			break;
+		fn(ud, a, pw);
+		explicit_bzero(pw, sizeof(pw));
+	}
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+/* What the demo holds, for the job's result. */
+static json_t *
+summary(void)
+{
+	json_t *accounts = json_array();
+	int64_t persons = 0, units = 0;
+
+	for (int k = 0; k < demo_building_count(); k++)
+		units += demo_building_units(k);
+	for (int i = 0; i < DEMO_HOUSEHOLDS; i++) {
+		struct demo_household h;
+
+		demo_household_make(i, &h);
+		persons += h.nmembers;
+	}
+	for (const struct demo_account *a = demo_accounts; a->username != NULL; a++)
+		json_array_append_new(accounts, json_string(a->username));
+	return json_pack("{s:i, s:i, s:I, s:i, s:I, s:o}", "communities", DEMO_COMMUNITIES,
+			 "buildings", demo_building_count(), "units", (json_int_t)units,
+			 "households", DEMO_HOUSEHOLDS, "persons", (json_int_t)persons, "accounts",
+			 accounts);
+}
+
+/* Step s: its writes, and the progress done after it and its note. */
+static int
+run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, char *note,
+	 size_t note_cap, struct anju_err *e)
+{
+	int nb = demo_building_count();
+	int rc;
+
+	if (step == 0) {
+		snprintf(note, note_cap, "小区与合同");
+		*done = 0;
+		return demo_stock_setup(db, who, e);
+	}
+	if (step <= nb) {
+		*done = 0;
+		for (int k = 0; k < step; k++)
+			*done += demo_building_units(k);
+		return demo_stock_building(db, who, step - 1, note, note_cap, e);
+	}
+	if (step <= nb + HOUSEHOLD_STEPS) {
+		int from = (step - nb - 1) * DEMO_CHUNK_HOUSEHOLDS;
+		int to = from + DEMO_CHUNK_HOUSEHOLDS < DEMO_HOUSEHOLDS
+				 ? from + DEMO_CHUNK_HOUSEHOLDS
+				 : DEMO_HOUSEHOLDS;
+		int64_t ids[DEMO_COMMUNITIES];
+
+		if ((rc = community_ids(db, ids, e)) != 0)
+			return rc;
+		for (int i = from; i < to; i++)
+			if ((rc = demo_household_load(db, who, i, ids, e)) != 0)
+				return rc;
+		snprintf(note, note_cap, "住户 %d/%d", to, DEMO_HOUSEHOLDS);
+		*done = DEMO_UNITS + to;
+		return 0;
+	}
+	snprintf(note, note_cap, "演示账号");
+	*done = DEMO_UNITS + DEMO_HOUSEHOLDS;
+	return create_accounts(db, who, e);
+}
+
+static int
+run(struct job_ctx *ctx, struct anju_err *e)
+{
+	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 1;
+	const int64_t total = DEMO_UNITS + DEMO_HOUSEHOLDS;
+	const char *resume = job_resume_at(ctx);
+	struct audit_actor who;
+	char request_id[32];
+	int64_t step = 0;
+	int rc;
+
+	if (resume[0] != '\0' && str_to_int64(str_c(resume), 0, steps, &step) != 0)
+		return anju_fail(e, ANJU_EINTERNAL, "bad_checkpoint", NULL,
+				 "checkpoint \"%s\" is not a step of the demo", resume);
+	snprintf(request_id, sizeof(request_id), "job-%lld", (long long)job_id(ctx));
+	audit_actor_of(&who, caller_system(), NULL, request_id);
+	for (; step < steps; step++) {
+		char at[24], note[128];
+		int64_t done = 0;
+
+		if ((rc = job_chunk_begin(ctx, e)) != 0)
+			return rc;
+		if ((rc = run_step(job_db(ctx), &who, (int)step, &done, note, sizeof(note), e)) !=
+		    0) {
+			job_chunk_abort(ctx);
+			return rc;
+		}
+		snprintf(at, sizeof(at), "%lld", (long long)step + 1);
+		if ((rc = job_chunk_end(ctx, done, total, at, note, e)) != 0)
+			return rc;
+	}
+	job_set_result(ctx, summary());
+	return 0;
+}
+
+const struct job_kind job_kind_demo = { "demo", "载入试点演示数据", params, run };
