@@ -84,6 +84,7 @@ for round in 1 2; do
 	load "$bare_port" "$SECONDS_PER_RUN" "$tmp/bare-$round.txt"
 	r=$(rps "$tmp/bare-$round.txt")
 	[ "${r:-0}" -gt "$best_bare" ] && best_bare=$r
+	# shellcheck disable=SC2046 # two words: req/s and p99
 	set -- $(script "$anju_port" "units-$round" bench/ids.lua)
 	if [ "${1:-0}" -gt "$best_units" ]; then
 		best_units=$1
@@ -96,10 +97,11 @@ best_of() {
 	b_rps=0
 	b_p99=?
 	for round in 1 2; do
-		set -- $(script "$anju_port" "$1-$round" "$2")
-		if [ "${1:-0}" -gt "$b_rps" ]; then
-			b_rps=$1
-			b_p99=$2
+		# shellcheck disable=SC2046 # two words: req/s and p99
+		set -- "$1" "$2" $(script "$anju_port" "$1-$round" "$2")
+		if [ "${3:-0}" -gt "$b_rps" ]; then
+			b_rps=$3
+			b_p99=$4
 		fi
 	done
 }
