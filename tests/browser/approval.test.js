@@ -3,7 +3,7 @@
 // the approvals inbox, approves it and sees the initial password once; the
 // account is then in the list.  The requester cannot approve their own request.
 import assert from 'node:assert/strict';
-import { shot, firstSignIn, navTitles, pageErrors } from './lib/browser.js';
+import { shot, firstSignIn, navTitles, pageErrors, chooseCommunities } from './lib/browser.js';
 import { useConsole, pageTest, withPage } from './lib/suite.js';
 
 const env = useConsole();
@@ -20,7 +20,7 @@ pageTest('an account asked for by the admin is approved by the security officer'
     await dialog.locator('input[name=display_name]').fill('王芳');
     await dialog.getByTestId('role-select').click();
     await admin.getByRole('option', { name: '运营人员' }).click();
-    await dialog.locator('input[name=communities]').fill('1');
+    await chooseCommunities(admin, dialog, [1]);
     await shot(admin, 'account-request');
     const asked = admin.waitForResponse(
       (r) => r.url().endsWith('/api/v1/accounts') && r.request().method() === 'POST',

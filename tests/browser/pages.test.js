@@ -2,7 +2,7 @@
 // trail (and sees nothing else); the security officer issues an API key, sees
 // it once, and revokes it after confirming.
 import assert from 'node:assert/strict';
-import { shot, firstSignIn, navTitles, pageErrors } from './lib/browser.js';
+import { shot, firstSignIn, navTitles, pageErrors, chooseCommunities, chosenCommunities } from './lib/browser.js';
 import { useConsole, pageTest } from './lib/suite.js';
 
 const env = useConsole();
@@ -43,10 +43,10 @@ pageTest('the security officer issues an API key, sees it once, and revokes it',
   await dialog.getByPlaceholder('如：南苑小区门禁控制器').fill('南苑门禁');
   await dialog.getByTestId('role-select').click();
   await page.getByRole('option', { name: '运营人员' }).click();
-  await dialog.getByPlaceholder('如 1，多个用逗号分隔').fill('1，x');
-  await dialog.getByRole('button', { name: '签发' }).click();
-  await dialog.getByRole('alert').filter({ hasText: '小区编号应为正整数' }).waitFor();
-  await dialog.getByPlaceholder('如 1，多个用逗号分隔').fill('1');
+  await dialog.getByRole('alert').filter({ hasText: '请填写可访问的小区编号' }).waitFor();
+  // The security officer types community numbers; anything else is not taken.
+  await chooseCommunities(page, dialog, ['x', 1]);
+  assert.deepEqual(await chosenCommunities(dialog), ['1']);
   await dialog.getByRole('button', { name: '签发' }).click();
 
   const secret = page.getByTestId('one-time-secret');

@@ -3,7 +3,7 @@
 // open form comes back with what was typed.  The CSRF token survives a reload
 // of the tab, so changes still go through after one.
 import assert from 'node:assert/strict';
-import { shot, submitLogin, firstSignIn, pageErrors, NEW_PASSWORD } from './lib/browser.js';
+import { shot, submitLogin, firstSignIn, pageErrors, NEW_PASSWORD, chooseCommunities, chosenCommunities } from './lib/browser.js';
 import { useConsole, pageTest } from './lib/suite.js';
 
 const env = useConsole();
@@ -17,7 +17,7 @@ pageTest('an expired session keeps the open form and the route', env, async (pag
   await dialog.locator('input[name=display_name]').fill('李四');
   await dialog.getByTestId('role-select').click();
   await page.getByRole('option', { name: '巡查人员' }).click();
-  await dialog.locator('input[name=communities]').fill('2, 3');
+  await chooseCommunities(page, dialog, [2, 3]);
 
   // The session ends on the server's side (as after 30 idle minutes).
   await page.context().clearCookies();
@@ -33,7 +33,7 @@ pageTest('an expired session keeps the open form and the route', env, async (pag
   await dialog.getByText('已恢复您上次未提交的内容').waitFor();
   assert.equal(await dialog.locator('input[name=username]').inputValue(), 'lisi');
   assert.equal(await dialog.locator('input[name=display_name]').inputValue(), '李四');
-  assert.equal(await dialog.locator('input[name=communities]').inputValue(), '2, 3');
+  assert.deepEqual(await chosenCommunities(dialog), ['2', '3']);
 
   // A reload keeps both the draft and the CSRF token: the request goes through.
   await page.reload();
@@ -66,7 +66,7 @@ pageTest('a tab without the CSRF token is sent to sign in again, keeping the for
   await dialog.locator('input[name=username]').fill('zhaoliu');
   await dialog.getByTestId('role-select').click();
   await page.getByRole('option', { name: '财务人员' }).click();
-  await dialog.locator('input[name=communities]').fill('1');
+  await chooseCommunities(page, dialog, [1]);
   await dialog.getByRole('button', { name: '提交审批' }).click();
   await page.waitForURL(/\/login\?.*notice=csrf/);
   await submitLogin(page, 'admin', NEW_PASSWORD);

@@ -44,13 +44,39 @@ function url(path, query) {
   return u.pathname + u.search;
 }
 
-// request(method, path, {body, query, handle}): the parsed JSON of a 2xx answer,
-// or throws ApiError.  Errors are shown with ElMessage unless their code is in
-// handle (or handle is '*'), for a caller that shows them beside the form;
-// an error already shown or acted on here has err.shown set.
-export async function request(method, path, { body, query, handle = [] } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+// The file name a Content-Disposition header gives (RFC 6266: filename*
+// with UTF-8 first), or null.
+function dispositionName(header) {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      /* fall through to the plain name */
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
+  return plain ? plain[1].trim() : null;
+}
+
+// request(method, path, {body, raw, query, handle, blob}): the parsed JSON of
+// a 2xx answer, or throws ApiError.  raw sends a File or Blob as the body
+// with its own type (uploads); blob returns {blob, filename, type} of a
+// download instead of JSON (a JSON answer still comes back as {json}).
+// Errors are shown with ElMessage unless their code is in handle (or handle
+// is '*'), for a caller that shows them beside the form; an error already
+// shown or acted on here has err.shown set.
+export async function request(method, path, { body, raw, query, handle = [], blob = false } = {}) {
+  const headers = { Accept: blob ? '*/*' : 'application/json' };
+  let payload;
+  if (raw !== undefined) {
+    headers['Content-Type'] = raw.type || 'application/octet-stream';
+    payload = raw;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
   if (method !== 'GET' && method !== 'HEAD') {
     const t = csrf.get();
     if (t) headers['X-CSRF-Token'] = t;
@@ -61,7 +87,7 @@ export async function request(method, path, { body, query, handle = [] } = {}) {
     res = await fetch(url(path, query), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: payload,
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -73,8 +99,13 @@ export async function request(method, path, { body, query, handle = [] } = {}) {
     }
     throw err;
   }
+  const type = res.headers.get('content-type') || '';
+  if (res.ok && blob) {
+    if (type.startsWith('application/json')) return { json: await res.json() };
+    return { blob: await res.blob(), filename: dispositionName(res.headers.get('content-disposition')), type };
+  }
   let json = null;
-  if ((res.headers.get('content-type') || '').startsWith('application/json')) {
+  if (type.startsWith('application/json')) {
     try {
       json = await res.json();
     } catch {
@@ -101,6 +132,12 @@ export async function request(method, path, { body, query, handle = [] } = {}) {
 const get = (path, query, opts) => request('GET', path, { query, ...opts });
 const post = (path, body, opts) => request('POST', path, { body: body ?? {}, ...opts });
 const put = (path, body, opts) => request('PUT', path, { body, ...opts });
+const upload = (path, query, file, opts) => request('POST', path, { query, raw: file, ...opts });
+const download = (path, query, opts) => request('GET', path, { query, blob: true, ...opts });
+
+// Where the browser itself fetches a file (an <img>, an <iframe>, a new tab):
+// the session cookie goes along, and a GET needs no CSRF token.
+export const fileUrl = (path, query) => url(path, query);
 
 export const api = {
   openapi: () => get('/openapi.json'),
@@ -145,5 +182,74 @@ export const api = {
     approve: (id, note) => post(`/approvals/${id}/approve`, note ? { note } : {}),
     reject: (id, note) => post(`/approvals/${id}/reject`, { note }),
     cancel: (id) => post(`/approvals/${id}/cancel`),
+  },
+
+  // The housing stock: communities, buildings and their grid, units and
+  // their dossier, acceptance checks.
+  communities: {
+    list: (cursor, limit = 200) => get('/communities', { cursor, limit }),
+    get: (id) => get(`/communities/${id}`),
+  },
+  buildings: {
+    list: (communityId, cursor, limit = 200) => get('/buildings', { community_id: communityId, cursor, limit }),
+    grid: (id) => get(`/buildings/${id}/grid`),
+  },
+  units: {
+    list: (filters, cursor, limit = 50) => get('/units', { ...filters, cursor, limit }),
+    get: (id) => get(`/units/${id}`),
+    dossier: (id) => get(`/units/${id}/dossier`),
+    // action: repair, repair-done, disable, enable.
+    act: (id, action, reason) => post(`/units/${id}/${action}`, { reason }),
+  },
+  acceptance: {
+    list: (filters, cursor, limit = 50) => get('/acceptance-checks', { ...filters, cursor, limit }),
+    get: (id) => get(`/acceptance-checks/${id}`),
+    sign: (id) => post(`/acceptance-checks/${id}/sign`),
+    confirm: (id) => post(`/acceptance-checks/${id}/confirm`),
+    return: (id, note) => post(`/acceptance-checks/${id}/return`, { note }),
+  },
+
+  // Households, their members and persons.
+  households: {
+    list: (filters, cursor, limit = 50) => get('/households', { ...filters, cursor, limit }),
+    categories: () => get('/household-categories'),
+    get: (id) => get(`/households/${id}`),
+    dossier: (id) => get(`/households/${id}/dossier`),
+    mine: () => get('/my/household', undefined, { handle: ['household_not_found'] }),
+  },
+  persons: {
+    reveal: (id, field, reason) => post(`/persons/${id}/reveal`, { field, reason }, { handle: ['invalid_length'] }),
+  },
+
+  // The header's search box; POST keeps the words out of every URL and log.
+  search: (q) => post('/search', { q }),
+
+  // Documents and photos of a unit or a household.
+  attachments: {
+    list: (ownerType, ownerId, cursor, limit = 200) =>
+      get('/attachments', { owner_type: ownerType, owner_id: ownerId, cursor, limit }),
+    upload: (ownerType, ownerId, category, file) =>
+      upload('/attachments', { owner_type: ownerType, owner_id: ownerId, category, filename: file.name }, file),
+    remove: (id) => request('DELETE', `/attachments/${id}`),
+    contentUrl: (id) => fileUrl(`/attachments/${id}/content`),
+    content: (id) => download(`/attachments/${id}/content`),
+  },
+
+  // Imports (a CSV as it is, or the rows of a sheet read in the browser) and
+  // exports to Excel are jobs that only their maker sees: started, followed,
+  // then the error report or the file.
+  imports: {
+    // Sent as text/csv whatever the system calls a .csv file; the server
+    // reads UTF-8 or GB18030.
+    csv: (kind, file) => upload(`/imports/${kind}`, undefined, new Blob([file], { type: 'text/csv' })),
+    rows: (kind, header, rows) => post(`/imports/${kind}/rows`, { header, rows }),
+    get: (id) => get(`/imports/${id}`),
+    errors: (id, cursor, limit = 200) => get(`/imports/${id}/errors`, { cursor, limit }),
+    errorsCsv: (id) => download(`/imports/${id}/errors.csv`),
+  },
+  exports: {
+    start: (kind, communityId) => post(`/exports/${kind}`, communityId ? { community_id: communityId } : {}),
+    get: (id) => get(`/exports/${id}`),
+    file: (id) => download(`/exports/${id}/file`),
   },
 };

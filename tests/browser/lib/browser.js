@@ -22,12 +22,13 @@ export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
 // A new password that passes the staff rules (10+ characters, 3 classes).
 export const NEW_PASSWORD = 'Anju-Console-2026!';
 
-// Starts anju serve on a fresh data directory with the built console.
-export async function startConsole() {
+// Starts anju serve on a fresh data directory with the built console;
+// initArgs go to anju init (['--demo'] loads the pilot).
+export async function startConsole(initArgs = []) {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) {
     throw new Error(`no built console at ${WEB_ROOT}: run "make web" first`);
   }
-  const server = new Server(initData(), { web_root: WEB_ROOT, schedules: 'false' });
+  const server = new Server(initData(initArgs), { web_root: WEB_ROOT, schedules: 'false' });
   try {
     await server.start();
   } catch (e) {
@@ -146,4 +147,31 @@ export async function navTitles(page) {
   const items = page.getByRole('menubar', { name: '主导航' }).getByRole('menuitem');
   await items.first().waitFor();
   return (await items.allInnerTexts()).map((t) => t.trim());
+}
+
+// Chooses communities in a form's community picker (scope: the dialog).  The
+// administrator and the security officer may not list communities: they
+// type each number and confirm it with Enter.  Other roles pick by name.
+export async function chooseCommunities(page, scope, choices) {
+  const picker = scope.getByTestId('community-select');
+  const typed = picker.locator('.el-input-tag');
+  if (await typed.count()) {
+    await typed.click();
+    for (const c of choices) {
+      await page.keyboard.type(String(c));
+      await page.keyboard.press('Enter');
+    }
+    return;
+  }
+  await picker.locator('.el-select__wrapper').click();
+  for (const c of choices) {
+    await page.keyboard.type(String(c));
+    await page.getByRole('option', { name: String(c), exact: true }).click();
+  }
+}
+
+// The communities a form's picker holds, as its tags read ("2" typed, or a
+// name).
+export async function chosenCommunities(scope) {
+  return (await scope.getByTestId('community-select').locator('.el-tag').allInnerTexts()).map((t) => t.trim());
 }

@@ -1,0 +1,40 @@
+// The communities the signed-in user may see, for the pickers: loaded once
+// per account and kept until sign-out or a reload (a new community appears
+// after a reload).  Roles that may not list them (the system administrator
+// and the security officer see no business data) get an empty list, and the
+// pickers let them type community numbers instead.
+import { api } from '../api.js';
+import { can, session } from '../session.js';
+
+let cache = { owner: null, promise: null };
+
+export const mayListCommunities = () => can('GET /api/v1/communities');
+
+async function all() {
+  const out = [];
+  let cursor;
+  do {
+    const res = await api.communities.list(cursor);
+    out.push(...res.items);
+    cursor = res.next;
+  } while (cursor);
+  return out;
+}
+
+// [{id, name, ...}] in the server's order; [] when the role may not list them.
+export function loadCommunities({ fresh = false } = {}) {
+  const owner = session.me?.username || null;
+  if (!fresh && cache.owner === owner && cache.promise) return cache.promise;
+  const promise = mayListCommunities() ? all() : Promise.resolve([]);
+  // A failed load is not kept: the next picker asks again.
+  promise.catch(() => {
+    if (cache.promise === promise) cache = { owner: null, promise: null };
+  });
+  cache = { owner, promise };
+  return promise;
+}
+
+// A community's name from a loaded list, or its number.
+export function communityName(list, id) {
+  return list.find((c) => c.id === id)?.name || (id ? `#${id}` : '—');
+}
