@@ -274,6 +274,39 @@ community_list(struct db *db, const struct caller *c, int64_t after_id, int limi
 	return rc;
 }
 
+static json_t *
+name_row(struct db_stmt *st, void *ud)
+{
+	(void)ud;
+	return json_pack("{s:I, s:s}", "id", (json_int_t)db_col_int64(st, 0), "name",
+			 db_col_text(st, 1));
+}
+
+int
+community_names(struct db *db, const struct caller *c, int64_t after_id, int limit, json_t **items,
+		int64_t *next, struct anju_err *e)
+{
+	/* Who grants scopes must name every community; they see nothing else of it. */
+	bool every = c->role == ROLE_ADMIN || c->role == ROLE_SECURITY;
+	struct db_stmt *st;
+	int rc;
+
+	rc = db_prepare(
+		db,
+		"SELECT c.id, c.name FROM community c WHERE c.id > ? AND (? = 1 OR " SCOPE_SQL(
+			"c.id") ") ORDER BY c.id LIMIT ?",
+		&st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, after_id);
+	db_bind_int64(st, 2, every);
+	scope_bind(st, 3, c);
+	db_bind_int64(st, 5, limit + 1);
+	if ((rc = page_collect(st, limit, name_row, NULL, items, next)) != 0)
+		return db_fail(db, rc, e);
+	return 0;
+}
+
 int
 community_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {

@@ -228,6 +228,11 @@ int agreement_get(struct db *db, int64_t id, json_t **out, struct anju_err *e);
  * occupancy ((allocated + occupied) per mille of all units). */
 int community_list(struct db *db, const struct caller *c, int64_t after_id, int limit,
 		   json_t **items, int64_t *next, struct anju_err *e);
+/* Communities' ids and names only ({id, name}), for pickers: every
+ * community for the roles that assign scopes (admin, security), those in
+ * scope for the others.  Paged like community_list. */
+int community_names(struct db *db, const struct caller *c, int64_t after_id, int limit,
+		    json_t **items, int64_t *next, struct anju_err *e);
 /* One community as in the list, with its buildings[]: 0 or ANJU_ENOTFOUND. */
 int community_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
 		  struct anju_err *e);

@@ -413,6 +413,20 @@ list_communities(struct req *r, struct anju_err *e)
 }
 
 static int
+list_community_names(struct req *r, struct anju_err *e)
+{
+	json_t *items = NULL;
+	int64_t after, next = 0;
+	int limit, rc;
+
+	if ((rc = req_page(r, &limit, &after, e)) != 0 ||
+	    (rc = community_names(r->db, r->caller, after, limit, &items, &next, e)) != 0)
+		return rc;
+	reply_page(r, items, next);
+	return 0;
+}
+
+static int
 get_community(struct req *r, struct anju_err *e)
 {
 	json_t *c = NULL;
@@ -1031,6 +1045,14 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/communities", ACCESS_CALLER, READERS, .query = page_query, .status = 200,
 	  .response = PAGE_START COMMUNITY_REF PAGE_END, .summary = "小区，含各状态房屋数与入住率",
 	  .handler = list_communities },
+	{ "GET", "/api/v1/community-names", ACCESS_CALLER,
+	  READERS | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SECURITY), .query = page_query,
+	  .status = 200,
+	  .response = PAGE_START "{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
+				 "\"properties\":{\"id\":{\"type\":\"integer\"},"
+				 "\"name\":{\"type\":\"string\"}}}" PAGE_END,
+	  .summary = "小区名称（供选择管辖范围；系统管理员与安全管理员可见全部名称）",
+	  .handler = list_community_names },
 	{ "POST", "/api/v1/communities", ACCESS_CALLER, BUREAU, .body = community_body,
 	  .status = 201, .response = COMMUNITY_REF, .summary = "新建小区",
 	  .handler = create_community },

@@ -349,6 +349,21 @@ test('communities show units per status and the occupancy', async () => {
   expectError(await as('bureau', 'POST', '/api/v1/communities', { name: '长安花苑公租房', agreement_id: 999 }), 404, 'agreement_not_found', 'agreement_id');
 });
 
+test('community names: every one for admin and security (to grant scopes), the scope for others', async () => {
+  for (const role of ['admin', 'security']) {
+    const r = await as(role, 'GET', '/api/v1/community-names');
+    assert.equal(r.status, 200);
+    const names = r.json.items.map((c) => c.name);
+    assert.ok(names.includes('南苑公租房') && names.includes('肖桥公租房'), `${role}: ${names}`);
+    assert.deepEqual(Object.keys(r.json.items[0]).sort(), ['id', 'name'], 'names only, no business data');
+  }
+  const r = await as('operator_manager', 'GET', '/api/v1/community-names');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.items.map((c) => c.id), [ids.c1]);
+  assert.equal((await as('auditor', 'GET', '/api/v1/community-names')).status, 403);
+  assert.equal((await as('admin', 'GET', '/api/v1/communities')).status, 403);
+});
+
 test('the building grid: floors top first, units by entrance and number', async () => {
   let r = await as('operator_staff', 'GET', `/api/v1/buildings/${ids.b1}/grid`);
   assert.equal(r.status, 200);

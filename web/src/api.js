@@ -188,6 +188,8 @@ export const api = {
   // their dossier, acceptance checks.
   communities: {
     list: (cursor, limit = 200) => get('/communities', { cursor, limit }),
+    // Ids and names only: also for the administrator and the security officer.
+    names: (cursor, limit = 200) => get('/community-names', { cursor, limit }),
     get: (id) => get(`/communities/${id}`),
   },
   buildings: {

@@ -1,20 +1,21 @@
 // The communities the signed-in user may see, for the pickers: loaded once
 // per account and kept until sign-out or a reload (a new community appears
-// after a reload).  Roles that may not list them (the system administrator
-// and the security officer see no business data) get an empty list, and the
-// pickers let them type community numbers instead.
+// after a reload).  The system administrator and the security officer see no
+// business data: they get the communities' names only (to grant scopes).
 import { api } from '../api.js';
 import { can, session } from '../session.js';
 
 let cache = { owner: null, promise: null };
 
-export const mayListCommunities = () => can('GET /api/v1/communities');
+const full = () => can('GET /api/v1/communities');
+export const mayListCommunities = () => full() || can('GET /api/v1/community-names');
 
 async function all() {
   const out = [];
+  const page = full() ? api.communities.list : api.communities.names;
   let cursor;
   do {
-    const res = await api.communities.list(cursor);
+    const res = await page(cursor);
     out.push(...res.items);
     cursor = res.next;
   } while (cursor);
