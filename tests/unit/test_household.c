@@ -215,11 +215,11 @@ test_validate(void **state)
 
 	(void)state;
 	ok(NULL, household_validate(&in, &e));
-	/* A wrong check character: the member's field. */
+	/* A wrong check character: refused by the rule (422), on the member's field. */
 	memcpy(bad, id_spouse, sizeof(bad));
 	bad[17] = bad[17] == '0' ? '1' : '0';
 	m[1].person.id_number = bad;
-	assert_int_equal(household_validate(&in, &e), ANJU_EINVAL);
+	assert_int_equal(household_validate(&in, &e), ANJU_EUNPROCESSABLE);
 	assert_string_equal(e.field, "members[1].id_number");
 	assert_string_equal(e.key, "id_number_check_digit");
 	m[1].person.id_number = id_spouse;
