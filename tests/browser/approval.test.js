@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { shot, firstSignIn, navTitles, pageErrors, chooseCommunities } from './lib/browser.js';
 import { useConsole, pageTest, withPage } from './lib/suite.js';
 
-const env = useConsole();
+const env = useConsole({ communities: 1 });
 
 pageTest('an account asked for by the admin is approved by the security officer', env, (admin) =>
   withPage(env, async (security) => {

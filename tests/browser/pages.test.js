@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { shot, firstSignIn, navTitles, pageErrors, chooseCommunities, chosenCommunities } from './lib/browser.js';
 import { useConsole, pageTest } from './lib/suite.js';
 
-const env = useConsole();
+const env = useConsole({ communities: 1 });
 
 pageTest('the auditor filters the audit trail and verifies the chain', env, async (page) => {
   await firstSignIn(page, 'auditor', env.server.data.passwords.auditor);
@@ -43,10 +43,10 @@ pageTest('the security officer issues an API key, sees it once, and revokes it',
   await dialog.getByPlaceholder('如：南苑小区门禁控制器').fill('南苑门禁');
   await dialog.getByTestId('role-select').click();
   await page.getByRole('option', { name: '运营人员' }).click();
-  await dialog.getByRole('alert').filter({ hasText: '请填写可访问的小区编号' }).waitFor();
-  // The security officer types community numbers; anything else is not taken.
+  await dialog.getByRole('alert').filter({ hasText: '请选择可访问的小区' }).waitFor();
+  // The security officer picks communities by name; a name that is none is not taken.
   await chooseCommunities(page, dialog, ['x', 1]);
-  assert.deepEqual(await chosenCommunities(dialog), ['1']);
+  assert.deepEqual(await chosenCommunities(dialog), ['小区1']);
   await dialog.getByRole('button', { name: '签发' }).click();
 
   const secret = page.getByTestId('one-time-secret');

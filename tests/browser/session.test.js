@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { shot, submitLogin, firstSignIn, pageErrors, NEW_PASSWORD, chooseCommunities, chosenCommunities } from './lib/browser.js';
 import { useConsole, pageTest } from './lib/suite.js';
 
-const env = useConsole();
+const env = useConsole({ communities: 3 });
 
 pageTest('an expired session keeps the open form and the route', env, async (page) => {
   await firstSignIn(page, 'admin', env.server.data.passwords.admin);
@@ -33,7 +33,7 @@ pageTest('an expired session keeps the open form and the route', env, async (pag
   await dialog.getByText('已恢复您上次未提交的内容').waitFor();
   assert.equal(await dialog.locator('input[name=username]').inputValue(), 'lisi');
   assert.equal(await dialog.locator('input[name=display_name]').inputValue(), '李四');
-  assert.deepEqual(await chosenCommunities(dialog), ['2', '3']);
+  assert.deepEqual(await chosenCommunities(dialog), ['小区2', '小区3']);
 
   // A reload keeps both the draft and the CSRF token: the request goes through.
   await page.reload();

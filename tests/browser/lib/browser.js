@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, Server, initData, cleanup } from '../../api/lib/server.js';
+import { ROOT, Server, initData, cleanup, apikey } from '../../api/lib/server.js';
 
 // Cheap password hashing for tests, as tests/run.sh sets it.
 process.env.ANJU_PASSWORD_MEMLIMIT_KIB ??= '8192';
@@ -149,25 +149,38 @@ export async function navTitles(page) {
   return (await items.allInnerTexts()).map((t) => t.trim());
 }
 
-// Chooses communities in a form's community picker (scope: the dialog).  The
-// administrator and the security officer may not list communities: they
-// type each number and confirm it with Enter.  Other roles pick by name.
+// Makes n communities "小区1" ... "小区n" (ids 1..n on a new server) with a
+// bureau key made on the command line.
+export async function seedCommunities(server, n) {
+  const token = apikey(server.data.dir, 'bureau', 'browser-seed', ['--all-communities']);
+  for (let i = 1; i <= n; i++) {
+    const r = await server.api('POST', '/api/v1/communities', { body: { name: `小区${i}` }, token });
+    if (r.status !== 201 || r.json.id !== i) throw new Error(`community ${i}: ${r.status} ${r.text}`);
+  }
+}
+
+// Chooses communities in a form's community picker (scope: the dialog) by
+// their names; a number n stands for "小区n" (seedCommunities).
 export async function chooseCommunities(page, scope, choices) {
   const picker = scope.getByTestId('community-select');
-  const typed = picker.locator('.el-input-tag');
-  if (await typed.count()) {
-    await typed.click();
-    for (const c of choices) {
-      await page.keyboard.type(String(c));
-      await page.keyboard.press('Enter');
-    }
-    return;
-  }
   await picker.locator('.el-select__wrapper').click();
   for (const c of choices) {
-    await page.keyboard.type(String(c));
-    await page.getByRole('option', { name: String(c), exact: true }).click();
+    const name = typeof c === 'number' ? `小区${c}` : String(c);
+    await page.keyboard.type(name);
+    const option = page.getByRole('option', { name, exact: true });
+    // Something that names no community offers nothing to choose.
+    try {
+      await option.waitFor({ timeout: 3000 });
+    } catch {
+      for (let i = 0; i < name.length; i++) await page.keyboard.press('Backspace');
+      continue;
+    }
+    await option.click();
+    // The select keeps what was typed: clear it for the next name.
+    for (let i = 0; i < name.length; i++) await page.keyboard.press('Backspace');
   }
+  // Leave the picker (Escape would close the dialog too).
+  await page.keyboard.press('Tab');
 }
 
 // The communities a form's picker holds, as its tags read ("2" typed, or a
