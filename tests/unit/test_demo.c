@@ -31,37 +31,21 @@
 #include "store/keys.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testkeys.h"
 #include "testjob.h"
-
-static char keydir[64];
-static struct keyring *kr;
 
 static int
 group_setup(void **state)
 {
-	struct anju_err e;
-
 	(void)state;
-	snprintf(keydir, sizeof(keydir), "/tmp/anju-demo-XXXXXX");
-	if (mkdtemp(keydir) == NULL || keys_create(keydir, &e) != 0 ||
-	    keys_load(keydir, &kr, &e) != 0)
-		return -1;
-	keys_set_current(kr);
-	audit_set_key(keys_audit(kr), KEYS_LEN);
-	config_reset();
-	config_set("password_memlimit_kib", "8", "test", &e);
-	config_set("password_opslimit", "1", "test", &e);
-	password_configure();
-	return 0;
+	return testkeys_setup("demo", true);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	keys_set_current(NULL);
-	keys_free(kr);
-	testdb_rmtree(keydir);
+	testkeys_teardown();
 	return 0;
 }
 

@@ -33,6 +33,7 @@
 #include "store/keys.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testkeys.h"
 
 struct ctx {
 	struct testdb t;
@@ -40,9 +41,6 @@ struct ctx {
 	char dir[256]; /* the data directory: files/ under it */
 	int64_t community[2], unit[2], asset, check, household[2], person;
 };
-
-static char keydir[64];
-static struct keyring *kr;
 
 static const struct audit_actor who = { "system", "test", "bureau", "::1", NULL };
 
@@ -56,25 +54,15 @@ static const char GIF[] = "GIF89a\x01\x00\x01\x00\x00\x00\x00;";
 static int
 group_setup(void **state)
 {
-	struct anju_err e;
-
 	(void)state;
-	snprintf(keydir, sizeof(keydir), "/tmp/anju-files-keys-XXXXXX");
-	if (mkdtemp(keydir) == NULL || keys_create(keydir, &e) != 0 ||
-	    keys_load(keydir, &kr, &e) != 0)
-		return -1;
-	keys_set_current(kr);
-	audit_set_key(keys_audit(kr), KEYS_LEN);
-	config_reset();
-	return 0;
+	return testkeys_setup("files-keys", false);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	keys_free(kr);
-	testdb_rmtree(keydir);
+	testkeys_teardown();
 	return 0;
 }
 

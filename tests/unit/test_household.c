@@ -25,15 +25,13 @@
 #include "store/keys.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testkeys.h"
 
 struct ctx {
 	struct testdb t;
 	struct db *db;
 	int64_t a, b; /* two communities */
 };
-
-static char keydir[64];
-static struct keyring *kr;
 
 static const struct audit_actor who = { "account:1", "tester", "bureau", "::1", NULL };
 
@@ -46,25 +44,15 @@ static struct caller finance = { CALLER_ACCOUNT, 3, ROLE_FINANCE, "f", "account:
 static int
 group_setup(void **state)
 {
-	struct anju_err e;
-
 	(void)state;
-	snprintf(keydir, sizeof(keydir), "/tmp/anju-household-XXXXXX");
-	if (mkdtemp(keydir) == NULL || keys_create(keydir, &e) != 0 ||
-	    keys_load(keydir, &kr, &e) != 0)
-		return -1;
-	keys_set_current(kr);
-	audit_set_key(keys_audit(kr), KEYS_LEN);
-	config_reset();
-	return 0;
+	return testkeys_setup("household", false);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	keys_free(kr);
-	testdb_rmtree(keydir);
+	testkeys_teardown();
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "store/keys.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testkeys.h"
 
 struct ctx {
 	struct testdb t;
@@ -32,8 +33,6 @@ struct ctx {
 	int64_t ub1;      /* a unit in cb */
 };
 
-static char keydir[64];
-static struct keyring *kr;
 static const struct audit_actor who = { "system", "test", "bureau", "::1", NULL };
 /* A bureau clerk for every community, operator staff for ca only, a finance
  * clerk with no communities, and the system administrator. */
@@ -45,24 +44,15 @@ static struct caller admin = { CALLER_ACCOUNT, 4, ROLE_ADMIN, "a", "account:4", 
 static int
 group_setup(void **state)
 {
-	struct anju_err e;
-
 	(void)state;
-	snprintf(keydir, sizeof(keydir), "/tmp/anju-housing-XXXXXX");
-	if (mkdtemp(keydir) == NULL || keys_create(keydir, &e) != 0 ||
-	    keys_load(keydir, &kr, &e) != 0)
-		return -1;
-	keys_set_current(kr);
-	audit_set_key(keys_audit(kr), KEYS_LEN);
-	return 0;
+	return testkeys_setup("housing", false);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	keys_free(kr);
-	testdb_rmtree(keydir);
+	testkeys_teardown();
 	return 0;
 }
 

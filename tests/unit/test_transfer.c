@@ -30,6 +30,7 @@
 #include "store/keys.h"
 #include "store/migrate.h"
 #include "testdb.h"
+#include "testkeys.h"
 #include "testjob.h"
 #include "transfer/transfer.h"
 #include "transfer/transfer_int.h"
@@ -40,9 +41,6 @@ struct ctx {
 	int64_t a, b; /* two communities */
 };
 
-static char keydir[64];
-static struct keyring *kr;
-
 static const struct audit_actor who = { "account:1", "tester", "bureau", "::1", NULL };
 /* Reads every community. */
 static const struct caller bureau_all = { CALLER_ACCOUNT, 1, ROLE_BUREAU, "b", "account:1", true };
@@ -50,25 +48,15 @@ static const struct caller bureau_all = { CALLER_ACCOUNT, 1, ROLE_BUREAU, "b", "
 static int
 group_setup(void **state)
 {
-	struct anju_err e;
-
 	(void)state;
-	snprintf(keydir, sizeof(keydir), "/tmp/anju-transfer-XXXXXX");
-	if (mkdtemp(keydir) == NULL || keys_create(keydir, &e) != 0 ||
-	    keys_load(keydir, &kr, &e) != 0)
-		return -1;
-	keys_set_current(kr);
-	audit_set_key(keys_audit(kr), KEYS_LEN);
-	config_reset();
-	return 0;
+	return testkeys_setup("transfer", false);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	keys_free(kr);
-	testdb_rmtree(keydir);
+	testkeys_teardown();
 	return 0;
 }
 
