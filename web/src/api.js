@@ -60,15 +60,33 @@ function dispositionName(header) {
   return plain ? plain[1].trim() : null;
 }
 
-// request(method, path, {body, raw, query, handle, blob}): the parsed JSON of
-// a 2xx answer, or throws ApiError.  raw sends a File or Blob as the body
-// with its own type (uploads); blob returns {blob, filename, type} of a
-// download instead of JSON (a JSON answer still comes back as {json}).
+// A new Idempotency-Key: 128 random bits in hex.  A form makes one when it
+// opens and sends it with every try of the same creation, so that a request
+// whose answer was lost and is sent again creates nothing twice (the server
+// answers the first result again).  crypto.getRandomValues, unlike
+// randomUUID, works on a plain-http address too.
+export function newIdempotencyKey() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// request(method, path, {body, raw, query, handle, blob, idempotencyKey}):
+// the parsed JSON of a 2xx answer, or throws ApiError.  raw sends a File or
+// Blob as the body with its own type (uploads); blob returns {blob,
+// filename, type} of a download instead of JSON (a JSON answer still comes
+// back as {json}); idempotencyKey goes in the Idempotency-Key header.
 // Errors are shown with ElMessage unless their code is in handle (or handle
-// is '*'), for a caller that shows them beside the form; an error already
-// shown or acted on here has err.shown set.
-export async function request(method, path, { body, raw, query, handle = [], blob = false } = {}) {
+// is '*', or a function of the ApiError that says true), for a caller that
+// shows them beside the form; an error already shown or acted on here has
+// err.shown set.
+export async function request(
+  method,
+  path,
+  { body, raw, query, handle = [], blob = false, idempotencyKey } = {},
+) {
   const headers = { Accept: blob ? '*/*' : 'application/json' };
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   let payload;
   if (raw !== undefined) {
     headers['Content-Type'] = raw.type || 'application/octet-stream';
@@ -81,7 +99,8 @@ export async function request(method, path, { body, raw, query, handle = [], blo
     const t = csrf.get();
     if (t) headers['X-CSRF-Token'] = t;
   }
-  const handled = (code) => handle === '*' || handle.includes(code);
+  const handled = (code, err) =>
+    handle === '*' || (typeof handle === 'function' ? Boolean(err) && handle(err) : handle.includes(code));
   let res;
   try {
     res = await fetch(url(path, query), {
@@ -93,7 +112,7 @@ export async function request(method, path, { body, raw, query, handle = [], blo
     });
   } catch {
     const err = new ApiError(0, { code: 'network', message: '无法连接服务器，请检查网络后重试' });
-    if (!handled(err.code)) {
+    if (!handled(err.code, err)) {
       ElMessage.error({ message: err.message, grouping: true });
       err.shown = true;
     }
@@ -115,7 +134,7 @@ export async function request(method, path, { body, raw, query, handle = [], blo
   if (res.ok) return json;
 
   const err = new ApiError(res.status, json?.error || {});
-  if (handled(err.code)) throw err;
+  if (handled(err.code, err)) throw err;
   if (res.status === 401) {
     handlers.unauthorized(err);
   } else if (res.status === 403 && err.code === 'password_change_required') {
@@ -132,6 +151,11 @@ export async function request(method, path, { body, raw, query, handle = [], blo
 const get = (path, query, opts) => request('GET', path, { query, ...opts });
 const post = (path, body, opts) => request('POST', path, { body: body ?? {}, ...opts });
 const put = (path, body, opts) => request('PUT', path, { body, ...opts });
+const patch = (path, body, opts) => request('PATCH', path, { body, ...opts });
+// The entry forms: an error that names a field is shown beside it by the form
+// (see common/formErrors.js); a creation carries the form's Idempotency-Key.
+const fieldErrors = (err) => Boolean(err.field) && err.status !== 401 && err.status !== 403;
+const form = (idempotencyKey) => ({ handle: fieldErrors, idempotencyKey });
 const upload = (path, query, file, opts) => request('POST', path, { query, raw: file, ...opts });
 const download = (path, query, opts) => request('GET', path, { query, blob: true, ...opts });
 
@@ -195,6 +219,7 @@ export const api = {
   buildings: {
     list: (communityId, cursor, limit = 200) => get('/buildings', { community_id: communityId, cursor, limit }),
     grid: (id) => get(`/buildings/${id}/grid`),
+    create: (building, key) => post('/buildings', building, form(key)),
   },
   units: {
     list: (filters, cursor, limit = 50) => get('/units', { ...filters, cursor, limit }),
@@ -202,6 +227,16 @@ export const api = {
     dossier: (id) => get(`/units/${id}/dossier`),
     // action: repair, repair-done, disable, enable.
     act: (id, action, reason) => post(`/units/${id}/${action}`, { reason }),
+    create: (unit, key) => post('/units', unit, form(key)),
+    update: (id, changes) => patch(`/units/${id}`, changes, form()),
+    // Opens the unit's acceptance check (分户核验) with its items.
+    openAcceptance: (id, check, key) => post(`/units/${id}/acceptance`, check, form(key)),
+  },
+  // Facilities and equipment (设施设备) of a unit, a building, an entrance
+  // or a community.
+  assets: {
+    create: (asset, key) => post('/assets', asset, form(key)),
+    update: (id, changes) => patch(`/assets/${id}`, changes, form()),
   },
   acceptance: {
     list: (filters, cursor, limit = 50) => get('/acceptance-checks', { ...filters, cursor, limit }),
@@ -218,6 +253,16 @@ export const api = {
     get: (id) => get(`/households/${id}`),
     dossier: (id) => get(`/households/${id}/dossier`),
     mine: () => get('/my/household', undefined, { handle: ['household_not_found'] }),
+    create: (household, key) => post('/households', household, form(key)),
+    update: (id, changes) => patch(`/households/${id}`, changes, form()),
+    addMember: (id, member, key) => post(`/households/${id}/members`, member, form(key)),
+    leave: (id, memberId) => post(`/households/${id}/members/${memberId}/leave`),
+    setHead: (id, memberId, formerHeadRelationship) =>
+      post(
+        `/households/${id}/head`,
+        { member_id: memberId, ...(formerHeadRelationship ? { former_head_relationship: formerHeadRelationship } : {}) },
+        form(),
+      ),
   },
   persons: {
     reveal: (id, field, reason) => post(`/persons/${id}/reveal`, { field, reason }, { handle: ['invalid_length'] }),

@@ -39,3 +39,11 @@ export function loadCommunities({ fresh = false } = {}) {
 export function communityName(list, id) {
   return list.find((c) => c.id === id)?.name || (id ? `#${id}` : '—');
 }
+
+// The community a form starts with: the one given, else the user's only
+// community, else none.
+export async function defaultCommunity(given) {
+  if (given) return given;
+  const list = await loadCommunities().catch(() => []);
+  return list.length === 1 ? list[0].id : null;
+}
