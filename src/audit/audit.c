@@ -207,6 +207,26 @@ redact(json_t *j)
 	}
 }
 
+/* Whether j has, at any depth, a member named like a secret. */
+static bool
+has_secret(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_object_foreach (j, k, v)
+			if (is_secret_name(k) || has_secret(v))
+				return true;
+	} else if (json_is_array(j)) {
+		json_array_foreach (j, i, v)
+			if (has_secret(v))
+				return true;
+	}
+	return false;
+}
+
 /* The stored text of before/after: NULL for none, else compact JSON with
  * sorted keys and secrets redacted (a new string, or NULL with e filled). */
 static int
@@ -217,11 +237,17 @@ json_text(json_t *j, const char *field, char **out, struct anju_err *e)
 	*out = NULL;
 	if (j == NULL || json_is_null(j))
 		return 0;
-	copy = json_deep_copy(j);
-	if (copy == NULL)
-		return anju_fail(e, ANJU_EINVAL, "invalid_audit_json", field, "%s: not JSON",
-				 field);
-	redact(copy);
+	/* Redacted in a copy, the caller's value untouched; most values have
+	 * nothing to redact and are written as they are. */
+	if (has_secret(j)) {
+		copy = json_deep_copy(j);
+		if (copy == NULL)
+			return anju_fail(e, ANJU_EINVAL, "invalid_audit_json", field,
+					 "%s: not JSON", field);
+		redact(copy);
+	} else {
+		copy = json_incref(j);
+	}
 	*out = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	json_decref(copy);
 	if (*out == NULL)

@@ -3,8 +3,10 @@
  */
 #include "core/crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,66 @@
 struct hmac_sm3_ctx {
 	EVP_MAC_CTX *ctx;
 };
+
+/*
+ * Per thread, contexts set up once and reused: the HMAC-SM3 of the last few
+ * keys, keyed and ready (a new MAC is a copy of one, not a digest fetch and
+ * two compressions of the padded key), and one SM4-CTR context re-keyed per
+ * call.  A bulk import seals, indexes and audits millions of values with a
+ * handful of keys.  Freed, keys wiped, when the thread ends.
+ */
+#define HMAC_CACHED     4
+#define HMAC_CACHED_KEY 128 /* longer keys are not kept */
+
+struct hmac_cached {
+	EVP_MAC_CTX *ctx; /* NULL: free */
+	uint8_t key[HMAC_CACHED_KEY];
+	size_t keylen;
+	unsigned long used;
+};
+
+struct crypto_cache {
+	struct hmac_cached hmac[HMAC_CACHED];
+	unsigned long clock;
+	EVP_CIPHER_CTX *sm4;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void
+cache_free(void *p)
+{
+	struct crypto_cache *c = p;
+
+	for (int i = 0; i < HMAC_CACHED; i++)
+		EVP_MAC_CTX_free(c->hmac[i].ctx);
+	EVP_CIPHER_CTX_free(c->sm4);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+static void
+cache_init(void)
+{
+	if (pthread_key_create(&cache_key, cache_free) != 0)
+		abort();
+}
+
+static struct crypto_cache *
+cache_get(void)
+{
+	struct crypto_cache *c;
+
+	pthread_once(&cache_once, cache_init);
+	c = pthread_getspecific(cache_key);
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL || pthread_setspecific(cache_key, c) != 0)
+			abort();
+	}
+	return c;
+}
 
 static EVP_MAC *
 hmac_alg(void)
@@ -34,19 +96,62 @@ hmac_alg(void)
 	return mac;
 }
 
+static EVP_MAC_CTX *
+hmac_keyed(const void *key, size_t keylen)
+{
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac_alg());
+	OSSL_PARAM params[2];
+	char digest[] = "SM3";
+
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (ctx == NULL || !EVP_MAC_init(ctx, key, keylen, params)) {
+		fprintf(stderr, "anju: OpenSSL cannot do HMAC-SM3\n");
+		abort();
+	}
+	return ctx;
+}
+
+/* The thread's keyed context for key, set up now if need be (replacing the
+ * least recently used); NULL for a key too long to keep. */
+static EVP_MAC_CTX *
+hmac_cached(const void *key, size_t keylen)
+{
+	struct crypto_cache *c;
+	struct hmac_cached *h, *victim;
+
+	if (keylen == 0 || keylen > HMAC_CACHED_KEY)
+		return NULL;
+	c = cache_get();
+	victim = &c->hmac[0];
+	for (int i = 0; i < HMAC_CACHED; i++) {
+		h = &c->hmac[i];
+		if (h->ctx != NULL && h->keylen == keylen && ct_equal(h->key, key, keylen)) {
+			h->used = ++c->clock;
+			return h->ctx;
+		}
+		if (h->ctx == NULL || (victim->ctx != NULL && h->used < victim->used))
+			victim = h;
+	}
+	EVP_MAC_CTX_free(victim->ctx);
+	OPENSSL_cleanse(victim->key, sizeof(victim->key));
+	victim->ctx = hmac_keyed(key, keylen);
+	memcpy(victim->key, key, keylen);
+	victim->keylen = keylen;
+	victim->used = ++c->clock;
+	return victim->ctx;
+}
+
 struct hmac_sm3_ctx *
 hmac_sm3_new(const void *key, size_t keylen)
 {
 	struct hmac_sm3_ctx *c = malloc(sizeof(*c));
-	OSSL_PARAM params[2];
-	char digest[] = "SM3";
+	EVP_MAC_CTX *keyed = hmac_cached(key, keylen);
 
 	if (c == NULL)
 		abort();
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	c->ctx = EVP_MAC_CTX_new(hmac_alg());
-	if (c->ctx == NULL || !EVP_MAC_init(c->ctx, key, keylen, params)) {
+	c->ctx = keyed != NULL ? EVP_MAC_CTX_dup(keyed) : hmac_keyed(key, keylen);
+	if (c->ctx == NULL) {
 		fprintf(stderr, "anju: OpenSSL cannot do HMAC-SM3\n");
 		abort();
 	}
@@ -111,10 +216,21 @@ void
 sm4_ctr(const uint8_t key[SM4_KEY_LEN], const uint8_t iv[SM4_IV_LEN], const void *in, size_t n,
 	void *out)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	struct crypto_cache *c = cache_get();
+	EVP_CIPHER_CTX *ctx = c->sm4;
 	int len = 0;
 
-	if (ctx == NULL || !EVP_EncryptInit_ex(ctx, EVP_sm4_ctr(), NULL, key, iv)) {
+	/* The thread's context: the cipher set once, key and IV every time
+	 * (which also restarts the counter). */
+	if (ctx == NULL) {
+		ctx = EVP_CIPHER_CTX_new();
+		if (ctx == NULL || !EVP_EncryptInit_ex(ctx, EVP_sm4_ctr(), NULL, NULL, NULL)) {
+			fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
+			abort();
+		}
+		c->sm4 = ctx;
+	}
+	if (!EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv)) {
 		fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
 		abort();
 	}
@@ -126,7 +242,6 @@ sm4_ctr(const uint8_t key[SM4_KEY_LEN], const uint8_t iv[SM4_IV_LEN], const void
 				  (const unsigned char *)in + done, piece);
 		done += (size_t)piece;
 	}
-	EVP_CIPHER_CTX_free(ctx);
 }
 
 bool

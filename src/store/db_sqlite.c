@@ -31,6 +31,12 @@ struct sq_stmt {
 	struct db_stmt base; /* first: db.c sees only this */
 	sqlite3_stmt *h;
 	int64_t total_before; /* sqlite3_total_changes64() when the execution began */
+	/* An "INSERT INTO t (...) VALUES (...) RETURNING id" prepared without its
+	 * RETURNING (see returning_id()): the row it would give, made up. */
+	bool returning_id;
+	int row;    /* 0: not run yet, 1: on the made-up row, 2: past it */
+	int64_t id; /* the row's id */
+	char id_text[24];
 };
 
 static sqlite3 *
@@ -182,16 +188,85 @@ skip_blank(const char *p)
 	}
 }
 
+/* The end of the parenthesised list that starts at p ('('), skipping quoted
+ * text; NULL when it does not end. */
+static const char *
+close_paren(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '\'' || *p == '"') {
+			const char *q = strchr(p + 1, *p);
+
+			if (q == NULL)
+				return NULL;
+			p = q;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')' && --depth == 0) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * SQLite runs RETURNING through an ephemeral table and, since the statement
+ * then counts as several writes, with a statement journal: a copy of every
+ * page the INSERT changes, per execution (a bulk import makes millions).
+ * One row inserted into a table whose id is its rowid (an AUTOINCREMENT
+ * INTEGER PRIMARY KEY, which {{ID}} is) needs neither: its id is
+ * sqlite3_last_insert_rowid() once the INSERT is done.  So the exact shape
+ * "INSERT INTO t (cols) VALUES (one row) RETURNING id" is prepared without
+ * its RETURNING, and sq_step() makes up the row RETURNING would give.
+ * Anything else (ON CONFLICT, OR REPLACE, a SELECT, several rows, another
+ * table) is left to SQLite.  Returns the length of the SQL to prepare, or 0.
+ */
+static size_t
+returning_id(sqlite3 *h, const char *sql)
+{
+	static const char head[] = "INSERT INTO ", tail[] = " RETURNING id";
+	char table[64];
+	const char *p = sql + sizeof(head) - 1, *end;
+	const char *type = NULL;
+	int pk = 0, autoinc = 0;
+	size_t n = 0;
+
+	if (strncmp(sql, head, sizeof(head) - 1) != 0)
+		return 0;
+	while (n < sizeof(table) - 1 &&
+	       ((*p >= 'a' && *p <= 'z') || *p == '_' || (n > 0 && *p >= '0' && *p <= '9')))
+		table[n++] = *p++;
+	table[n] = '\0';
+	if (n == 0 || strncmp(p, " (", 2) != 0 || (end = close_paren(p + 1)) == NULL ||
+	    strncmp(end, ") VALUES (", 10) != 0 || (end = close_paren(end + 9)) == NULL ||
+	    strcmp(end + 1, tail) != 0)
+		return 0;
+	if (sqlite3_table_column_metadata(h, "main", table, "id", &type, NULL, NULL, &pk,
+					  &autoinc) != SQLITE_OK ||
+	    !pk || !autoinc || type == NULL || sqlite3_stricmp(type, "INTEGER") != 0)
+		return 0;
+	return (size_t)(end + 1 - sql);
+}
+
 static int
 sq_stmt_new(struct db *db, const char *sql, struct db_stmt **out)
 {
 	sqlite3_stmt *h = NULL;
 	struct sq_stmt *st;
 	const char *tail = NULL;
+	size_t insert_len = returning_id(sq(db), sql);
 	int rc;
 
 	/* PERSISTENT: the statement lives as long as the connection's cache. */
-	rc = sqlite3_prepare_v3(sq(db), sql, -1, SQLITE_PREPARE_PERSISTENT, &h, &tail);
+	if (insert_len > 0) {
+		rc = sqlite3_prepare_v3(sq(db), sql, (int)insert_len, SQLITE_PREPARE_PERSISTENT, &h,
+					&tail);
+		tail = NULL;
+	} else {
+		rc = sqlite3_prepare_v3(sq(db), sql, -1, SQLITE_PREPARE_PERSISTENT, &h, &tail);
+	}
 	if (rc != SQLITE_OK) {
 		rc = sq_fail(db, rc);
 		goto out;
@@ -208,6 +283,7 @@ sq_stmt_new(struct db *db, const char *sql, struct db_stmt **out)
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->h = h;
+	st->returning_id = insert_len > 0;
 	h = NULL;
 	*out = &st->base;
 	rc = 0;
@@ -257,6 +333,10 @@ sq_step(struct db_stmt *base)
 	sqlite3 *h = sq(base->db);
 	int rc, code;
 
+	if (st->returning_id && st->row > 0) {
+		st->row = 2;
+		return DB_DONE;
+	}
 	if (!sqlite3_stmt_busy(st->h))
 		st->total_before = sqlite3_total_changes64(h);
 	rc = sqlite3_step(st->h);
@@ -268,6 +348,12 @@ sq_step(struct db_stmt *base)
 		 * else's; the total moving is what says this statement wrote. */
 		base->changes =
 			sqlite3_total_changes64(h) != st->total_before ? sqlite3_changes64(h) : 0;
+		if (st->returning_id && base->changes == 1) {
+			st->row = 1;
+			st->id = sqlite3_last_insert_rowid(h);
+			snprintf(st->id_text, sizeof(st->id_text), "%lld", (long long)st->id);
+			return DB_ROW;
+		}
 		return DB_DONE;
 	}
 	code = sq_fail(base->db, rc);
@@ -276,27 +362,52 @@ sq_step(struct db_stmt *base)
 	return code;
 }
 
+/* The made-up row of a returning_id() statement, or NULL. */
+static struct sq_stmt *
+made_up(struct db_stmt *st)
+{
+	struct sq_stmt *s = (struct sq_stmt *)st;
+
+	return s->returning_id ? s : NULL;
+}
+
 static bool
 sq_col_null(struct db_stmt *st, int col)
 {
+	struct sq_stmt *m = made_up(st);
+
+	if (m != NULL)
+		return m->row != 1 || col != 0;
 	return sqlite3_column_type(sq_h(st), col) == SQLITE_NULL;
 }
 
 static int64_t
 sq_col_int64(struct db_stmt *st, int col)
 {
+	struct sq_stmt *m = made_up(st);
+
+	if (m != NULL)
+		return m->row == 1 && col == 0 ? m->id : 0;
 	return sqlite3_column_int64(sq_h(st), col);
 }
 
 static const char *
 sq_col_text(struct db_stmt *st, int col)
 {
+	struct sq_stmt *m = made_up(st);
+
+	if (m != NULL)
+		return m->row == 1 && col == 0 ? m->id_text : NULL;
 	return (const char *)sqlite3_column_text(sq_h(st), col);
 }
 
 static size_t
 sq_col_len(struct db_stmt *st, int col)
 {
+	struct sq_stmt *m = made_up(st);
+
+	if (m != NULL)
+		return m->row == 1 && col == 0 ? strlen(m->id_text) : 0;
 	/* Text first, then bytes: the order that gives the UTF-8 length. */
 	sqlite3_column_text(sq_h(st), col);
 	return (size_t)sqlite3_column_bytes(sq_h(st), col);
@@ -305,18 +416,21 @@ sq_col_len(struct db_stmt *st, int col)
 static int
 sq_col_count(struct db_stmt *st)
 {
-	return sqlite3_column_count(sq_h(st));
+	return made_up(st) != NULL ? 1 : sqlite3_column_count(sq_h(st));
 }
 
 static const char *
 sq_col_name(struct db_stmt *st, int col)
 {
+	if (made_up(st) != NULL)
+		return col == 0 ? "id" : NULL;
 	return sqlite3_column_name(sq_h(st), col);
 }
 
 static void
 sq_reset(struct db_stmt *st)
 {
+	((struct sq_stmt *)st)->row = 0;
 	sqlite3_reset(sq_h(st));
 	sqlite3_clear_bindings(sq_h(st));
 }

@@ -757,9 +757,15 @@ run(struct job_ctx *ctx, struct anju_err *e)
 	/* One big transaction spills SQLite's default 2 MiB page cache to the
 	 * WAL page by page; a larger cache on this connection, for this job
 	 * only, keeps the publication in memory until its commit
-	 * (NOTES-performance). */
-	if (db_engine(im.db) == DB_SQLITE)
+	 * (NOTES-performance).  A statement that may change several rows
+	 * copies the pages it changes to a statement journal, which past
+	 * 64 KiB becomes a temporary file for the rest of the transaction:
+	 * with one such statement per record, millions of page writes to
+	 * /var/tmp.  Kept in memory, it costs a copy. */
+	if (db_engine(im.db) == DB_SQLITE) {
 		db_exec(im.db, "PRAGMA cache_size = -262144");
+		db_exec(im.db, "PRAGMA temp_store = MEMORY");
+	}
 	rc = load(&im, e);
 	if (rc < 0)
 		goto out;
@@ -827,8 +833,10 @@ done:
 				 "buildings_created", (json_int_t)buildings));
 	rc = 0;
 out:
-	if (db_engine(im.db) == DB_SQLITE)
+	if (db_engine(im.db) == DB_SQLITE) {
 		db_exec(im.db, "PRAGMA cache_size = -2000");
+		db_exec(im.db, "PRAGMA temp_store = DEFAULT");
+	}
 	if (rc == ANJU_ENOTFOUND && strcmp(e->key, "transfer_not_found") == 0)
 		rc = anju_fail(e, ANJU_ENOTFOUND, "input_gone", NULL, "没有要导入的数据");
 	free(im.comms.s);
