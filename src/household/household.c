@@ -384,21 +384,44 @@ household_summary_row(struct db_stmt *st)
 }
 
 int
-household_summary_append(struct db *db, int64_t id, json_t *out, struct anju_err *e)
+household_summary_append(struct db *db, const int64_t *ids, int n, json_t *out, struct anju_err *e)
 {
+	json_t *rows[HOUSEHOLD_SUMMARY_MAX] = { 0 };
 	struct db_stmt *st;
+	struct buf sql;
 	int rc;
 
-	if ((rc = db_prepare(db, SUMMARY_SELECT " WHERE h.id = ?", &st)) != 0)
+	if (n <= 0)
+		return 0;
+	if (n > HOUSEHOLD_SUMMARY_MAX)
+		n = HOUSEHOLD_SUMMARY_MAX;
+	/* One statement for the page (one text per n, each prepared once). */
+	buf_init(&sql, 0);
+	buf_adds(&sql, SUMMARY_SELECT " WHERE h.id IN (?");
+	for (int i = 1; i < n; i++)
+		buf_adds(&sql, ", ?");
+	buf_adds(&sql, ")");
+	rc = db_prepare(db, sql.p, &st);
+	buf_free(&sql);
+	if (rc != 0)
 		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		json_array_append_new(out, household_summary_row(st));
+	for (int i = 0; i < n; i++)
+		db_bind_int64(st, i + 1, ids[i]);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t id = db_col_int64(st, 0);
+
+		for (int i = 0; i < n; i++)
+			if (ids[i] == id && rows[i] == NULL) {
+				rows[i] = household_summary_row(st);
+				break;
+			}
+	}
 	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "household_not_found", NULL, "没有这个家庭");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	/* In the order asked for. */
+	for (int i = 0; i < n; i++)
+		if (rows[i] != NULL)
+			json_array_append_new(out, rows[i]);
+	return rc == DB_DONE ? 0 : db_fail(db, rc, e);
 }
 
 static json_t *

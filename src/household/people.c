@@ -256,8 +256,5 @@ household_search(struct db *db, const struct caller *c, enum household_search_by
 	db_reset(st);
 	if (rc != DB_DONE)
 		return db_fail(db, rc, e);
-	for (int k = 0; k < nh; k++)
-		if ((rc = household_summary_append(db, hids[k], households, e)) != 0)
-			return rc;
-	return 0;
+	return household_summary_append(db, hids, nh, households, e);
 }
