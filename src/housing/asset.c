@@ -203,23 +203,8 @@ int
 housing_asset_community(struct db *db, const struct caller *c, int64_t asset_id,
 			int64_t *community_id, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	rc = db_prepare(
-		db, "SELECT community_id FROM asset WHERE id = ? AND " SCOPE_SQL("community_id"),
-		&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, asset_id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*community_id = db_col_int64(st, 0);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return housing_not_found(e, "asset", NULL);
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return housing_scoped_community(db, c, HOUSING_COMMUNITY_OF("asset"), asset_id, "asset",
+					community_id, e);
 }
 
 static json_t *

@@ -11,6 +11,7 @@
 #include "audit/audit.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "access/scope.h"
 #include "housing/housing_int.h"
 #include "store/db.h"
 
@@ -143,4 +144,24 @@ housing_not_found(struct anju_err *e, const char *what, const char *field)
 		if (strcmp(m[i].what, what) == 0)
 			return anju_fail(e, ANJU_ENOTFOUND, m[i].key, field, "%s", m[i].msg);
 	return anju_fail(e, ANJU_ENOTFOUND, "not_found", field, "没有这条记录");
+}
+
+int
+housing_scoped_community(struct db *db, const struct caller *c, const char *sql, int64_t id,
+			 const char *what, int64_t *community_id, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(db, sql, &st)) != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	scope_bind(st, 2, c);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*community_id = db_col_int64(st, 0);
+	db_reset(st);
+	if (rc == DB_DONE)
+		return housing_not_found(e, what, NULL);
+	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
 }

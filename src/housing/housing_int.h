@@ -43,6 +43,13 @@ json_t *housing_col_int(struct db_stmt *st, int col);
  * "operator" or "agreement"; the key is what + "_not_found".  field may be
  * NULL (the path's object) or the body's field that named it. */
 int housing_not_found(struct anju_err *e, const char *what, const char *field);
+/* The community of row id when it is in the caller's scope, by sql (a
+ * fixed text, HOUSING_COMMUNITY_OF(table)): 0, or ANJU_ENOTFOUND naming
+ * what.  The one look-up behind housing_*_community(). */
+#define HOUSING_COMMUNITY_OF(table)                                                                \
+	"SELECT community_id FROM " table " WHERE id = ? AND " SCOPE_SQL("community_id")
+int housing_scoped_community(struct db *db, const struct caller *c, const char *sql, int64_t id,
+			     const char *what, int64_t *community_id, struct anju_err *e);
 
 /* The Unit JSON of a row read with UNIT_SELECT. */
 #define UNIT_SELECT                                                                                \
