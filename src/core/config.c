@@ -35,6 +35,8 @@ const struct config_def config_defs[] = {
 	  "largest request header block in bytes" },
 	{ "trusted_proxies", CFG_STRING, "", 0, 0,
 	  "comma-separated proxy addresses whose X-Forwarded-For is believed" },
+	{ "import_cache_mb", CFG_INT, "1024", 16, 65536,
+	  "SQLite: MiB of page cache an import may use until its commit (taken as needed)" },
 	{ "log_level", CFG_STRING, "info", 0, 0, "error, warn, info or debug" },
 	{ "job_workers", CFG_INT, "1", 0, 64,
 	  "threads running long jobs (0: this server runs none)" },

@@ -35,6 +35,7 @@
 
 #include "access/person.h"
 #include "audit/audit.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "household/household.h"
@@ -756,14 +757,20 @@ run(struct job_ctx *ctx, struct anju_err *e)
 		goto out;
 	/* One big transaction spills SQLite's default 2 MiB page cache to the
 	 * WAL page by page; a larger cache on this connection, for this job
-	 * only, keeps the publication in memory until its commit
-	 * (NOTES-performance).  A statement that may change several rows
+	 * only (import_cache_mb, taken as pages are needed), keeps the
+	 * publication in memory until its commit (NOTES-performance; into a
+	 * million households, 1 GiB instead of 256 MiB takes a quarter off
+	 * the publication).  A statement that may change several rows
 	 * copies the pages it changes to a statement journal, which past
 	 * 64 KiB becomes a temporary file for the rest of the transaction:
 	 * with one such statement per record, millions of page writes to
 	 * /var/tmp.  Kept in memory, it costs a copy. */
 	if (db_engine(im.db) == DB_SQLITE) {
-		db_exec(im.db, "PRAGMA cache_size = -262144");
+		char pragma[48];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%lld",
+			 (long long)config_int("import_cache_mb") * 1024);
+		db_exec(im.db, pragma);
 		db_exec(im.db, "PRAGMA temp_store = MEMORY");
 	}
 	rc = load(&im, e);
