@@ -8,6 +8,7 @@
 #include "access/scope.h"
 #include "approval/approval.h"
 #include "http/http.h"
+#include "money/approvals.h"
 #include "store/db.h"
 
 static const char *const business_roles[] = {
@@ -86,6 +87,6 @@ static const struct approval_kind account_create_kind = {
 };
 
 const struct approval_kind *const approval_kinds[] = {
-	&account_create_kind,
-	NULL,
+	&account_create_kind, &money_charge_cancel_kind, &money_payment_reverse_kind,
+	&money_refund_kind,   &money_ledger_close_kind,  NULL,
 };

@@ -1,0 +1,42 @@
+/*
+ * Shared inside the money module only.
+ */
+#ifndef ANJU_MONEY_INTERNAL_H
+#define ANJU_MONEY_INTERNAL_H
+
+#include "money/ledger.h"
+#include "money/money.h"
+
+struct db_stmt;
+
+/* A household's two ledger accounts. */
+struct hh_accounts {
+	int64_t receivable;
+	int64_t credit;
+};
+
+int money_hh_accounts(struct db *db, int64_t household_id, struct hh_accounts *a,
+		      struct anju_err *e);
+/* 0, or ANJU_ENOTFOUND "household_not_found". */
+int money_household_exists(struct db *db, int64_t household_id, struct anju_err *e);
+
+/* Settles the household's open charges from its payments' unallocated
+ * money, oldest due charge and oldest payment first, into journal j. */
+int money_settle_into(struct db *db, struct journal *j, int64_t household_id, struct anju_err *e);
+
+/* Undoes every live allocation of a payment (payment_id > 0) or to a
+ * charge (charge_id > 0) with rows of the opposite sign, into journal j:
+ * the money goes back to the payments' unallocated part. */
+int money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t payment_id,
+		     int64_t charge_id, struct anju_err *e);
+
+/* The ledger account a channel's money lands in. */
+int money_channel_account(struct db *db, enum payment_channel c, int64_t *id, struct anju_err *e);
+
+/* The columns money_charge_json reads, of "charge c". */
+#define MONEY_CHARGE_COLUMNS                                                                       \
+	"c.id, c.household_id, c.kind, c.amount_fen, c.paid_fen, c.due_on, c.period,"              \
+	" c.source_type, c.source_id, c.state, c.note, c.created_at, c.cancel_reason"
+json_t *money_charge_json(struct db_stmt *st);
+
+#endif
