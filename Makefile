@@ -12,7 +12,7 @@
 BUILD     ?= build
 SAN       ?=
 CC        ?= cc
-PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter
+PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter pangocairo libqrencode
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

@@ -19,7 +19,7 @@ OUT=$BUILD/fuzz
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_TARGETS=${FUZZ_TARGETS:-json router csv import}
-PKGS="libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter"
+PKGS="libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter pangocairo libqrencode"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 die() {
