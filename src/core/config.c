@@ -61,6 +61,8 @@ const struct config_def config_defs[] = {
 	  "mark the session cookie Secure (set it behind TLS, as in production)" },
 	{ "reveal_per_hour", CFG_INT, "20", 1, 10000,
 	  "full ID numbers or phones one account or key may reveal per hour" },
+	{ "public_url", CFG_STRING, "http://127.0.0.1:8080", 0, 0,
+	  "the public address of this server: receipts' QR codes point to it (/r/TOKEN)" },
 	{ NULL, CFG_STRING, NULL, 0, 0, NULL },
 };
 

@@ -5,7 +5,8 @@
  *   step 0         the parties, their agreement, the communities (stock.c)
  *   steps 1..B     one building each, B = demo_building_count()
  *   then           DEMO_CHUNK_HOUSEHOLDS households a step (households.c)
- *   the last step  the accounts
+ *   then           the accounts
+ *   the last step  receipt books, charges and payments (money.c)
  *
  * The checkpoint is the number of the next step, so a load that was killed
  * or handed back resumes at the first step that did not commit.  Progress
@@ -169,15 +170,19 @@ run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, 
 		*done = DEMO_UNITS + to;
 		return 0;
 	}
-	snprintf(note, note_cap, "演示账号");
 	*done = DEMO_UNITS + DEMO_HOUSEHOLDS;
-	return create_accounts(db, who, e);
+	if (step == nb + HOUSEHOLD_STEPS + 1) {
+		snprintf(note, note_cap, "演示账号");
+		return create_accounts(db, who, e);
+	}
+	snprintf(note, note_cap, "票据与收费");
+	return demo_money_load(db, who, e);
 }
 
 static int
 run(struct job_ctx *ctx, struct anju_err *e)
 {
-	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 1;
+	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 2;
 	const int64_t total = DEMO_UNITS + DEMO_HOUSEHOLDS;
 	const char *resume = job_resume_at(ctx);
 	struct audit_actor who;

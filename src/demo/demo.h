@@ -100,6 +100,12 @@ struct demo_household {
 	struct demo_person members[DEMO_MEMBERS_MAX]; /* [0] is the head */
 };
 
+/* The last step: a receipt book for each clerk, rent and some deposits for
+ * the first DEMO_MONEY_HOUSEHOLDS households, and payments for two thirds of
+ * them (money.c). */
+#define DEMO_MONEY_HOUSEHOLDS 60
+int demo_money_load(struct db *db, const struct audit_actor *who, struct anju_err *e);
+
 /* Household i (0..DEMO_HOUSEHOLDS-1), the same every time. */
 void demo_household_make(int i, struct demo_household *h);
 /* Creates household i and its members (household_create). */

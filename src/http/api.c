@@ -14,8 +14,10 @@ extern const struct api_module api_household;
 extern const struct api_module api_search;
 extern const struct api_module api_transfer;
 extern const struct api_module api_money;
+extern const struct api_module api_receipt;
 
 const struct api_module *const api_modules[] = {
-	&api_platform, &api_jobs,      &api_audit,  &api_access,   &api_approval, &api_files,
-	&api_housing,  &api_household, &api_search, &api_transfer, &api_money,    NULL,
+	&api_platform, &api_jobs,    &api_audit,     &api_access, &api_approval,
+	&api_files,    &api_housing, &api_household, &api_search, &api_transfer,
+	&api_money,    &api_receipt, NULL,
 };

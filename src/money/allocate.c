@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "access/scope.h"
 #include "core/date.h"
 #include "core/mem.h"
 #include "money/internal.h"
@@ -42,6 +43,17 @@ money_hh_accounts(struct db *db, int64_t household_id, struct hh_accounts *a, st
 	if ((rc = ledger_account(db, LEDGER_RECEIVABLE, household_id, &a->receivable, e)) != 0)
 		return rc;
 	return ledger_account(db, LEDGER_CREDIT, household_id, &a->credit, e);
+}
+
+int
+money_scope_bind(struct db_stmt *st, int i, const struct caller *c)
+{
+	if (c != NULL && c->kind == CALLER_SYSTEM) {
+		db_bind_int64(st, i, 1);
+		db_bind_cstr(st, i + 1, "");
+		return i + 2;
+	}
+	return scope_bind(st, i, c);
 }
 
 int

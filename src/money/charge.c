@@ -339,7 +339,7 @@ charge_get(struct db *db, const struct caller *c, int64_t id, json_t **out, stru
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
+	money_scope_bind(st, 2, c);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*out = money_charge_json(st);

@@ -30,6 +30,10 @@ int money_settle_into(struct db *db, struct journal *j, int64_t household_id, st
 int money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t payment_id,
 		     int64_t charge_id, struct anju_err *e);
 
+/* scope_bind() for money rows, where the system (a bank file, a schedule,
+ * the demo) sees every community. */
+int money_scope_bind(struct db_stmt *st, int i, const struct caller *c);
+
 /* The ledger account a channel's money lands in. */
 int money_channel_account(struct db *db, enum payment_channel c, int64_t *id, struct anju_err *e);
 

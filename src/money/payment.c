@@ -118,9 +118,10 @@ payment_take(struct db *db, const struct caller *c, const struct payment_in *in,
 	if ((rc = payment_validate(in, now, e)) != 0)
 		return rc;
 	/* The clerk must see the household (404 otherwise, as for any row out
-	 * of scope). */
-	if ((rc = household_community(db, c, in->household_id, &community, e)) != 0 ||
-	    (rc = money_hh_accounts(db, in->household_id, &a, e)) != 0 ||
+	 * of scope); the system (a bank file, a schedule) sees every one. */
+	rc = c->kind == CALLER_SYSTEM ? money_household_exists(db, in->household_id, e)
+				      : household_community(db, c, in->household_id, &community, e);
+	if (rc != 0 || (rc = money_hh_accounts(db, in->household_id, &a, e)) != 0 ||
 	    (rc = money_channel_account(db, in->channel, &account, e)) != 0)
 		return rc;
 	time_format_utc(at, at_text);
@@ -390,7 +391,7 @@ payment_get(struct db *db, const struct caller *c, int64_t id, json_t **out, str
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
+	money_scope_bind(st, 2, c);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*out = payment_json(db, st);

@@ -61,6 +61,10 @@ int receipt_book_write_off(struct db *db, int64_t book_id, const struct audit_ac
  * ("receipt_book_not_found"). */
 int receipt_book_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
 		     struct anju_err *e);
+/* A page of books (ReceiptBook JSON, with the numbers issued, voided and
+ * unused) in id order after after_id, state NULL: any; *next 0 at the end.
+ * Finance, bureau and operator_manager see every book and electronic
+ * series; operator_staff only the books handed to their own account. */
 int receipt_book_list(struct db *db, const struct caller *c, const char *state, int64_t after_id,
 		      int limit, json_t **items, int64_t *next, struct anju_err *e);
 /* The write-off (核销) of a book: each number used with its payment and
@@ -72,7 +76,8 @@ int receipt_book_writeoff_xlsx(struct db *db, int64_t book_id, struct buf *out, 
 /* Issues the receipt of a payment in its transaction: a counter payment
  * from clerk_account_id's open book (ANJU_ECONFLICT "no_receipt_book" when
  * the clerk has none), another from the channel's electronic series for
- * the year.  *receipt_id and its number text ("A2026 00000123"). */
+ * the year; *receipt_id is the new receipt's (its number reads
+ * "SERIES-00000123", receipt_number_text). */
 int receipt_issue(struct db *db, int64_t payment_id, const char *channel, bool at_counter,
 		  int64_t clerk_account_id, const struct audit_actor *who, int64_t *receipt_id,
 		  struct anju_err *e);
