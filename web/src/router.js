@@ -81,6 +81,31 @@ const routes = [
         component: () => import('./imports/ImportPage.vue'),
         meta: { title: '导入', op: 'POST /api/v1/imports/units', nav: { icon: 'Upload', order: 7 } },
       },
+      // Money: the counter, a household's account, receipt books.
+      {
+        path: 'counter',
+        name: 'counter',
+        component: () => import('./money/CounterPage.vue'),
+        meta: { title: '收款台', op: 'POST /api/v1/payments', nav: { icon: 'Money', order: 8 } },
+      },
+      {
+        path: 'households/:id(\\d+)/account',
+        name: 'household-account',
+        component: () => import('./money/AccountPage.vue'),
+        meta: { title: '家庭账户', op: 'GET /api/v1/households/{id}/account' },
+      },
+      {
+        path: 'receipt-books',
+        name: 'receipt-books',
+        component: () => import('./money/ReceiptBooksPage.vue'),
+        meta: { title: '票据管理', op: 'GET /api/v1/receipt-books', nav: { icon: 'Tickets', order: 9 } },
+      },
+      {
+        path: 'receipt-books/:id(\\d+)/write-off',
+        name: 'receipt-book-write-off',
+        component: () => import('./money/WriteOffPage.vue'),
+        meta: { title: '票据核销表', op: 'GET /api/v1/receipt-books/{id}/write-off' },
+      },
       {
         path: 'search',
         name: 'search',
