@@ -45,6 +45,8 @@ static const struct field payment_body[] = {
 	{ "channel_ref", F_STRING, false, 0, 64, .desc = "交易流水号（现金可空）" },
 	{ "received_at", F_STRING, false, 20, 32, .desc = "收款时间（UTC，默认现在）" },
 	{ "note", F_STRING, false, 0, 200, .desc = "备注" },
+	{ "receipt_book_id", F_INT, false, 1, INT64_MAX,
+	  .desc = "现金、POS：开票用的票据本（须为发给本人的在用票据），默认最早的一本" },
 	{ NULL },
 };
 
@@ -184,6 +186,7 @@ take_payment(struct req *r, struct anju_err *e)
 	channel_parse(str_field(r->json, "channel"), &in.channel);
 	in.channel_ref = str_field(r->json, "channel_ref");
 	in.note = str_field(r->json, "note");
+	in.receipt_book_id = json_integer_value(json_object_get(r->json, "receipt_book_id"));
 	if (at != NULL && time_parse_utc(str_c(at), &in.received_at_us) != 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_time", "received_at",
 				 "收款时间应为 UTC 时间，如 2026-11-28T08:30:00Z");

@@ -92,6 +92,7 @@ struct payment_in {
 	const char *channel_ref; /* required except for cash */
 	int64_t received_at_us;  /* 0: now; never in the future */
 	const char *note;
+	int64_t receipt_book_id; /* counter channels: the clerk's book to write in (0: oldest) */
 };
 
 /* Takes a payment from the caller (the clerk): posts it into the

@@ -96,6 +96,9 @@ payment_validate(const struct payment_in *in, int64_t now, struct anju_err *e)
 				 "收款时间不能晚于现在");
 	if (in->note != NULL && strlen(in->note) > 600)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "note", "备注过长");
+	if (in->receipt_book_id != 0 && !channels[in->channel].counter)
+		return anju_fail(e, ANJU_EINVAL, "invalid_value", "receipt_book_id",
+				 "只有现金和 POS 收款使用纸质票据");
 	return 0;
 }
 
@@ -159,7 +162,9 @@ payment_take(struct db *db, const struct caller *c, const struct payment_in *in,
 	    (rc = journal_post(db, &j, e)) != 0)
 		return rc;
 	rc = receipt_issue(db, *id, channels[in->channel].name, channels[in->channel].counter,
-			   c->kind == CALLER_ACCOUNT ? c->id : 0, who, &receipt_id, e);
+			   c->kind == CALLER_ACCOUNT ? c->id : 0,
+			   channels[in->channel].counter ? in->receipt_book_id : 0, who,
+			   &receipt_id, e);
 	if (rc != 0)
 		return rc;
 	after = json_pack("{s:I, s:I, s:s, s:s, s:I}", "household_id", (json_int_t)in->household_id,

@@ -76,11 +76,14 @@ int receipt_book_writeoff_xlsx(struct db *db, int64_t book_id, struct buf *out, 
 /* Issues the receipt of a payment in its transaction: a counter payment
  * from clerk_account_id's open book (ANJU_ECONFLICT "no_receipt_book" when
  * the clerk has none), another from the channel's electronic series for
- * the year; *receipt_id is the new receipt's (its number reads
+ * the year.  book_id (counter payments only; 0: the clerk's oldest open
+ * book) names the book the clerk is writing in: another clerk's, or one not
+ * open, is ANJU_EUNPROCESSABLE "receipt_book_not_yours".  *receipt_id is
+ * the new receipt's (its number reads
  * "SERIES-00000123", receipt_number_text). */
 int receipt_issue(struct db *db, int64_t payment_id, const char *channel, bool at_counter,
-		  int64_t clerk_account_id, const struct audit_actor *who, int64_t *receipt_id,
-		  struct anju_err *e);
+		  int64_t clerk_account_id, int64_t book_id, const struct audit_actor *who,
+		  int64_t *receipt_id, struct anju_err *e);
 /* Voids the receipt of a payment, keeping its number, with the reason. */
 int receipt_void(struct db *db, int64_t payment_id, const char *reason,
 		 const struct audit_actor *who, struct anju_err *e);

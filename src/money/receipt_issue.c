@@ -26,8 +26,8 @@ struct book {
 
 /* The book a number comes from, as it is now. */
 static int
-book_open(struct db *db, bool at_counter, int64_t clerk, const char *series, struct book *b,
-	  struct anju_err *e)
+book_open(struct db *db, bool at_counter, int64_t clerk, int64_t book_id, const char *series,
+	  struct book *b, struct anju_err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -35,7 +35,8 @@ book_open(struct db *db, bool at_counter, int64_t clerk, const char *series, str
 	if (at_counter)
 		rc = db_prepare(db,
 				"SELECT id, next_no, last_no FROM receipt_book WHERE kind = 'paper'"
-				" AND clerk_account_id = ? AND state = 'open' ORDER BY id LIMIT 1",
+				" AND clerk_account_id = ? AND state = 'open' AND (? = 0 OR id = ?)"
+				" ORDER BY id LIMIT 1",
 				&st);
 	else
 		rc = db_prepare(db,
@@ -44,10 +45,13 @@ book_open(struct db *db, bool at_counter, int64_t clerk, const char *series, str
 				&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	if (at_counter)
+	if (at_counter) {
 		db_bind_int64(st, 1, clerk);
-	else
+		db_bind_int64(st, 2, book_id);
+		db_bind_int64(st, 3, book_id);
+	} else {
 		db_bind_cstr(st, 1, series);
+	}
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		b->id = db_col_int64(st, 0);
@@ -124,8 +128,8 @@ series_code(const char *channel)
 
 int
 receipt_issue(struct db *db, int64_t payment_id, const char *channel, bool at_counter,
-	      int64_t clerk_account_id, const struct audit_actor *who, int64_t *receipt_id,
-	      struct anju_err *e)
+	      int64_t clerk_account_id, int64_t book_id, const struct audit_actor *who,
+	      int64_t *receipt_id, struct anju_err *e)
 {
 	char series[40], now[TIME_FMT_LEN], token[RECEIPT_TOKEN_LEN + 1], oid[24];
 	unsigned char raw[RECEIPT_TOKEN_LEN / 2];
@@ -143,7 +147,12 @@ receipt_issue(struct db *db, int64_t payment_id, const char *channel, bool at_co
 			return rc;
 	}
 	for (int i = 0; i < TAKE_TRIES && !taken; i++) {
-		rc = book_open(db, at_counter, clerk_account_id, at_counter ? NULL : series, &b, e);
+		rc = book_open(db, at_counter, clerk_account_id, book_id,
+			       at_counter ? NULL : series, &b, e);
+		if (rc == ANJU_ENOTFOUND && book_id > 0)
+			return anju_fail(e, ANJU_EUNPROCESSABLE, "receipt_book_not_yours",
+					 "receipt_book_id",
+					 "这本票据不是发给您的，或已用完、已收回");
 		if (rc == ANJU_ENOTFOUND)
 			return anju_fail(e, ANJU_ECONFLICT, "no_receipt_book", NULL,
 					 "您没有可用的票据本，请先向财务领用票据");

@@ -361,12 +361,48 @@ test_counter_receipts(void **state)
 	assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 102);
 	assert_int_equal(
 		qint(c->db, "SELECT COUNT(*) FROM receipt_book WHERE state = 'used_up'", 0), 1);
+	/* A clerk writes only in a book handed to them. */
+	{
+		int64_t other = insert_id(
+			c->db,
+			"INSERT INTO account (username, display_name, role, state,"
+			" password_hash, created_at, created_by, updated_at,"
+			" password_changed_at) VALUES ('clerk2', '另一收款员', 'operator_staff',"
+			" 'active', 'x', '2026-01-01T00:00:00.000000Z', 'system',"
+			" '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
+			" RETURNING id");
+		int64_t theirs = add_book(c->db, "C2026", 1, 50, other);
+		struct payment_in in = { c->hh, 1000, CHANNEL_CASH, NULL, 0, NULL, theirs };
+		json_t *out = NULL;
+
+		ok(c->db, db_begin(c->db));
+		assert_int_equal(payment_take(c->db, &clerk, &in, &who, &p, &out, &e),
+				 ANJU_EUNPROCESSABLE);
+		assert_string_equal(e.key, "receipt_book_not_yours");
+		assert_string_equal(e.field, "receipt_book_id");
+		db_rollback(c->db);
+		/* Naming one's own later book writes in it, not in the oldest. */
+		in.receipt_book_id = book2;
+		in.amount_fen = 500;
+		ok(c->db, db_begin(c->db));
+		ok(c->db, payment_take(c->db, &clerk, &in, &who, &p, &out, &e));
+		ok(c->db, db_commit(c->db));
+		json_decref(out);
+		assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p),
+				 500);
+		/* Not for a bank transfer. */
+		in.channel = CHANNEL_BANK_TRANSFER;
+		in.channel_ref = "BT-BOOK";
+		ok(c->db, db_begin(c->db));
+		assert_int_equal(payment_take(c->db, &clerk, &in, &who, &p, &out, &e), ANJU_EINVAL);
+		db_rollback(c->db);
+	}
 	/* The used-up book hands over to the next. */
 	ok(c->db, pay(c, &clerk, c->hh, 1000, CHANNEL_CASH, NULL, &p, &e));
 	assert_int_equal(qint(c->db, "SELECT book_id FROM receipt WHERE payment_id = ?", p), book2);
-	assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 500);
-	assert_int_equal(balance_of(c, LEDGER_CASH, 0), 2000);
-	assert_int_equal(credit_of(c, c->hh), 3000);
+	assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 501);
+	assert_int_equal(balance_of(c, LEDGER_CASH, 0), 2500);
+	assert_int_equal(credit_of(c, c->hh), 3500);
 	assert_ledger_sound(c->db);
 }
 
