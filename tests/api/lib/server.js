@@ -93,7 +93,15 @@ export class Server {
     let payload;
     if (raw !== undefined) payload = raw;
     else if (body !== undefined) { payload = JSON.stringify(body); h['Content-Type'] ??= 'application/json'; }
-    const res = await fetch(this.base + path, { method, headers: h, body: payload });
+    let res;
+    try {
+      res = await fetch(this.base + path, { method, headers: h, body: payload });
+    } catch (err) {
+      // A kept-alive connection the server closed at its idle timeout just as
+      // it was reused: a GET is retried once on a new one, as browsers do.
+      if (method !== 'GET' || err?.cause?.code !== 'UND_ERR_SOCKET') throw err;
+      res = await fetch(this.base + path, { method, headers: h, body: payload });
+    }
     const text = await res.text();
     let json = null;
     if ((res.headers.get('content-type') || '').startsWith('application/json') && text.length) json = JSON.parse(text);
