@@ -284,6 +284,57 @@ account_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t
 	return 0;
 }
 
+int
+account_list_roles(struct db *db, unsigned roles, json_t **items, struct anju_err *e)
+{
+	/* One placeholder per role in roles: the text varies with the set, and
+	 * each set is one cached statement. */
+	char sql[256 + 3 * ROLE_COUNT];
+	struct db_stmt *st;
+	int rc, n = 0, len;
+
+	len = snprintf(sql, sizeof(sql), "%s",
+		       "SELECT id, username, display_name, role FROM account"
+		       " WHERE state = 'active' AND role IN (");
+	for (int r = 0; r < ROLE_COUNT; r++)
+		if (roles & ROLE_BIT(r))
+			len += snprintf(sql + len, sizeof(sql) - (size_t)len, n++ ? ", ?" : "?");
+	*items = json_array();
+	if (n == 0)
+		return 0;
+	snprintf(sql + len, sizeof(sql) - (size_t)len, ") ORDER BY display_name, username LIMIT ?");
+	if ((rc = db_prepare(db, sql, &st)) != 0) {
+		json_decref(*items);
+		*items = NULL;
+		return db_fail(db, rc, e);
+	}
+	n = 0;
+	for (int r = 0; r < ROLE_COUNT; r++)
+		if (roles & ROLE_BIT(r))
+			db_bind_cstr(st, ++n, role_name((enum role)r));
+	db_bind_int64(st, n + 1, ACCOUNT_LIST_ROLES_MAX);
+	while ((rc = db_step(st)) == DB_ROW) {
+		enum role role = ROLE_COUNT;
+		const char *title;
+
+		role_parse(db_col_text(st, 3), &role);
+		title = role_title(role);
+		json_array_append_new(*items,
+				      json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
+						(json_int_t)db_col_int64(st, 0), "username",
+						db_col_text(st, 1), "display_name",
+						db_col_text(st, 2), "role", db_col_text(st, 3),
+						"role_title", title ? title : ""));
+	}
+	db_reset(st);
+	if (rc < 0) {
+		json_decref(*items);
+		*items = NULL;
+		return db_fail(db, rc, e);
+	}
+	return 0;
+}
+
 /* The account's JSON for the audit's "before", or NULL when it does not exist. */
 static json_t *
 snapshot(struct db *db, int64_t id, struct anju_err *e)

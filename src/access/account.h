@@ -47,6 +47,13 @@ int account_count(struct db *db, enum role role, int64_t *n, struct anju_err *e)
 /* Accounts ordered by id, ids above after_id; *next 0 at the end. */
 int account_list(struct db *db, int64_t after_id, int limit, json_t **items, int64_t *next,
 		 struct anju_err *e);
+/* The active accounts whose role's bit (ROLE_BIT) is in roles, ordered by
+ * display name then username (the database's collation), at most
+ * ACCOUNT_LIST_ROLES_MAX of them: each {id, username, display_name, role,
+ * role_title} and nothing more, for people who pick a colleague by name
+ * (finance handing a receipt book to a clerk). */
+#define ACCOUNT_LIST_ROLES_MAX 1000
+int account_list_roles(struct db *db, unsigned roles, json_t **items, struct anju_err *e);
 /* "active" or "disabled"; disabling ends the account's sessions. */
 int account_set_state(struct db *db, int64_t id, const char *state, const struct audit_actor *who,
 		      struct anju_err *e);

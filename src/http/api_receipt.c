@@ -1,16 +1,18 @@
 /*
  * Receipts over HTTP (money/receipt.h): receipt books (receive, hand to a
- * clerk, close, write off, the write-off sheet as JSON and xlsx), a
- * receipt as staff see it and as a PDF, and the public verification behind
- * a receipt's QR code: GET /r/{token}, a small zh-CN page without scripts,
- * and the same as JSON.  The public routes need no credentials and are
- * limited per client address, so that tokens cannot be guessed at speed;
- * an unknown token is a bare 404.
+ * clerk chosen from the accounts that may hold one, close, write off, the
+ * write-off sheet as JSON and xlsx), a receipt as staff see it and as a
+ * PDF, and the public verification behind a receipt's QR code: GET
+ * /r/{token}, a small zh-CN page without scripts, and the same as JSON.
+ * The public routes need no credentials and are limited per client
+ * address, so that tokens cannot be guessed at speed; an unknown token is
+ * a bare 404.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "access/account.h"
 #include "access/auth.h"
 #include "core/config.h"
 #include "core/date.h"
@@ -25,6 +27,8 @@
 	 ROLE_BIT(ROLE_OPERATOR_STAFF))
 #define WRITEOFF_READERS (ROLE_BIT(ROLE_FINANCE) | ROLE_BIT(ROLE_BUREAU))
 #define RECEIPT_READERS  BOOK_READERS
+/* Who may hold a paper book: the roles receipt_book_hand accepts. */
+#define CLERK_ROLES (ROLE_BIT(ROLE_OPERATOR_STAFF) | ROLE_BIT(ROLE_FINANCE))
 
 /* Look-ups of receipts by token per client address and minute, across
  * both public routes. */
@@ -43,7 +47,8 @@ static const struct field receive_body[] = {
 
 static const struct field hand_body[] = {
 	{ "account_id", F_INT, true, 1, INT64_MAX,
-	  .desc = "收款员的账号（运营人员或财务人员，须为启用状态）" },
+	  .desc = "收款员的账号（运营人员或财务人员，须为启用状态；可选的见 "
+		  "GET /api/v1/receipt-books/clerks）" },
 	{ NULL },
 };
 
@@ -135,6 +140,19 @@ hand(struct req *r, struct anju_err *e)
 	rc = receipt_book_hand(r->db, id,
 			       json_integer_value(json_object_get(r->json, "account_id")), &who, e);
 	return rc != 0 ? rc : reply_book(r, 200, id, e);
+}
+
+/* The accounts a book may be handed to, for finance to pick one by name. */
+static int
+clerks(struct req *r, struct anju_err *e)
+{
+	json_t *items = NULL;
+	int rc;
+
+	if ((rc = account_list_roles(r->db, CLERK_ROLES, &items, e)) != 0)
+		return rc;
+	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	return 0;
 }
 
 static int
@@ -430,6 +448,13 @@ static const struct route routes[] = {
 		      "\"next\":" NULL_STR "}}",
 	  .summary = "票据本（含电子票据序列）及已开、作废、未用张数；运营人员只看到交给自己的",
 	  .handler = list },
+	{ "GET", "/api/v1/receipt-books/clerks", ACCESS_CALLER, BOOK_KEEPERS, .status = 200,
+	  .response = "{\"type\":\"object\",\"required\":[\"items\"],"
+		      "\"additionalProperties\":false,\"properties\":{"
+		      "\"items\":{\"type\":\"array\",\"maxItems\":1000,"
+		      "\"items\":{\"$ref\":\"#/components/schemas/ReceiptClerk\"}}}}",
+	  .summary = "可以领用票据的收款员（启用的运营人员和财务人员，按姓名排序，至多 1000 个）",
+	  .handler = clerks },
 	{ "GET", "/api/v1/receipt-books/{id}", ACCESS_CALLER, BOOK_READERS, .status = 200,
 	  .response = BOOK_REF, .summary = "一本票据", .handler = get_book },
 	{ "POST", "/api/v1/receipt-books/{id}/hand", ACCESS_CALLER, BOOK_KEEPERS, .body = hand_body,
@@ -491,6 +516,15 @@ static const struct api_schema schemas[] = {
 	  "\"unused\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,"
 	  "\"description\":\"未用号码数；电子票据序列为 null\"},"
 	  "\"first_text\":" STRING "}}" },
+	{ "ReceiptClerk",
+	  "{\"type\":\"object\",\"additionalProperties\":false,"
+	  "\"required\":[\"id\",\"username\",\"display_name\",\"role\",\"role_title\"],"
+	  "\"properties\":{"
+	  "\"id\":{\"type\":\"integer\",\"description\":\"账号编号（发放时的 account_id）\"},"
+	  "\"username\":" STRING ","
+	  "\"display_name\":" STRING ","
+	  "\"role\":{\"enum\":[\"operator_staff\",\"finance\"]},"
+	  "\"role_title\":" STRING "}}" },
 	{ "Receipt",
 	  "{\"type\":\"object\",\"additionalProperties\":false,"
 	  "\"required\":[\"id\",\"number\",\"number_text\",\"series\",\"book_id\",\"book_kind\","

@@ -1,11 +1,12 @@
 // Receipt books and receipts over HTTP: a book received by finance, handed
 // to a clerk, used at the counter (the clerk signs in: counter numbers come
 // from the signed-in account's book), listed as each role may see it,
-// closed, written off, with its write-off sheet as JSON and xlsx; a receipt
-// as staff see it and as a PDF; electronic series; the roles each route
-// refuses; and the public verification page and JSON, which need no
+// closed, written off, with its write-off sheet as JSON and xlsx; a
+// receipt as staff see it and as a PDF; electronic series; the roles each
+// route refuses; the public verification page and JSON, which need no
 // credentials, show nothing personal, escape what they show and are
-// rate-limited per client address.
+// rate-limited per client address; and the clerks finance picks from when
+// handing a book (finance only, active ones, nothing sensitive).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -377,4 +378,45 @@ test('public verification: a page and JSON, nothing personal, escaped, unknown t
   }
   // Staff routes are not limited by it.
   assert.equal((await as('finance', 'GET', `/api/v1/receipts/${ids.receipt}`)).status, 200);
+});
+
+test('the clerks finance hands a book to: active operator staff and finance by name, nothing more, finance only', async () => {
+  // Two more who may hold a book, one who is disabled, one who may not.
+  const add = (username, role, name, flags) =>
+    run(['user', 'add', '--data', s.data.dir, '--username', username, '--role', role, '--name', name, ...flags, '--generate-password']);
+  add('clerk2', 'operator_staff', '王芳', ['--community', String(ids.community)]);
+  add('fin2', 'finance', '包文', ['--all-communities']);
+  add('clerk3', 'operator_staff', '丁一', ['--community', String(ids.community)]);
+  add('lead2', 'operator_manager', '艾米', ['--community', String(ids.community)]);
+  let r = await s.api('GET', '/api/v1/accounts?limit=200');
+  assert.equal(r.status, 200, r.text);
+  const gone = r.json.items.find((a) => a.username === 'clerk3').id;
+  assert.equal((await s.api('POST', `/api/v1/accounts/${gone}/disable`)).status, 200);
+
+  // Not taken for a book's id: the list of clerks, by name.
+  r = await as('finance', 'GET', '/api/v1/receipt-books/clerks');
+  assert.equal(r.status, 200, r.text);
+  const names = r.json.items.map((a) => a.username);
+  assert.deepEqual(names.filter((u) => ['fin2', 'clerk1', 'clerk2'].includes(u)), ['fin2', 'clerk1', 'clerk2']);
+  for (const u of ['clerk3', 'lead2', 'boss1', 'admin', 'security', 'auditor']) assert.ok(!names.includes(u), u);
+  assert.ok(r.json.items.every((a) => a.role === 'operator_staff' || a.role === 'finance'), r.text);
+  const one = r.json.items.find((a) => a.username === 'clerk1');
+  assert.deepEqual(one, { id: ids.clerk, username: 'clerk1', display_name: '收款员甲', role: 'operator_staff', role_title: '运营人员' });
+  for (const a of r.json.items) assert.deepEqual(Object.keys(a).sort(), ['display_name', 'id', 'role', 'role_title', 'username']);
+  assert.ok(!/password|scope|lock|state|person/.test(r.text), r.text);
+
+  // Only finance, which hands the books.
+  for (const role of ['bureau', 'operator_manager', 'operator_staff', 'inspector', 'assessor', 'admin'])
+    expectError(await as(role, 'GET', '/api/v1/receipt-books/clerks'), 403, 'forbidden');
+  expectError(await clerk.call('GET', '/api/v1/receipt-books/clerks'), 403, 'forbidden');
+
+  // One picked from the list takes the book; the disabled one is refused.
+  r = await as('finance', 'POST', '/api/v1/receipt-books', { series: 'K2026', first_no: 1, last_no: 10, received_on: today(), received_by: '财务 王五' });
+  assert.equal(r.status, 201, r.text);
+  const book = r.json.id;
+  expectError(await as('finance', 'POST', `/api/v1/receipt-books/${book}/hand`, { account_id: gone }), 422, 'clerk_inactive', 'account_id');
+  const wang = (await as('finance', 'GET', '/api/v1/receipt-books/clerks')).json.items.find((a) => a.display_name === '王芳');
+  r = await as('finance', 'POST', `/api/v1/receipt-books/${book}/hand`, { account_id: wang.id });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.clerk_name, '王芳');
 });

@@ -5,10 +5,11 @@
 // text checked with pdftotext: amount in figures and in words, number), and
 // sees the household's account updated; a clerk without a book is told to
 // fetch one, and pays by bank transfer instead; finance receives a book on
-// the 票据管理 page, hands it to the clerk, takes it back and writes it off
-// with its sheet; a reversal asked for on the account page reads well in
-// the approvals inbox and, once approved, voids the receipt.  The data is
-// made through the API (lib/money.js).
+// the 票据管理 page, hands it to the clerk picked by name (one disabled
+// since the picker was filled is refused, the reason shown beside it),
+// takes it back and writes it off with its sheet; a reversal asked for on
+// the account page reads well in the approvals inbox and, once approved,
+// voids the receipt.  The data is made through the API (lib/money.js).
 import assert from 'node:assert/strict';
 import { apikey } from '../api/lib/server.js';
 import { shot, firstSignIn, submitLogin, pageErrors, NEW_PASSWORD } from './lib/browser.js';
@@ -20,6 +21,10 @@ const env = useConsole();
 const users = {
   finance: { username: 'hemin', role: 'finance', name: '何敏', password: '', changed: false },
   clerk: { username: 'zhaolei', role: 'operator_staff', name: '赵磊', password: '', changed: false },
+  // Never signed in: one more clerk to pick (and disable), and the bureau's
+  // account, which may not hold a book.
+  other: { username: 'chenxy', role: 'operator_staff', name: '陈晓燕' },
+  boss: { username: 'wangjun', role: 'bureau', name: '王军' },
 };
 const world = {};
 let seeded;
@@ -40,8 +45,9 @@ async function seed() {
       '--community',
       String(community.id),
     ]);
-    users.finance.id = await accountId(s, users.finance.username);
-    users.clerk.id = await accountId(s, users.clerk.username);
+    account(s, users.other.username, 'operator_staff', ['--name', users.other.name, '--community', String(community.id)]);
+    account(s, users.boss.username, 'bureau', ['--name', users.boss.name, '--all-communities']);
+    for (const u of Object.values(users)) u.id = await accountId(s, u.username);
 
     const finance = caller(s, apikey(s.data.dir, 'finance', 'money-seed-finance', ['--all-communities']));
     world.financeKey = finance;
@@ -99,6 +105,15 @@ async function findAtCounter(page, h) {
   await hit.getByText(`${h.head} 户`).waitFor();
   await hit.click();
   await page.getByTestId('counter-household').getByText(`${h.head} 户`).waitFor();
+}
+
+// Picks a clerk in the 发放 dialog's picker: types what finds them (a name
+// or a username) and clicks the option that shows their name.
+async function pickClerk(page, dialog, typed, name) {
+  await dialog.getByTestId('clerk-select').locator('.el-select__wrapper').click();
+  await page.keyboard.type(typed);
+  await page.getByRole('option', { name: new RegExp(`^${name}（`) }).click();
+  assert.match(await dialog.getByTestId('clerk-select').innerText(), new RegExp(`${name}（`));
 }
 
 pageTest('finance takes a cash payment at the counter, prints the receipt and sees the account', env, async (page) => {
@@ -273,14 +288,35 @@ pageTest('finance receives a receipt book, hands it to the clerk, takes it back 
   const row = () => page.getByTestId('books-table').locator('tbody tr', { hasText: 'C2026' });
   await row().getByText('未领用').waitFor();
 
-  // 发放 to the clerk by the account number the clerk sees.
+  // 发放 to the clerk, picked by name.  Nothing chosen: asked to choose.
   await row().getByRole('button', { name: '发放' }).click();
   const hand = page.getByTestId('hand-form');
-  await hand.locator('input[name=account_id]').fill('999999');
   await hand.getByRole('button', { name: '发放' }).click();
-  await hand.getByText('没有这个账号').waitFor();
-  await hand.locator('input[name=account_id]').fill(String(users.clerk.id));
+  await hand.getByText('请选择收款员').waitFor();
+  // The picker offers the active operator staff and finance (not the
+  // bureau's account), found by username as well as by name.
+  await pickClerk(page, hand, users.other.username, users.other.name);
+  await hand.getByTestId('clerk-select').locator('.el-select__wrapper').click();
+  await page.keyboard.type(users.boss.name);
+  await page.getByText('没有匹配的收款员').waitFor();
+  await page.keyboard.press('Tab');
+  assert.match(await hand.getByTestId('clerk-select').innerText(), new RegExp(`${users.other.name}（${users.other.username} · 运营人员）`));
+  // One disabled after the list was read: the server refuses it, and says
+  // why beside the picker.
+  const disabled = await env.server.api('POST', `/api/v1/accounts/${users.other.id}/disable`);
+  assert.equal(disabled.status, 200, disabled.text);
+  const refused = page.waitForResponse((r) => r.request().method() === 'POST' && /\/hand$/.test(new URL(r.url()).pathname));
   await hand.getByRole('button', { name: '发放' }).click();
+  assert.equal((await refused).status(), 422);
+  await hand.getByText('这个账号已停用').waitFor();
+  await shot(page, 'receipt-book-hand');
+  await pickClerk(page, hand, users.clerk.name, users.clerk.name);
+  assert.equal(await hand.getByText('这个账号已停用').count(), 0);
+  const handed = page.waitForResponse((r) => r.request().method() === 'POST' && /\/hand$/.test(new URL(r.url()).pathname));
+  await hand.getByRole('button', { name: '发放' }).click();
+  const hr = await handed;
+  assert.equal(hr.status(), 200, await hr.text());
+  assert.deepEqual(hr.request().postDataJSON(), { account_id: users.clerk.id });
   await hand.waitFor({ state: 'hidden' });
   await row().getByText('使用中').waitFor();
   assert.match(await row().innerText(), new RegExp(`${users.clerk.name}\\s*#${users.clerk.id}`));

@@ -2,7 +2,8 @@
  * Unit tests of access control on a real database (both engines): the scope
  * condition on a minimal table, session idle and absolute expiry and the
  * coalesced last-seen, lockout and its expiry, the password policy, API
- * keys, and two-person approvals (who asks never approves).
+ * keys, two-person approvals (who asks never approves), and the list of
+ * active accounts by role that finance picks a clerk from.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -378,6 +379,88 @@ test_approvals(void **state)
 	json_decref(once);
 }
 
+/* Makes an active account with a display name (password generated). */
+static int64_t
+add_named(struct db *db, const char *username, const char *name, enum role role)
+{
+	int64_t some[] = { 1 };
+	struct account_new a = { .username = username,
+				 .display_name = name,
+				 .role = role,
+				 .all_communities = !role_needs_set(role),
+				 .communities = role_needs_set(role) ? some : NULL,
+				 .ncommunities = role_needs_set(role) ? 1 : 0 };
+	struct anju_err e;
+	int64_t id = 0;
+
+	ok(db, db_begin(db));
+	if (account_create(db, &a, &who, &id, &e) != 0)
+		fail_msg("account_create %s: %s", username, e.msg);
+	ok(db, db_commit(db));
+	return id;
+}
+
+static void
+test_list_roles(void **state)
+{
+	struct ctx *c = *state;
+	unsigned clerks = ROLE_BIT(ROLE_OPERATOR_STAFF) | ROLE_BIT(ROLE_FINANCE);
+	struct anju_err e;
+	json_t *items = NULL, *x;
+	int64_t gone, fin;
+
+	add_named(c->db, "carol", "Carol", ROLE_OPERATOR_STAFF);
+	fin = add_named(c->db, "bella", "Bella", ROLE_FINANCE);
+	add_named(c->db, "adam", "Carol", ROLE_OPERATOR_STAFF); /* same name: username decides */
+	add_named(c->db, "boss", "Alice", ROLE_BUREAU);
+	add_named(c->db, "lead", "Aaron", ROLE_OPERATOR_MANAGER);
+	gone = add_named(c->db, "dora", "Dora", ROLE_OPERATOR_STAFF);
+	ok(c->db, db_begin(c->db));
+	ok(c->db, account_set_state(c->db, gone, "disabled", &who, &e));
+	ok(c->db, db_commit(c->db));
+
+	ok(c->db, account_list_roles(c->db, clerks, &items, &e));
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 0), "username")), "bella");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 1), "username")), "adam");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 2), "username")), "carol");
+	x = json_array_get(items, 0);
+	assert_int_equal(json_integer_value(json_object_get(x, "id")), fin);
+	assert_string_equal(json_string_value(json_object_get(x, "display_name")), "Bella");
+	assert_string_equal(json_string_value(json_object_get(x, "role")), "finance");
+	assert_string_equal(json_string_value(json_object_get(x, "role_title")),
+			    role_title(ROLE_FINANCE));
+	/* Exactly these fields: no scope, state, password or lock details. */
+	assert_int_equal(json_object_size(x), 5);
+	json_decref(items);
+
+	/* One role; a role nobody has; no role at all. */
+	ok(c->db, account_list_roles(c->db, ROLE_BIT(ROLE_BUREAU), &items, &e));
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 0), "username")), "boss");
+	json_decref(items);
+	ok(c->db, account_list_roles(c->db, ROLE_BIT(ROLE_ASSESSOR), &items, &e));
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	ok(c->db, account_list_roles(c->db, 0, &items, &e));
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+
+	/* Enabled again, listed again. */
+	ok(c->db, db_begin(c->db));
+	ok(c->db, account_set_state(c->db, gone, "active", &who, &e));
+	ok(c->db, db_commit(c->db));
+	ok(c->db, account_list_roles(c->db, clerks, &items, &e));
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 3), "username")), "dora");
+	json_decref(items);
+}
+
 int
 main(void)
 {
@@ -388,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_password_policy),
 		cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_roles, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

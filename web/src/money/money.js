@@ -47,6 +47,9 @@ export const money = {
   books: {
     list: (state, cursor, limit = 100) => get('/receipt-books', { state, cursor, limit }),
     receive: (book, key) => post('/receipt-books', book, { handle: fieldErrors(), idempotencyKey: key }),
+    // The active accounts a book may be handed to (operator staff and
+    // finance), by name: finance picks the clerk from these.
+    clerks: () => get('/receipt-books/clerks'),
     hand: (id, accountId) => post(`/receipt-books/${id}/hand`, { account_id: accountId }, { handle: fieldErrors() }),
     close: (id) => post(`/receipt-books/${id}/close`),
     writeOff: (id) => post(`/receipt-books/${id}/write-off`),
@@ -193,6 +196,13 @@ export async function openBooksOf(accountId) {
     if (!cursor) break;
   }
   return out;
+}
+
+// A clerk as the 发放 picker shows (and filters) them: "陈晓燕（chenxy ·
+// 运营人员）", so that typing either the name or the username finds them.
+export function clerkLabel(a) {
+  const who = a.display_name && a.display_name !== a.username ? `${a.username} · ` : '';
+  return `${a.display_name || a.username}（${who}${a.role_title || a.role}）`;
 }
 
 // A book's next number as printed ("A2026-00000012"), from its first one's
