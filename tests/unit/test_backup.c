@@ -407,6 +407,47 @@ fill_db(struct db *db)
 		    " 'v1.1.AAAA')");
 	exec_ok(db, "INSERT INTO transfer_error (job_id, seq, row_no, col, reason) VALUES (1, 1,"
 		    " 2, '房号', '房号重复')");
+	/* The money core: one charge paid by one payment, with its receipt. */
+	exec_ok(db,
+		"INSERT INTO ledger_account (code, kind, name, household_id, created_at) VALUES"
+		" ('receivable:1', 'receivable', '应收住户款', 1, '2026-01-01T00:00:00.000000Z'),"
+		" ('cash', 'cash', '库存现金', NULL, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO ledger_period (period, state, closed_at, closed_by) VALUES"
+		    " ('2025-12', 'closed', '2026-01-02T00:00:00.000000Z', 'account:1')");
+	exec_ok(db,
+		"INSERT INTO journal (period, event, object_type, object_id, reverses_id, memo,"
+		" posted_at, posted_by) VALUES ('2026-01', 'payment', 'payment', 1, NULL, '现金',"
+		" '2026-01-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen) VALUES"
+		    " (1, 2, '2026-01', 500), (1, 1, '2026-01', -500)");
+	exec_ok(db, "INSERT INTO ledger_balance (account_id, period, debit_fen, credit_fen) VALUES"
+		    " (1, '2026-01', 0, 500), (2, '2026-01', 500, 0)");
+	exec_ok(db,
+		"INSERT INTO charge (household_id, kind, amount_fen, paid_fen, due_on, period,"
+		" source_type, source_id, state, note, created_at, created_by) VALUES (1, 'rent',"
+		" 500, 500, '2026-01-05', '2026-01', 'manual', NULL, 'paid', '',"
+		" '2026-01-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db,
+		"INSERT INTO payment (household_id, amount_fen, channel, channel_ref,"
+		" received_at, period, taken_by, allocated_fen, state, note) VALUES (1, 500, "
+		"'cash',"
+		" NULL, '2026-01-01T00:00:00.000000Z', '2026-01', 'account:1', 500, 'posted', '')");
+	exec_ok(db,
+		"INSERT INTO refund (household_id, amount_fen, channel, reason, paid_at, paid_by)"
+		" VALUES (1, 1, 'cash', '退款', '2026-01-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db,
+		"INSERT INTO allocation (payment_id, charge_id, refund_id, amount_fen, policy,"
+		" reverses_id, journal_id, created_at) VALUES (1, 1, NULL, 500, 'oldest_due_first',"
+		" NULL, 1, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db,
+		"INSERT INTO receipt_book (kind, series, first_no, last_no, next_no, received_on,"
+		" received_by, clerk_account_id, handed_at, state, created_at) VALUES ('paper',"
+		" 'A2026', 1, 100, 2, '2026-01-01', '财务', 1, '2026-01-01T00:00:00.000000Z', "
+		"'open',"
+		" '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO receipt (book_id, number, payment_id, token, state, issued_at,"
+		    " issued_by) VALUES (1, 1, 1, '0123456789abcdef0123456789abcdef', 'issued',"
+		    " '2026-01-01T00:00:00.000000Z', 'account:1')");
 	ok(db, db_commit(db));
 }
 
