@@ -104,12 +104,15 @@ run:
 
 bench:
 	sh scripts/setup.sh
-	$(MAKE) all $(BUILD)/bench/fill
+	$(MAKE) all $(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments
 	sh bench/run.sh
 	sh bench/housing.sh
+	sh bench/ledger.sh
+	sh bench/payments.sh
 
-# The benchmarks' fixture generator (bench/fill.c), linked with the library.
-$(BUILD)/bench/fill: bench/fill.c $(BUILD)/libanju.a
+# The benchmarks' programs (bench/fill.c, bench/ledger_fill.c, bench/payments.c), linked with
+# the library.
+$(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments: $(BUILD)/bench/%: bench/%.c $(BUILD)/libanju.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libanju.a $(LDFLAGS_ALL) $(LIBS_ALL)
 

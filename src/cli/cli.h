@@ -62,6 +62,6 @@ void progress_update(void *p, int64_t done, int64_t total, const char *note);
 void progress_done(struct progress *p, const char *result);
 
 extern const struct cli_command cmd_init, cmd_serve, cmd_migrate, cmd_backup, cmd_restore, cmd_jobs,
-	cmd_selftest, cmd_keys, cmd_user, cmd_apikey, cmd_audit, cmd_import;
+	cmd_selftest, cmd_keys, cmd_user, cmd_apikey, cmd_audit, cmd_import, cmd_ledger;
 
 #endif

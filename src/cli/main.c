@@ -19,8 +19,8 @@
 #include "store/migrate.h"
 
 static const struct cli_command *const commands[] = {
-	&cmd_init, &cmd_serve, &cmd_migrate, &cmd_backup, &cmd_restore, &cmd_jobs, &cmd_selftest,
-	&cmd_keys, &cmd_user,  &cmd_apikey,  &cmd_audit,  &cmd_import,  NULL,
+	&cmd_init, &cmd_serve, &cmd_migrate, &cmd_backup, &cmd_restore, &cmd_jobs,   &cmd_selftest,
+	&cmd_keys, &cmd_user,  &cmd_apikey,  &cmd_audit,  &cmd_import,  &cmd_ledger, NULL,
 };
 
 static void

@@ -5,7 +5,7 @@
 // credit, close a period) that run only when a second person approves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, cleanup, apikey } from './lib/server.js';
+import { startServer, cleanup, apikey, ledgerCheck } from './lib/server.js';
 
 let s;
 const keys = {};
@@ -55,7 +55,8 @@ before(async () => {
   ids.h1 = await household(ids.a, '王伟', 11);
   ids.h2 = await household(ids.a, '李芳', 12);
 });
-after(async () => { await s.stop(); cleanup(s); });
+// The book is proved whole after the tests, on its own.
+after(async () => { try { await ledgerCheck(s); } finally { await s.stop(); cleanup(s); } });
 
 test('charges: raised by finance and the operator manager, validated, scoped', async () => {
   const body = { household_id: ids.h1, kind: 'rent', amount_fen: 30000, due_on: '2026-01-05', period: '2026-01' };

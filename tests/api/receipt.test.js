@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { startServer, cleanup, apikey, run } from './lib/server.js';
+import { startServer, cleanup, apikey, run, ledgerCheck } from './lib/server.js';
 
 let s;
 const keys = {};
@@ -127,7 +127,10 @@ before(async () => {
   ids.clerk = c.id;
   ids.bureauAccount = (await account('boss1', 'bureau', ['--all-communities'])).id;
 });
-after(async () => { if (process.env.TEST_LOG) console.log(s.log.slice(-4000)); await s.stop(); cleanup(s); });
+after(async () => {
+  if (process.env.TEST_LOG) console.log(s.log.slice(-4000));
+  try { await ledgerCheck(s); } finally { await s.stop(); cleanup(s); }
+});
 
 function pay(send, body) {
   return send('POST', '/api/v1/payments', { household_id: ids.household, ...body }, { 'Idempotency-Key': randomUUID() });

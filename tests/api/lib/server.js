@@ -50,6 +50,18 @@ export function apikey(dir, role, name, extra = []) {
   return out.trim().split('\n').pop();
 }
 
+// Runs `anju ledger check` over a server's data directory while the server
+// keeps running (the check reads one snapshot and writes nothing); returns
+// its output, or throws with the failures it names when the books do not
+// balance.  Money tests call it in their after hook, before stopping.
+export async function ledgerCheck(s) {
+  try {
+    return run(['ledger', 'check', '--data', s.data.dir]);
+  } catch (err) {
+    throw new Error(`anju ledger check failed (exit ${err.status}):\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+}
+
 export class Server {
   constructor(data, settings = {}) {
     this.data = data;
