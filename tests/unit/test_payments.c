@@ -16,6 +16,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/mem.h"
+#include "money/check.h"
 #include "money/ledger.h"
 #include "money/money.h"
 #include "store/migrate.h"
@@ -155,10 +156,23 @@ teardown(void **state)
 	return 0;
 }
 
-/* Every journal balances and every stored balance equals its entries. */
+static void
+print_failure(void *ud, const struct ledger_failure *f)
+{
+	(void)ud;
+	print_error("ledger check: %s\n", f->text);
+}
+
+/* Every journal balances and every stored balance equals its entries; and
+ * the whole ledger check (money/check.h) finds nothing. */
 static void
 assert_ledger_sound(struct db *db)
 {
+	struct ledger_check_stats stats;
+	struct anju_err e;
+
+	ok(db, ledger_check(db, print_failure, NULL, &stats, NULL, NULL, &e));
+	assert_int_equal(stats.failures, 0);
 	assert_int_equal(qint(db,
 			      "SELECT COUNT(*) FROM (SELECT journal_id FROM journal_entry"
 			      " GROUP BY journal_id HAVING SUM(amount_fen) <> 0) x",
