@@ -22,6 +22,7 @@
 #include "store/migrate.h"
 #include "testdb.h"
 #include "testkeys.h"
+#include "testmoney.h"
 
 /* The book's rows, as made in setup_book. */
 struct book {
@@ -71,23 +72,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-/* The first column of the only row of sql, with one integer parameter
- * when it has one. */
-static int64_t
-qint(struct db *db, const char *sql, int64_t a)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (strchr(sql, '?') != NULL)
-		db_bind_int64(st, 1, a);
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
 /* Runs one statement in a transaction of its own (a corruption or its
  * repair); types says each parameter's type, 'i' (int64_t) or 's' (text). */
 static void
@@ -109,19 +93,6 @@ sql(struct ctx *c, const char *text, const char *types, ...)
 	ok(c->db, db_commit(c->db));
 }
 
-static int64_t
-insert_id(struct db *db, const char *text)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db, text, &st));
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
 static int
 setup(void **state)
 {
@@ -130,15 +101,8 @@ setup(void **state)
 
 	if (testdb_open(&c->t, &c->db) != 0 || db_migrate(c->db, NULL, &e) != 0)
 		return -1;
-	c->community = insert_id(c->db, "INSERT INTO community (name, created_at, updated_at)"
-					" VALUES ('南苑公租房', '2026-01-01T00:00:00.000000Z',"
-					" '2026-01-01T00:00:00.000000Z') RETURNING id");
-	c->clerk = insert_id(c->db, "INSERT INTO account (username, display_name, role, state,"
-				    " password_hash, created_at, created_by, updated_at,"
-				    " password_changed_at) VALUES ('clerk1', '收款员', 'finance',"
-				    " 'active', 'x', '2026-01-01T00:00:00.000000Z', 'system',"
-				    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
-				    " RETURNING id");
+	c->community = tm_community(c->db, "南苑公租房");
+	c->clerk = tm_account(c->db, "clerk1", "收款员", "finance", "active");
 	clerk.id = c->clerk;
 	*state = c;
 	return 0;
@@ -152,25 +116,6 @@ teardown(void **state)
 	testdb_close(&c->t, c->db);
 	free(c);
 	return 0;
-}
-
-static int64_t
-household(struct ctx *c)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(c->db, db_prepare(c->db,
-			     "INSERT INTO household (community_id, category, state, created_at,"
-			     " updated_at) VALUES (?, 'low_income', 'active',"
-			     " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
-			     " RETURNING id",
-			     &st));
-	db_bind_int64(st, 1, c->community);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
 }
 
 static int64_t
@@ -221,14 +166,9 @@ setup_book(struct ctx *c)
 	int64_t refund;
 
 	ok(c->db, db_begin(c->db));
-	b->hh1 = household(c);
-	b->hh2 = household(c);
-	b->paper =
-		insert_id(c->db, "INSERT INTO receipt_book (kind, series, first_no, last_no,"
-				 " next_no, received_on, received_by, clerk_account_id, handed_at,"
-				 " state, created_at) VALUES ('paper', 'A2026', 1, 50, 1,"
-				 " '2026-01-02', '财务 张三', NULL, '2026-01-02T00:00:00.000000Z',"
-				 " 'open', '2026-01-02T00:00:00.000000Z') RETURNING id");
+	b->hh1 = tm_household(c->db, c->community);
+	b->hh2 = tm_household(c->db, c->community);
+	b->paper = tm_book(c->db, "A2026", 1, 50, 0);
 	ok(c->db, db_commit(c->db));
 	sql(c, "UPDATE receipt_book SET clerk_account_id = ? WHERE id = ?", "ii", c->clerk,
 	    b->paper);
@@ -417,20 +357,23 @@ test_sound_book(void **state)
 	sound(c);
 	assert_int_equal(ledger_check(c->db, NULL, NULL, &st, progress, &calls, &e), 0);
 	assert_true(calls >= 2);
-	assert_int_equal(st.entries, qint(c->db, "SELECT COUNT(*) FROM journal_entry", 0));
-	assert_int_equal(st.journals, qint(c->db, "SELECT COUNT(*) FROM journal", 0));
+	assert_int_equal(st.entries, tm_qint(c->db, "SELECT COUNT(*) FROM journal_entry", 0));
+	assert_int_equal(st.journals, tm_qint(c->db, "SELECT COUNT(*) FROM journal", 0));
 	assert_int_equal(st.periods,
-			 qint(c->db, "SELECT COUNT(DISTINCT period) FROM journal_entry", 0));
+			 tm_qint(c->db, "SELECT COUNT(DISTINCT period) FROM journal_entry", 0));
 	assert_int_equal(st.charges, 5);
 	assert_int_equal(st.payments, 3);
 	assert_int_equal(st.receipts, 3);
 	assert_true(st.allocations >= 8);
 	/* The book has what the invariants are about. */
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM allocation WHERE reverses_id IS NOT NULL", 0), 2);
+		tm_qint(c->db, "SELECT COUNT(*) FROM allocation WHERE reverses_id IS NOT NULL", 0),
+		2);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM allocation WHERE refund_id IS NOT NULL", 0), 1);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM receipt WHERE state = 'voided'", 0), 1);
+		tm_qint(c->db, "SELECT COUNT(*) FROM allocation WHERE refund_id IS NOT NULL", 0),
+		1);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM receipt WHERE state = 'voided'", 0),
+			 1);
 }
 
 /* 1: every journal balances, has two entries or more, none of 0 fen, all
@@ -443,7 +386,7 @@ test_journal(void **state)
 	char want[160];
 	struct seen s;
 
-	e = qint(c->db, "SELECT MIN(id) FROM journal_entry WHERE journal_id = ?", j);
+	e = tm_qint(c->db, "SELECT MIN(id) FROM journal_entry WHERE journal_id = ?", j);
 	sql(c, "UPDATE journal_entry SET amount_fen = amount_fen + 5 WHERE id = ?", "i", e);
 	snprintf(want, sizeof(want), "journal %lld: entries sum to 5 fen, not 0", (long long)j);
 	fails(c, LEDGER_INV_JOURNAL, "journal", j, want, NULL);
@@ -474,9 +417,11 @@ test_journal(void **state)
 
 	/* A journal without entries, then with one. */
 	ok(c->db, db_begin(c->db));
-	id = insert_id(c->db, "INSERT INTO journal (period, event, object_type, object_id, memo,"
-			      " posted_at, posted_by) VALUES ('2026-01', 'test', 'charge', 1, '',"
-			      " '2026-01-01T00:00:00.000000Z', 'test') RETURNING id");
+	id = tm_insert_id(c->db,
+			  "INSERT INTO journal (period, event, object_type, object_id, memo,"
+			  " posted_at, posted_by) VALUES ('2026-01', 'test', 'charge', 1, '',"
+			  " '2026-01-01T00:00:00.000000Z', 'test') RETURNING id",
+			  NULL);
 	ok(c->db, db_commit(c->db));
 	snprintf(want, sizeof(want), "journal %lld: no entries", (long long)id);
 	fails_only(c, LEDGER_INV_JOURNAL, "journal", id, want);
@@ -505,7 +450,7 @@ test_balance(void **state)
 	snprintf(code, sizeof(code), "receivable:%lld", (long long)c->b.hh1);
 	rcv = account_of(c, code);
 	cash = account_of(c, "cash");
-	debit = qint(c->db, "SELECT debit_fen FROM ledger_balance WHERE account_id = ?", rcv);
+	debit = tm_qint(c->db, "SELECT debit_fen FROM ledger_balance WHERE account_id = ?", rcv);
 	sql(c, "UPDATE ledger_balance SET debit_fen = debit_fen + 100 WHERE account_id = ?", "i",
 	    rcv);
 	snprintf(want, sizeof(want),
@@ -715,7 +660,7 @@ test_receipt(void **state)
 
 	/* The cash payment's receipt (paper, number 1 of 1 .. 2 issued) given
 	 * a number the book has not issued. */
-	rid = qint(c->db, "SELECT id FROM receipt WHERE payment_id = ?", c->b.cash);
+	rid = tm_qint(c->db, "SELECT id FROM receipt WHERE payment_id = ?", c->b.cash);
 	sql(c, "UPDATE receipt SET number = 11 WHERE id = ?", "i", rid);
 	snprintf(want, sizeof(want),
 		 "receipt %lld (payment %lld): number 11 is outside book A2026 (id %lld), which"
@@ -736,14 +681,14 @@ test_receipt(void **state)
 	sound(c);
 
 	/* The reversed payment's receipt not voided; a posted one's voided. */
-	rid = qint(c->db, "SELECT id FROM receipt WHERE payment_id = ?", c->b.reversed);
+	rid = tm_qint(c->db, "SELECT id FROM receipt WHERE payment_id = ?", c->b.reversed);
 	sql(c, "UPDATE receipt SET state = 'issued' WHERE id = ?", "i", rid);
 	snprintf(want, sizeof(want),
 		 "receipt %lld: payment %lld is reversed, but its receipt is issued, not voided",
 		 (long long)rid, (long long)c->b.reversed);
 	fails_only(c, LEDGER_INV_RECEIPT, "receipt", rid, want);
 	sql(c, "UPDATE receipt SET state = 'voided' WHERE id = ?", "i", rid);
-	rid = qint(c->db, "SELECT id FROM receipt WHERE payment_id = ?", c->b.cash);
+	rid = tm_qint(c->db, "SELECT id FROM receipt WHERE payment_id = ?", c->b.cash);
 	sql(c, "UPDATE receipt SET state = 'voided' WHERE id = ?", "i", rid);
 	snprintf(want, sizeof(want), "receipt %lld: voided, but its payment %lld is posted",
 		 (long long)rid, (long long)c->b.cash);
@@ -760,11 +705,11 @@ test_allocation(void **state)
 	int64_t rev, orig, dep, dup;
 	char want[160];
 
-	rev = qint(c->db,
-		   "SELECT id FROM allocation WHERE charge_id = ? AND reverses_id IS NOT NULL",
-		   c->b.other);
-	orig = qint(c->db, "SELECT reverses_id FROM allocation WHERE id = ?", rev);
-	dep = qint(c->db, "SELECT id FROM allocation WHERE charge_id = ?", c->b.deposit);
+	rev = tm_qint(c->db,
+		      "SELECT id FROM allocation WHERE charge_id = ? AND reverses_id IS NOT NULL",
+		      c->b.other);
+	orig = tm_qint(c->db, "SELECT reverses_id FROM allocation WHERE id = ?", rev);
+	dep = tm_qint(c->db, "SELECT id FROM allocation WHERE charge_id = ?", c->b.deposit);
 
 	sql(c, "UPDATE allocation SET amount_fen = amount_fen + 1 WHERE id = ?", "i", rev);
 	snprintf(want, sizeof(want),

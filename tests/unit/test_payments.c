@@ -22,6 +22,7 @@
 #include "store/migrate.h"
 #include "testdb.h"
 #include "testkeys.h"
+#include "testmoney.h"
 
 struct ctx {
 	struct testdb t;
@@ -49,79 +50,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-static int64_t
-insert_id(struct db *db, const char *sql)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db, sql, &st));
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
-static int64_t
-qint(struct db *db, const char *sql, int64_t arg)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (strchr(sql, '?') != NULL)
-		db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
-static int64_t
-add_household(struct db *db, int64_t community)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db,
-	   db_prepare(db,
-		      "INSERT INTO household (community_id, category, state, created_at,"
-		      " updated_at) VALUES (?, 'low_income', 'active',"
-		      " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z') RETURNING id",
-		      &st));
-	db_bind_int64(st, 1, community);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
-/* A paper book of numbers first..last handed to account. */
-static int64_t
-add_book(struct db *db, const char *series, int64_t first, int64_t last, int64_t account)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db,
-	   db_prepare(db,
-		      "INSERT INTO receipt_book (kind, series, first_no, last_no, next_no,"
-		      " received_on, received_by, clerk_account_id, handed_at, state, created_at)"
-		      " VALUES ('paper', ?, ?, ?, ?, '2026-01-02', '财务 张三', ?,"
-		      " '2026-01-02T00:00:00.000000Z', 'open', '2026-01-02T00:00:00.000000Z')"
-		      " RETURNING id",
-		      &st));
-	db_bind_cstr(st, 1, series);
-	db_bind_int64(st, 2, first);
-	db_bind_int64(st, 3, last);
-	db_bind_int64(st, 4, first);
-	db_bind_int64(st, 5, account);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
 static int
 setup(void **state)
 {
@@ -130,18 +58,11 @@ setup(void **state)
 
 	if (testdb_open(&c->t, &c->db) != 0 || db_migrate(c->db, NULL, &e) != 0)
 		return -1;
-	c->community = insert_id(c->db, "INSERT INTO community (name, created_at, updated_at)"
-					" VALUES ('南苑公租房', '2026-01-01T00:00:00.000000Z',"
-					" '2026-01-01T00:00:00.000000Z') RETURNING id");
-	c->clerk = insert_id(c->db, "INSERT INTO account (username, display_name, role, state,"
-				    " password_hash, created_at, created_by, updated_at,"
-				    " password_changed_at) VALUES ('clerk1', '收款员', 'finance',"
-				    " 'active', 'x', '2026-01-01T00:00:00.000000Z', 'system',"
-				    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
-				    " RETURNING id");
+	c->community = tm_community(c->db, "南苑公租房");
+	c->clerk = tm_account(c->db, "clerk1", "收款员", "finance", "active");
 	clerk.id = c->clerk;
-	c->hh = add_household(c->db, c->community);
-	c->hh2 = add_household(c->db, c->community);
+	c->hh = tm_household(c->db, c->community);
+	c->hh2 = tm_household(c->db, c->community);
 	*state = c;
 	return 0;
 }
@@ -173,22 +94,22 @@ assert_ledger_sound(struct db *db)
 
 	ok(db, ledger_check(db, print_failure, NULL, &stats, NULL, NULL, &e));
 	assert_int_equal(stats.failures, 0);
-	assert_int_equal(qint(db,
-			      "SELECT COUNT(*) FROM (SELECT journal_id FROM journal_entry"
-			      " GROUP BY journal_id HAVING SUM(amount_fen) <> 0) x",
-			      0),
+	assert_int_equal(tm_qint(db,
+				 "SELECT COUNT(*) FROM (SELECT journal_id FROM journal_entry"
+				 " GROUP BY journal_id HAVING SUM(amount_fen) <> 0) x",
+				 0),
 			 0);
 	assert_int_equal(
-		qint(db,
-		     "SELECT COUNT(*) FROM ledger_balance b WHERE b.debit_fen - b.credit_fen"
-		     " <> (SELECT COALESCE(SUM(e.amount_fen), 0) FROM journal_entry e"
-		     " WHERE e.account_id = b.account_id AND e.period = b.period)",
-		     0),
+		tm_qint(db,
+			"SELECT COUNT(*) FROM ledger_balance b WHERE b.debit_fen - b.credit_fen"
+			" <> (SELECT COALESCE(SUM(e.amount_fen), 0) FROM journal_entry e"
+			" WHERE e.account_id = b.account_id AND e.period = b.period)",
+			0),
 		0);
-	assert_int_equal(qint(db,
-			      "SELECT COUNT(*) FROM journal j WHERE NOT EXISTS"
-			      " (SELECT 1 FROM journal_entry e WHERE e.journal_id = j.id)",
-			      0),
+	assert_int_equal(tm_qint(db,
+				 "SELECT COUNT(*) FROM journal j WHERE NOT EXISTS"
+				 " (SELECT 1 FROM journal_entry e WHERE e.journal_id = j.id)",
+				 0),
 			 0);
 }
 
@@ -270,12 +191,13 @@ test_charge_once_per_source(void **state)
 			       &created, &e),
 			 ANJU_ECONFLICT);
 	assert_string_equal(e.key, "charge_exists_different");
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM charge WHERE source_id = 7", 0), 1);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM charge WHERE source_id = 7", 0), 1);
 	/* Owed: the receivable; earned: rent income. */
 	assert_int_equal(balance_of(c, LEDGER_RECEIVABLE, c->hh), 50000);
 	assert_int_equal(balance_of(c, LEDGER_RENT_INCOME, 0), -50000);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'charge.raise'", 0), 1);
+		tm_qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'charge.raise'", 0),
+		1);
 	/* Bad input: nothing written. */
 	assert_int_equal(raise(c, c->hh, CHARGE_RENT, 0, "2026-01-05", NULL, 0, &id, &created, &e),
 			 ANJU_EINVAL);
@@ -292,7 +214,7 @@ test_charge_once_per_source(void **state)
 	assert_int_equal(
 		raise(c, 999999, CHARGE_RENT, 100, "2026-02-01", NULL, 0, &id, &created, &e),
 		ANJU_ENOTFOUND);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM charge", 0), 1);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM charge", 0), 1);
 	assert_ledger_sound(c->db);
 }
 
@@ -311,13 +233,13 @@ test_allocation_oldest_first_and_credit(void **state)
 	   raise(c, c->hh, CHARGE_RENT, 30000, "2026-01-05", "2026-01", 1, &jan, &created, &e));
 	/* 400 yuan settles January whole and 100 yuan of February. */
 	ok(c->db, pay(c, &key, c->hh, 40000, CHANNEL_BANK_TRANSFER, "BT-001", &p1, &e));
-	assert_int_equal(qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", jan), 30000);
-	assert_int_equal(qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", feb), 10000);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM charge WHERE state = 'paid'", 0), 1);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM allocation WHERE payment_id = ?"
-			      " AND policy = 'oldest_due_first'",
-			      p1),
+	assert_int_equal(tm_qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", jan), 30000);
+	assert_int_equal(tm_qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", feb), 10000);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM charge WHERE state = 'paid'", 0), 1);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM allocation WHERE payment_id = ?"
+				 " AND policy = 'oldest_due_first'",
+				 p1),
 			 2);
 	assert_int_equal(credit_of(c, c->hh), 0);
 	/* 500 yuan: February's 200 and 300 of credit. */
@@ -329,16 +251,16 @@ test_allocation_oldest_first_and_credit(void **state)
 	/* The next charge takes the credit by itself. */
 	ok(c->db,
 	   raise(c, c->hh, CHARGE_RENT, 30000, "2026-03-05", "2026-03", 1, &mar, &created, &e));
-	assert_int_equal(
-		qint(c->db,
-		     "SELECT CASE WHEN state = 'paid' THEN 1 ELSE 0 END FROM charge WHERE id = ?",
-		     mar),
-		1);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT CASE WHEN state = 'paid' THEN 1 ELSE 0 END FROM charge "
+				 "WHERE id = ?",
+				 mar),
+			 1);
 	assert_int_equal(credit_of(c, c->hh), 0);
 	/* Electronic receipts, one per payment, numbered per channel and year. */
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM receipt", 0), 2);
-	assert_int_equal(qint(c->db, "SELECT r.number FROM receipt r WHERE r.payment_id = ?", p2),
-			 1);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM receipt", 0), 2);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT r.number FROM receipt r WHERE r.payment_id = ?", p2), 1);
 	/* A channel reference is taken once. */
 	assert_int_equal(pay(c, &key, c->hh, 100, CHANNEL_ONLINE, "WX-778", &p2, &e),
 			 ANJU_ECONFLICT);
@@ -348,7 +270,7 @@ test_allocation_oldest_first_and_credit(void **state)
 	assert_int_equal(pay(c, &key, c->hh, 0, CHANNEL_ONLINE, "X-1", &p2, &e), ANJU_EINVAL);
 	assert_int_equal(pay(c, &key, c->hh, MONEY_AMOUNT_MAX + 1, CHANNEL_ONLINE, "X-1", &p2, &e),
 			 ANJU_EINVAL);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM payment", 0), 2);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM payment", 0), 2);
 	assert_ledger_sound(c->db);
 }
 
@@ -362,30 +284,24 @@ test_counter_receipts(void **state)
 	/* No book: refused, nothing written. */
 	assert_int_equal(pay(c, &clerk, c->hh, 1000, CHANNEL_CASH, NULL, &p, &e), ANJU_ECONFLICT);
 	assert_string_equal(e.key, "no_receipt_book");
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM payment", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM payment", 0), 0);
 	/* An API key is no clerk: it has no book either. */
 	assert_int_equal(pay(c, &key, c->hh, 1000, CHANNEL_POS, "POS-1", &p, &e), ANJU_ECONFLICT);
-	add_book(c->db, "A2026", 101, 102, c->clerk);
-	book2 = add_book(c->db, "B2026", 500, 600, c->clerk);
+	tm_book(c->db, "A2026", 101, 102, c->clerk);
+	book2 = tm_book(c->db, "B2026", 500, 600, c->clerk);
 	ok(c->db, pay(c, &clerk, c->hh, 1000, CHANNEL_CASH, NULL, &p, &e));
-	assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 101);
+	assert_int_equal(tm_qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 101);
 	/* A failed payment takes no number: the next one is 102. */
 	assert_int_equal(pay(c, &clerk, c->hh, -1, CHANNEL_CASH, NULL, &p, &e), ANJU_EINVAL);
 	ok(c->db, pay(c, &clerk, c->hh, 1000, CHANNEL_POS, "POS-77", &p, &e));
-	assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 102);
+	assert_int_equal(tm_qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 102);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM receipt_book WHERE state = 'used_up'", 0), 1);
+		tm_qint(c->db, "SELECT COUNT(*) FROM receipt_book WHERE state = 'used_up'", 0), 1);
 	/* A clerk writes only in a book handed to them. */
 	{
-		int64_t other = insert_id(
-			c->db,
-			"INSERT INTO account (username, display_name, role, state,"
-			" password_hash, created_at, created_by, updated_at,"
-			" password_changed_at) VALUES ('clerk2', '另一收款员', 'operator_staff',"
-			" 'active', 'x', '2026-01-01T00:00:00.000000Z', 'system',"
-			" '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
-			" RETURNING id");
-		int64_t theirs = add_book(c->db, "C2026", 1, 50, other);
+		int64_t other =
+			tm_account(c->db, "clerk2", "另一收款员", "operator_staff", "active");
+		int64_t theirs = tm_book(c->db, "C2026", 1, 50, other);
 		struct payment_in in = { c->hh, 1000, CHANNEL_CASH, NULL, 0, NULL, theirs };
 		json_t *out = NULL;
 
@@ -402,8 +318,8 @@ test_counter_receipts(void **state)
 		ok(c->db, payment_take(c->db, &clerk, &in, &who, &p, &out, &e));
 		ok(c->db, db_commit(c->db));
 		json_decref(out);
-		assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p),
-				 500);
+		assert_int_equal(
+			tm_qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 500);
 		/* Not for a bank transfer. */
 		in.channel = CHANNEL_BANK_TRANSFER;
 		in.channel_ref = "BT-BOOK";
@@ -413,8 +329,9 @@ test_counter_receipts(void **state)
 	}
 	/* The used-up book hands over to the next. */
 	ok(c->db, pay(c, &clerk, c->hh, 1000, CHANNEL_CASH, NULL, &p, &e));
-	assert_int_equal(qint(c->db, "SELECT book_id FROM receipt WHERE payment_id = ?", p), book2);
-	assert_int_equal(qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 501);
+	assert_int_equal(tm_qint(c->db, "SELECT book_id FROM receipt WHERE payment_id = ?", p),
+			 book2);
+	assert_int_equal(tm_qint(c->db, "SELECT number FROM receipt WHERE payment_id = ?", p), 501);
 	assert_int_equal(balance_of(c, LEDGER_CASH, 0), 2500);
 	assert_int_equal(credit_of(c, c->hh), 3500);
 	assert_ledger_sound(c->db);
@@ -439,24 +356,25 @@ test_reverse_cancel_refund(void **state)
 	ok(c->db, db_begin(c->db));
 	ok(c->db, payment_reverse(c->db, p1, "客户转账被银行退回", &who, &e));
 	ok(c->db, db_commit(c->db));
-	assert_int_equal(qint(c->db,
-			      "SELECT CASE WHEN state = 'reversed' THEN 1 ELSE 0 END FROM payment "
-			      "WHERE id = ?",
-			      p1),
-			 1);
-	assert_int_equal(qint(c->db, "SELECT allocated_fen FROM payment WHERE id = ?", p1), 0);
-	assert_int_equal(qint(c->db,
-			      "SELECT CASE WHEN state = 'voided' THEN 1 ELSE 0 END FROM receipt "
-			      "WHERE payment_id = ?",
-			      p1),
-			 1);
-	assert_int_equal(qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", a), 15000);
 	assert_int_equal(
-		qint(c->db,
-		     "SELECT CASE WHEN state = 'open' THEN 1 ELSE 0 END FROM charge WHERE id = ?",
-		     a),
+		tm_qint(c->db,
+			"SELECT CASE WHEN state = 'reversed' THEN 1 ELSE 0 END FROM payment "
+			"WHERE id = ?",
+			p1),
 		1);
-	assert_int_equal(qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", b), 5000);
+	assert_int_equal(tm_qint(c->db, "SELECT allocated_fen FROM payment WHERE id = ?", p1), 0);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT CASE WHEN state = 'voided' THEN 1 ELSE 0 END FROM receipt "
+				 "WHERE payment_id = ?",
+				 p1),
+			 1);
+	assert_int_equal(tm_qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", a), 15000);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT CASE WHEN state = 'open' THEN 1 ELSE 0 END FROM charge "
+				 "WHERE id = ?",
+				 a),
+			 1);
+	assert_int_equal(tm_qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", b), 5000);
 	assert_int_equal(credit_of(c, c->hh), 0);
 	assert_int_equal(balance_of(c, LEDGER_RECEIVABLE, c->hh), 5000);
 	ok(c->db, db_begin(c->db));
@@ -466,12 +384,12 @@ test_reverse_cancel_refund(void **state)
 	ok(c->db, db_begin(c->db));
 	ok(c->db, charge_cancel(c->db, a, "合同未生效", &who, &e));
 	ok(c->db, db_commit(c->db));
-	assert_int_equal(qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", a), 0);
-	assert_int_equal(
-		qint(c->db,
-		     "SELECT CASE WHEN state = 'paid' THEN 1 ELSE 0 END FROM charge WHERE id = ?",
-		     b),
-		1);
+	assert_int_equal(tm_qint(c->db, "SELECT paid_fen FROM charge WHERE id = ?", a), 0);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT CASE WHEN state = 'paid' THEN 1 ELSE 0 END FROM charge "
+				 "WHERE id = ?",
+				 b),
+			 1);
 	assert_int_equal(credit_of(c, c->hh), 15000);
 	assert_int_equal(balance_of(c, LEDGER_RECEIVABLE, c->hh), 0);
 	ok(c->db, db_begin(c->db));

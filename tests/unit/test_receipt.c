@@ -33,6 +33,7 @@
 #include "store/migrate.h"
 #include "testdb.h"
 #include "testkeys.h"
+#include "testmoney.h"
 
 struct ctx {
 	struct testdb t;
@@ -66,36 +67,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-static int64_t
-insert_id(struct db *db, const char *sql, const char *text)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (text != NULL)
-		db_bind_cstr(st, 1, text);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
-static int64_t
-qint(struct db *db, const char *sql, int64_t arg)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (strchr(sql, '?') != NULL)
-		db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
 /* The text of a one-row query with one integer parameter (free it). */
 static char *
 qtext(struct db *db, const char *sql, int64_t arg)
@@ -109,30 +80,6 @@ qtext(struct db *db, const char *sql, int64_t arg)
 	v = xstrdup(db_col_text(st, 0) ? db_col_text(st, 0) : "");
 	db_reset(st);
 	return v;
-}
-
-static int64_t
-add_account(struct db *db, const char *username, const char *display, const char *role,
-	    const char *state)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db,
-			  "INSERT INTO account (username, display_name, role, state, password_hash,"
-			  " created_at, created_by, updated_at, password_changed_at)"
-			  " VALUES (?, ?, ?, ?, 'x', '2026-01-01T00:00:00.000000Z', 'system',"
-			  " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
-			  " RETURNING id",
-			  &st));
-	db_bind_cstr(st, 1, username);
-	db_bind_cstr(st, 2, display);
-	db_bind_cstr(st, 3, role);
-	db_bind_cstr(st, 4, state);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
 }
 
 /* A valid ID number from 17 digits: the check character appended. */
@@ -159,20 +106,12 @@ setup(void **state)
 
 	if (testdb_open(&c->t, &c->db) != 0 || db_migrate(c->db, NULL, &e) != 0)
 		return -1;
-	c->a = insert_id(
-		c->db,
-		"INSERT INTO community (name, created_at, updated_at) VALUES (?,"
-		" '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z') RETURNING id",
-		"南苑公租房");
-	c->b = insert_id(
-		c->db,
-		"INSERT INTO community (name, created_at, updated_at) VALUES (?,"
-		" '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z') RETURNING id",
-		"肖桥公租房");
-	c->clerk = add_account(c->db, "clerk1", "收款员甲", "finance", "active");
-	c->staff = add_account(c->db, "staff1", "", "operator_staff", "active");
-	c->boss = add_account(c->db, "boss1", "局领导", "bureau", "active");
-	c->off = add_account(c->db, "gone1", "离职人员", "operator_staff", "disabled");
+	c->a = tm_community(c->db, "南苑公租房");
+	c->b = tm_community(c->db, "肖桥公租房");
+	c->clerk = tm_account(c->db, "clerk1", "收款员甲", "finance", "active");
+	c->staff = tm_account(c->db, "staff1", "", "operator_staff", "active");
+	c->boss = tm_account(c->db, "boss1", "局领导", "bureau", "active");
+	c->off = tm_account(c->db, "gone1", "离职人员", "operator_staff", "disabled");
 	clerk.id = c->clerk;
 	staff.id = c->staff;
 	bureau.id = c->boss;
@@ -379,7 +318,7 @@ test_receive(void **state)
 		       "九十一二三四五六七八九十一二三四五六七八九十一二三四五",
 		       NULL, &e),
 	       &e, ANJU_EINVAL, "invalid_length", "received_by");
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM receipt_book", 0), 3);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM receipt_book", 0), 3);
 	/* A good one: in stock, its first number next. */
 	ok(c->db, receive(c, "A2026", 101, 200, today, "财务 王五", &id, &e));
 	ok(c->db, receipt_book_get(c->db, &clerk, id, &b, &e));
@@ -456,10 +395,10 @@ test_hand_close_write_off(void **state)
 	expect(book_op(c, OP_HAND, id, c->staff, &e), &e, ANJU_ECONFLICT, "receipt_book_state",
 	       NULL);
 	/* The other book was never touched. */
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM receipt_book WHERE id = ? AND state = 'stock'",
-			      other),
-			 1);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT COUNT(*) FROM receipt_book WHERE id = ? AND state = 'stock'",
+			other),
+		1);
 	assert_int_equal(count_audit(c->db, "receipt_book.hand"), 1);
 	assert_int_equal(count_audit(c->db, "receipt_book.close"), 1);
 	assert_int_equal(count_audit(c->db, "receipt_book.write_off"), 1);
@@ -477,7 +416,7 @@ test_numbering(void **state)
 	/* No book yet: refused, and nothing written. */
 	expect(pay(c, &clerk, 1000, CHANNEL_CASH, NULL, true, &r1, &e), &e, ANJU_ECONFLICT,
 	       "no_receipt_book", NULL);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM payment", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM payment", 0), 0);
 	/* Two books: the older is used first, to its end, then the next. */
 	a = open_book(c, "N1", 1, 2, c->clerk);
 	b = open_book(c, "N2", 101, 103, c->clerk);
@@ -492,14 +431,14 @@ test_numbering(void **state)
 	assert_string_equal(n, "N1-2");
 	free(n);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM receipt_book WHERE id = ? AND state = 'used_up'",
-		     a),
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM receipt_book WHERE id = ? AND state = 'used_up'", a),
 		1);
 	ok(c->db, pay(c, &clerk, 1000, CHANNEL_CASH, NULL, true, &r3, &e));
 	n = number_of(c, r3);
 	assert_string_equal(n, "N2-101");
 	free(n);
-	assert_int_equal(qint(c->db, "SELECT next_no FROM receipt_book WHERE id = ?", b), 102);
+	assert_int_equal(tm_qint(c->db, "SELECT next_no FROM receipt_book WHERE id = ?", b), 102);
 	/* Another clerk's books are not this one's. */
 	expect(pay(c, &staff, 1000, CHANNEL_CASH, NULL, true, &r4, &e), &e, ANJU_ECONFLICT,
 	       "no_receipt_book", NULL);
@@ -526,14 +465,15 @@ test_numbering(void **state)
 	assert_string_equal(n, series);
 	free(n);
 	/* Exactly one receipt per payment, and no number twice in a book. */
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM payment p WHERE (SELECT COUNT(*) FROM receipt r"
-			      " WHERE r.payment_id = p.id) <> 1",
-			      0),
-			 0);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM receipt", 0), 7);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM payment p WHERE (SELECT COUNT(*) FROM receipt r"
+			" WHERE r.payment_id = p.id) <> 1",
+			0),
+		0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM receipt", 0), 7);
 	/* An electronic series is never handed, closed or written off. */
-	a = qint(c->db, "SELECT MIN(id) FROM receipt_book WHERE kind = 'electronic'", 0);
+	a = tm_qint(c->db, "SELECT MIN(id) FROM receipt_book WHERE kind = 'electronic'", 0);
 	expect(book_op(c, OP_HAND, a, c->clerk, &e), &e, ANJU_ECONFLICT, "receipt_book_electronic",
 	       NULL);
 	expect(book_op(c, OP_CLOSE, a, 0, &e), &e, ANJU_ECONFLICT, "receipt_book_electronic", NULL);
@@ -660,7 +600,7 @@ test_writeoff(void **state)
 	ok(c->db, pay(c, &clerk, 50000, CHANNEL_CASH, NULL, true, &r2, &e));
 	ok(c->db, pay(c, &clerk, 700, CHANNEL_POS, "POS-77", true, &r3, &e));
 	/* The second is voided, keeping its number. */
-	pid = qint(c->db, "SELECT payment_id FROM receipt WHERE id = ?", r2);
+	pid = tm_qint(c->db, "SELECT payment_id FROM receipt WHERE id = ?", r2);
 	ok(c->db, db_begin(c->db));
 	ok(c->db, receipt_void(c->db, pid, "金额有误 <重开>", &who, &e));
 	ok(c->db, db_commit(c->db));
@@ -713,7 +653,7 @@ test_writeoff(void **state)
 	json_decref(w);
 	assert_int_equal(receipt_book_writeoff(c->db, 999999, &w, &e), ANJU_ENOTFOUND);
 	/* The xlsx: zh-CN headers, each number, yuan with decimals, totals. */
-	book = qint(c->db, "SELECT id FROM receipt_book WHERE series = 'W2026'", 0);
+	book = tm_qint(c->db, "SELECT id FROM receipt_book WHERE series = 'W2026'", 0);
 	buf_init(&x, 0);
 	ok(c->db, receipt_book_writeoff_xlsx(c->db, book, &x, &e));
 	assert_true(x.n > 1000);
@@ -816,10 +756,11 @@ has(const char *text, const char *what)
 static int
 operator_set(struct ctx *c)
 {
-	int64_t op = insert_id(c->db,
-			       "INSERT INTO operator (name, credit_code, created_at) VALUES (?,"
-			       " '91421200MA4A000000', '2026-01-01T00:00:00.000000Z') RETURNING id",
-			       "咸宁安居物业服务有限公司");
+	int64_t op =
+		tm_insert_id(c->db,
+			     "INSERT INTO operator (name, credit_code, created_at) VALUES (?,"
+			     " '91421200MA4A000000', '2026-01-01T00:00:00.000000Z') RETURNING id",
+			     "咸宁安居物业服务有限公司");
 	struct db_stmt *st;
 
 	ok(c->db, db_prepare(c->db, "UPDATE community SET operator_id = ? WHERE id = ?", &st));
@@ -946,7 +887,7 @@ test_views(void **state)
 	free(token);
 
 	/* A voided receipt says so, everywhere, with its reason. */
-	pid = qint(c->db, "SELECT payment_id FROM receipt WHERE id = ?", r);
+	pid = tm_qint(c->db, "SELECT payment_id FROM receipt WHERE id = ?", r);
 	ok(c->db, db_begin(c->db));
 	ok(c->db, receipt_void(c->db, pid, "收款方式有误", &who, &e));
 	ok(c->db, db_commit(c->db));

@@ -1,0 +1,128 @@
+/*
+ * The rows the money suites (test_payments, test_ledger, test_receipt) set
+ * up with SQL before the money module takes over: communities, households,
+ * accounts of clerks, receipt books; and one-value queries.
+ *
+ * Header-only, static: include once, after testdb.h.
+ */
+#ifndef ANJU_TESTS_TESTMONEY_H
+#define ANJU_TESTS_TESTMONEY_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define TM_TIME "'2026-01-01T00:00:00.000000Z'"
+
+/* The id a one-row INSERT ... RETURNING id gives, with text as its one
+ * parameter when not NULL. */
+static inline int64_t
+tm_insert_id(struct db *db, const char *sql, const char *text)
+{
+	struct db_stmt *st;
+	int64_t id;
+
+	ok(db, db_prepare(db, sql, &st));
+	if (text != NULL)
+		db_bind_cstr(st, 1, text);
+	assert_int_equal(db_step(st), DB_ROW);
+	id = db_col_int64(st, 0);
+	db_reset(st);
+	return id;
+}
+
+/* The first column of a one-row query, with arg as its one parameter when it
+ * has one. */
+static inline int64_t
+tm_qint(struct db *db, const char *sql, int64_t arg)
+{
+	struct db_stmt *st;
+	int64_t v;
+
+	ok(db, db_prepare(db, sql, &st));
+	if (strchr(sql, '?') != NULL)
+		db_bind_int64(st, 1, arg);
+	assert_int_equal(db_step(st), DB_ROW);
+	v = db_col_int64(st, 0);
+	db_reset(st);
+	return v;
+}
+
+static inline int64_t
+tm_community(struct db *db, const char *name)
+{
+	return tm_insert_id(db,
+			    "INSERT INTO community (name, created_at, updated_at) VALUES (?, " TM_TIME
+			    ", " TM_TIME ") RETURNING id",
+			    name);
+}
+
+static inline int64_t
+tm_household(struct db *db, int64_t community)
+{
+	struct db_stmt *st;
+	int64_t id;
+
+	ok(db, db_prepare(db,
+			  "INSERT INTO household (community_id, category, state, created_at,"
+			  " updated_at) VALUES (?, 'low_income', 'active', " TM_TIME ", " TM_TIME
+			  ") RETURNING id",
+			  &st));
+	db_bind_int64(st, 1, community);
+	assert_int_equal(db_step(st), DB_ROW);
+	id = db_col_int64(st, 0);
+	db_reset(st);
+	return id;
+}
+
+/* An account of role in state ("active", "disabled"). */
+static inline int64_t
+tm_account(struct db *db, const char *username, const char *display, const char *role,
+	   const char *state)
+{
+	struct db_stmt *st;
+	int64_t id;
+
+	ok(db, db_prepare(db,
+			  "INSERT INTO account (username, display_name, role, state, password_hash,"
+			  " created_at, created_by, updated_at, password_changed_at)"
+			  " VALUES (?, ?, ?, ?, 'x', " TM_TIME ", 'system', " TM_TIME ", " TM_TIME
+			  ") RETURNING id",
+			  &st));
+	db_bind_cstr(st, 1, username);
+	db_bind_cstr(st, 2, display);
+	db_bind_cstr(st, 3, role);
+	db_bind_cstr(st, 4, state);
+	assert_int_equal(db_step(st), DB_ROW);
+	id = db_col_int64(st, 0);
+	db_reset(st);
+	return id;
+}
+
+/* An open paper book of numbers first..last handed to account (0: none). */
+static inline int64_t
+tm_book(struct db *db, const char *series, int64_t first, int64_t last, int64_t account)
+{
+	struct db_stmt *st;
+	int64_t id;
+
+	ok(db, db_prepare(db,
+			  "INSERT INTO receipt_book (kind, series, first_no, last_no, next_no,"
+			  " received_on, received_by, clerk_account_id, handed_at, state, created_at)"
+			  " VALUES ('paper', ?, ?, ?, ?, '2026-01-02', '财务 张三', ?, " TM_TIME
+			  ", 'open', " TM_TIME ") RETURNING id",
+			  &st));
+	db_bind_cstr(st, 1, series);
+	db_bind_int64(st, 2, first);
+	db_bind_int64(st, 3, last);
+	db_bind_int64(st, 4, first);
+	if (account > 0)
+		db_bind_int64(st, 5, account);
+	else
+		db_bind_null(st, 5);
+	assert_int_equal(db_step(st), DB_ROW);
+	id = db_col_int64(st, 0);
+	db_reset(st);
+	return id;
+}
+
+#endif
