@@ -50,10 +50,11 @@ tm_qint(struct db *db, const char *sql, int64_t arg)
 static inline int64_t
 tm_community(struct db *db, const char *name)
 {
-	return tm_insert_id(db,
-			    "INSERT INTO community (name, created_at, updated_at) VALUES (?, " TM_TIME
-			    ", " TM_TIME ") RETURNING id",
-			    name);
+	return tm_insert_id(
+		db,
+		"INSERT INTO community (name, created_at, updated_at) VALUES (?, " TM_TIME
+		", " TM_TIME ") RETURNING id",
+		name);
 }
 
 static inline int64_t
@@ -105,12 +106,13 @@ tm_book(struct db *db, const char *series, int64_t first, int64_t last, int64_t 
 	struct db_stmt *st;
 	int64_t id;
 
-	ok(db, db_prepare(db,
-			  "INSERT INTO receipt_book (kind, series, first_no, last_no, next_no,"
-			  " received_on, received_by, clerk_account_id, handed_at, state, created_at)"
-			  " VALUES ('paper', ?, ?, ?, ?, '2026-01-02', '财务 张三', ?, " TM_TIME
-			  ", 'open', " TM_TIME ") RETURNING id",
-			  &st));
+	ok(db,
+	   db_prepare(db,
+		      "INSERT INTO receipt_book (kind, series, first_no, last_no, next_no,"
+		      " received_on, received_by, clerk_account_id, handed_at, state, created_at)"
+		      " VALUES ('paper', ?, ?, ?, ?, '2026-01-02', '财务 张三', ?, " TM_TIME
+		      ", 'open', " TM_TIME ") RETURNING id",
+		      &st));
 	db_bind_cstr(st, 1, series);
 	db_bind_int64(st, 2, first);
 	db_bind_int64(st, 3, last);
