@@ -62,10 +62,18 @@ async function signIn(page, who) {
 }
 
 // Chooses an option of an Element Plus select (its options are in a popper
-// at the end of the page).
+// at the end of the page), until the select shows it: on a loaded machine a
+// click can land while the popper is still opening.
 async function pick(page, select, option) {
-  await select.locator('.el-select__wrapper').click();
-  await page.getByRole('option', { name: option, exact: true }).click();
+  for (let i = 0; i < 3; i++) {
+    await select.locator('.el-select__wrapper').click();
+    await page.getByRole('option', { name: option, exact: true }).click();
+    try {
+      await select.locator('.el-select__selected-item', { hasText: option }).first().waitFor({ timeout: 3000 });
+      return;
+    } catch { /* not taken: open it again */ }
+  }
+  throw new Error(`the select did not take "${option}"`);
 }
 
 // Waits until an input holds value (15 s at most).
