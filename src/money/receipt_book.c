@@ -31,6 +31,7 @@
 #include "money/receipt.h"
 #include "store/db.h"
 #include "store/page.h"
+#include "transfer/xlsx.h"
 
 #define SERIES_MAX      32 /* characters */
 #define RECEIVED_BY_MAX 64
@@ -676,8 +677,7 @@ sheet_write(lxw_workbook *wb, json_t *w)
 		}
 		worksheet_write_string(
 			ws, row, 1, json_string_value(json_object_get(line, "state_title")), NULL);
-		worksheet_write_number(ws, row, 2, (double)json_integer_value(amount) / 100.0,
-				       yuan);
+		xlsx_write_fen(ws, row, 2, json_integer_value(amount), yuan);
 		worksheet_write_number(ws, row, 3, (double)json_integer_value(hh), NULL);
 		shanghai_time(json_string_value(json_object_get(line, "issued_at")), buf);
 		worksheet_write_string(ws, row, 4, buf, NULL);
@@ -691,18 +691,14 @@ sheet_write(lxw_workbook *wb, json_t *w)
 	snprintf(buf, sizeof(buf), "已开具 %lld 张",
 		 (long long)json_integer_value(json_object_get(totals, "issued")));
 	worksheet_write_string(ws, row, 1, buf, bold);
-	worksheet_write_number(ws, row, 2,
-			       (double)json_integer_value(json_object_get(totals, "issued_fen")) /
-				       100.0,
-			       bold_yuan);
+	xlsx_write_fen(ws, row, 2, json_integer_value(json_object_get(totals, "issued_fen")),
+		       bold_yuan);
 	row++;
 	snprintf(buf, sizeof(buf), "已作废 %lld 张",
 		 (long long)json_integer_value(json_object_get(totals, "voided")));
 	worksheet_write_string(ws, row, 1, buf, bold);
-	worksheet_write_number(ws, row, 2,
-			       (double)json_integer_value(json_object_get(totals, "voided_fen")) /
-				       100.0,
-			       bold_yuan);
+	xlsx_write_fen(ws, row, 2, json_integer_value(json_object_get(totals, "voided_fen")),
+		       bold_yuan);
 	row++;
 	snprintf(buf, sizeof(buf), "未使用 %lld 张",
 		 (long long)json_integer_value(json_object_get(totals, "unused")));

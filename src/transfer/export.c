@@ -33,6 +33,7 @@
 #include "jobs/job.h"
 #include "store/db.h"
 #include "transfer/transfer_store.h"
+#include "transfer/xlsx.h"
 
 /* Progress is committed every this many rows. */
 #define PROGRESS_ROWS 2000
@@ -79,8 +80,7 @@ static void
 put_hundredths(struct writer *w, lxw_col_t col, json_t *v)
 {
 	if (json_is_integer(v))
-		worksheet_write_number(w->ws, w->row, col, (double)json_integer_value(v) / 100.0,
-				       w->hundredths);
+		xlsx_write_fen(w->ws, w->row, col, json_integer_value(v), w->hundredths);
 }
 
 static void
