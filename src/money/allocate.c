@@ -179,16 +179,14 @@ allocation_lines(struct db *db, struct journal *j, const struct hh_accounts *a, 
 }
 
 int
-money_settle_into(struct db *db, struct journal *j, int64_t household_id, struct anju_err *e)
+money_settle_into(struct db *db, struct journal *j, int64_t household_id,
+		  const struct hh_accounts *a, struct anju_err *e)
 {
 	struct open_item *charges = NULL, *pays = NULL;
-	struct hh_accounts a;
 	struct db_stmt *st;
 	size_t nc = 0, np = 0, ci = 0, pi = 0;
 	int rc;
 
-	if ((rc = money_hh_accounts(db, household_id, &a, e)) != 0)
-		return rc;
 	rc = db_prepare(db,
 			"SELECT id, amount_fen - paid_fen, kind FROM charge WHERE household_id = ?"
 			" AND state = 'open' ORDER BY due_on, id",
@@ -216,7 +214,7 @@ money_settle_into(struct db *db, struct journal *j, int64_t household_id, struct
 
 		if ((rc = allocation_row(db, j->id, pays[pi].id, charges[ci].id, amt,
 					 POLICY_OLDEST_DUE, 0, e)) != 0 ||
-		    (rc = allocation_lines(db, j, &a, charges[ci].deposit, amt, e)) != 0)
+		    (rc = allocation_lines(db, j, a, charges[ci].deposit, amt, e)) != 0)
 			goto out;
 		charges[ci].left -= amt;
 		pays[pi].left -= amt;
@@ -230,10 +228,9 @@ out:
 }
 
 int
-money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t payment_id,
+money_unallocate(struct db *db, struct journal *j, const struct hh_accounts *a, int64_t payment_id,
 		 int64_t charge_id, struct anju_err *e)
 {
-	struct hh_accounts a;
 	struct db_stmt *st;
 	struct {
 		int64_t id, payment, charge, amount;
@@ -242,8 +239,6 @@ money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t
 	size_t n = 0, cap = 0;
 	int rc;
 
-	if ((rc = money_hh_accounts(db, household_id, &a, e)) != 0)
-		return rc;
 	rc = db_prepare(db,
 			"SELECT a.id, a.payment_id, a.charge_id, a.amount_fen, c.kind"
 			" FROM allocation a JOIN charge c ON c.id = a.charge_id"
@@ -277,7 +272,7 @@ money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t
 		rc = allocation_row(db, j->id, rows[i].payment, rows[i].charge, -rows[i].amount,
 				    "reversal", rows[i].id, e);
 		if (rc == 0)
-			rc = allocation_lines(db, j, &a, rows[i].deposit, -rows[i].amount, e);
+			rc = allocation_lines(db, j, a, rows[i].deposit, -rows[i].amount, e);
 	}
 	free(rows);
 	return rc;
@@ -286,6 +281,7 @@ money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t
 int
 money_settle(struct db *db, int64_t household_id, const struct audit_actor *who, struct anju_err *e)
 {
+	struct hh_accounts a;
 	struct journal j;
 	struct db_stmt *st;
 	int64_t credit = 0, open = 0;
@@ -308,9 +304,10 @@ money_settle(struct db *db, int64_t household_id, const struct audit_actor *who,
 		return db_fail(db, rc, e);
 	if (open == 0)
 		return 0; /* nothing to settle: no journal */
-	if ((rc = journal_begin(db, &j, NULL, "allocation", "household", household_id, 0,
+	if ((rc = money_hh_accounts(db, household_id, &a, e)) != 0 ||
+	    (rc = journal_begin(db, &j, NULL, "allocation", "household", household_id, 0,
 				"以预收款冲抵欠费", who, e)) != 0 ||
-	    (rc = money_settle_into(db, &j, household_id, e)) != 0)
+	    (rc = money_settle_into(db, &j, household_id, &a, e)) != 0)
 		return rc;
 	return journal_post(db, &j, e);
 }

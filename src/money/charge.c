@@ -189,7 +189,7 @@ charge_raise(struct db *db, const struct charge_in *in, const struct audit_actor
 	    (rc = journal_begin(db, &j, NULL, "charge", "charge", *id, 0, kinds[in->kind].title,
 				who, e)) != 0 ||
 	    (rc = journal_move(&j, a.receivable, income, in->amount_fen, e)) != 0 ||
-	    (rc = money_settle_into(db, &j, in->household_id, e)) != 0 ||
+	    (rc = money_settle_into(db, &j, in->household_id, &a, e)) != 0 ||
 	    (rc = journal_post(db, &j, e)) != 0)
 		return rc;
 	after = charge_image(in, *id);
@@ -268,7 +268,7 @@ charge_cancel(struct db *db, int64_t id, const char *reason, const struct audit_
 	 * credit then settles the household's other open charges. */
 	if ((rc = journal_begin(db, &j, NULL, "charge.cancel", "charge", id, 0, reason, who, e)) !=
 		    0 ||
-	    (rc = money_unallocate(db, &j, c.household_id, 0, id, e)) != 0)
+	    (rc = money_unallocate(db, &j, &a, 0, id, e)) != 0)
 		return rc;
 	rc = db_prepare(db,
 			"UPDATE charge SET state = 'cancelled', cancelled_at = ?, cancel_reason = ?"
@@ -289,7 +289,7 @@ charge_cancel(struct db *db, int64_t id, const char *reason, const struct audit_
 	if (rc != DB_DONE)
 		return db_fail(db, rc, e);
 	if ((rc = journal_move(&j, income, a.receivable, c.amount_fen, e)) != 0 ||
-	    (rc = money_settle_into(db, &j, c.household_id, e)) != 0 ||
+	    (rc = money_settle_into(db, &j, c.household_id, &a, e)) != 0 ||
 	    (rc = journal_post(db, &j, e)) != 0)
 		return rc;
 	snprintf(oid, sizeof(oid), "%lld", (long long)id);

@@ -21,14 +21,16 @@ int money_hh_accounts(struct db *db, int64_t household_id, struct hh_accounts *a
 int money_household_exists(struct db *db, int64_t household_id, struct anju_err *e);
 
 /* Settles the household's open charges from its payments' unallocated
- * money, oldest due charge and oldest payment first, into journal j. */
-int money_settle_into(struct db *db, struct journal *j, int64_t household_id, struct anju_err *e);
+ * money, oldest due charge and oldest payment first, into journal j; a is
+ * the household's accounts (money_hh_accounts, which also took its lock). */
+int money_settle_into(struct db *db, struct journal *j, int64_t household_id,
+		      const struct hh_accounts *a, struct anju_err *e);
 
 /* Undoes every live allocation of a payment (payment_id > 0) or to a
  * charge (charge_id > 0) with rows of the opposite sign, into journal j:
  * the money goes back to the payments' unallocated part. */
-int money_unallocate(struct db *db, struct journal *j, int64_t household_id, int64_t payment_id,
-		     int64_t charge_id, struct anju_err *e);
+int money_unallocate(struct db *db, struct journal *j, const struct hh_accounts *a,
+		     int64_t payment_id, int64_t charge_id, struct anju_err *e);
 
 /* scope_bind() for money rows, where the system (a bank file, a schedule,
  * the demo) sees every community. */

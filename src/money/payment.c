@@ -158,7 +158,7 @@ payment_take(struct db *db, const struct caller *c, const struct payment_in *in,
 	if ((rc = journal_begin(db, &j, period, "payment", "payment", *id, 0,
 				channels[in->channel].title, who, e)) != 0 ||
 	    (rc = journal_move(&j, account, a.credit, in->amount_fen, e)) != 0 ||
-	    (rc = money_settle_into(db, &j, in->household_id, e)) != 0 ||
+	    (rc = money_settle_into(db, &j, in->household_id, &a, e)) != 0 ||
 	    (rc = journal_post(db, &j, e)) != 0)
 		return rc;
 	rc = receipt_issue(db, *id, channels[in->channel].name, channels[in->channel].counter,
@@ -264,7 +264,7 @@ payment_reverse(struct db *db, int64_t id, const char *reason, const struct audi
 	 * the credit of other payments then settles what reopened. */
 	if ((rc = journal_begin(db, &j, NULL, "payment.reverse", "payment", id, 0, reason, who,
 				e)) != 0 ||
-	    (rc = money_unallocate(db, &j, p.household_id, id, 0, e)) != 0)
+	    (rc = money_unallocate(db, &j, &a, id, 0, e)) != 0)
 		return rc;
 	time_format_utc(time_now_us(), now);
 	rc = db_prepare(db,
@@ -281,7 +281,7 @@ payment_reverse(struct db *db, int64_t id, const char *reason, const struct audi
 	if (rc != DB_DONE)
 		return db_fail(db, rc, e);
 	if ((rc = journal_move(&j, a.credit, account, p.amount_fen, e)) != 0 ||
-	    (rc = money_settle_into(db, &j, p.household_id, e)) != 0 ||
+	    (rc = money_settle_into(db, &j, p.household_id, &a, e)) != 0 ||
 	    (rc = journal_post(db, &j, e)) != 0 || (rc = receipt_void(db, id, reason, who, e)) != 0)
 		return rc;
 	snprintf(oid, sizeof(oid), "%lld", (long long)id);
