@@ -116,6 +116,8 @@ run_import(const struct cli_command *c, struct cli_args *a)
 	int rc;
 
 	anju_err_clear(&e);
+	if (a->npos >= 1 && strcmp(a->pos[0], "dataset") == 0)
+		return cli_import_dataset(c, a);
 	if (transfer_what_parse(a->pos[0], &what) != 0 || a->npos != 2) {
 		fprintf(stderr, "usage: %s\n", c->usage);
 		return 2;
@@ -176,11 +178,22 @@ fail:
 	return cli_fail(&e);
 }
 
+/* The flags of `anju import dataset` (cmd_crosscheck.c). */
+static const struct cli_flag import_flags[] = {
+	{ "source", true, "dataset: property, vehicle, business, insurance or assistance" },
+	{ "as-of", true, "dataset: the date the data is as of (YYYY-MM-DD)" },
+	{ "name", true, "dataset: a name (default: the source and the date)" },
+	{ "encoding", true, "dataset: auto (default), utf8 or gb18030" },
+	{ NULL },
+};
+
 const struct cli_command cmd_import = {
 	"import",
-	"anju import units|households --data DIR FILE",
-	"import units, or households with their members, from a CSV file (all rows or none)",
-	NULL,
+	"anju import units|households --data DIR FILE\n"
+	"       anju import dataset --data DIR --source S --as-of DATE FILE",
+	"import units, or households with their members, from a CSV file (all rows or none);"
+	" or a department's dataset for cross-checks (good rows kept, bad rows listed)",
+	import_flags,
 	2,
 	2,
 	true,

@@ -133,6 +133,50 @@ amount_ok(int64_t v, const char *field, struct anju_err *e)
 	return 0;
 }
 
+/* A special groups list: codes [a-z][a-z0-9_]{1,31} separated by commas,
+ * at most HOUSEHOLD_GROUPS_MAX, none twice. */
+static int
+groups_ok(const char *groups, const char *field, struct anju_err *e)
+{
+	struct str s = str_c(groups), head, seen[HOUSEHOLD_GROUPS_MAX];
+	int n = 0;
+
+	while (s.n > 0) {
+		bool ok;
+
+		str_cut(&s, ',', &head);
+		ok = head.n >= 2 && head.n <= 32 && head.p[0] >= 'a' && head.p[0] <= 'z';
+		for (size_t i = 0; ok && i < head.n; i++)
+			ok = (head.p[i] >= 'a' && head.p[i] <= 'z') ||
+			     (head.p[i] >= '0' && head.p[i] <= '9') || head.p[i] == '_';
+		if (!ok)
+			return anju_fail(e, ANJU_EINVAL, "invalid_value", field,
+					 "特殊群体应为以逗号分隔的代码");
+		for (int k = 0; k < n; k++)
+			if (str_eq(seen[k], head))
+				return anju_fail(e, ANJU_EINVAL, "invalid_value", field,
+						 "特殊群体重复");
+		if (n == HOUSEHOLD_GROUPS_MAX)
+			return anju_fail(e, ANJU_EINVAL, "invalid_length", field,
+					 "特殊群体最多 %d 项", HOUSEHOLD_GROUPS_MAX);
+		seen[n++] = head;
+	}
+	return 0;
+}
+
+/* The eligibility facts: the area, the insurance months and the groups. */
+static int
+facts_ok(int64_t area, int64_t months, const char *groups, struct anju_err *e)
+{
+	if (area < 0 || area > HOUSEHOLD_AREA_MAX)
+		return anju_fail(e, ANJU_EINVAL, "out_of_range", "housing_area_centi",
+				 "住房面积应为不小于 0 的数（百分之一平方米）");
+	if (months < 0 || months > HOUSEHOLD_INSURANCE_MAX)
+		return anju_fail(e, ANJU_EINVAL, "out_of_range", "insurance_months",
+				 "社保缴纳月数应为 0 到 %d", HOUSEHOLD_INSURANCE_MAX);
+	return groups_ok(groups, "special_groups", e);
+}
+
 void
 err_field_prefix(struct anju_err *e, const char *prefix)
 {
@@ -174,7 +218,9 @@ household_validate(const struct household_in *in, struct anju_err *e)
 	    (rc = text_ok(in->assets_note, LONG_TEXT_MAX, "assets_note", e)) != 0 ||
 	    (rc = text_ok(in->current_housing, LONG_TEXT_MAX, "current_housing", e)) != 0 ||
 	    (rc = amount_ok(in->monthly_income_fen, "monthly_income_fen", e)) != 0 ||
-	    (rc = amount_ok(in->assets_fen, "assets_fen", e)) != 0)
+	    (rc = amount_ok(in->assets_fen, "assets_fen", e)) != 0 ||
+	    (rc = facts_ok(in->housing_area_centi, in->insurance_months, in->special_groups, e)) !=
+		    0)
 		return rc;
 	if (in->nmembers < 1 || in->nmembers > HOUSEHOLD_MEMBERS_MAX || in->members == NULL)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "members",
@@ -223,12 +269,15 @@ or_empty(const char *s)
 static json_t *
 household_image(const struct household_in *in)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "community_id",
-			 (json_int_t)in->community_id, "category", in->category, "hukou",
-			 or_empty(in->hukou), "employer", or_empty(in->employer),
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:b, s:I, s:s}",
+			 "community_id", (json_int_t)in->community_id, "category", in->category,
+			 "hukou", or_empty(in->hukou), "employer", or_empty(in->employer),
 			 "monthly_income_fen", (json_int_t)in->monthly_income_fen, "assets_fen",
 			 (json_int_t)in->assets_fen, "assets_note", or_empty(in->assets_note),
-			 "current_housing", or_empty(in->current_housing));
+			 "current_housing", or_empty(in->current_housing), "housing_area_centi",
+			 (json_int_t)in->housing_area_centi, "local_hukou", in->local_hukou,
+			 "insurance_months", (json_int_t)in->insurance_months, "special_groups",
+			 or_empty(in->special_groups));
 }
 
 int
@@ -244,12 +293,14 @@ household_create(struct db *db, const struct household_in *in, const struct audi
 	    (rc = category_usable(db, in->category, "category", e)) != 0)
 		goto out;
 	time_format_utc(time_now_us(), now);
-	rc = db_prepare(db,
-			"INSERT INTO household (community_id, category, hukou, employer,"
-			" monthly_income_fen, assets_fen, assets_note, current_housing, state,"
-			" created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)"
-			" RETURNING id",
-			&st);
+	rc = db_prepare(
+		db,
+		"INSERT INTO household (community_id, category, hukou, employer,"
+		" monthly_income_fen, assets_fen, assets_note, current_housing, state,"
+		" created_at, updated_at, housing_area_centi, local_hukou, insurance_months,"
+		" special_groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)"
+		" RETURNING id",
+		&st);
 	if (rc == 0) {
 		db_bind_int64(st, 1, in->community_id);
 		db_bind_cstr(st, 2, in->category);
@@ -261,6 +312,10 @@ household_create(struct db *db, const struct household_in *in, const struct audi
 		db_bind_cstr(st, 8, or_empty(in->current_housing));
 		db_bind_cstr(st, 9, now);
 		db_bind_cstr(st, 10, now);
+		db_bind_int64(st, 11, in->housing_area_centi);
+		db_bind_int64(st, 12, in->local_hukou ? 1 : 0);
+		db_bind_int64(st, 13, in->insurance_months);
+		db_bind_cstr(st, 14, or_empty(in->special_groups));
 		rc = db_step(st);
 		if (rc == DB_ROW)
 			*id = db_col_int64(st, 0);
@@ -433,6 +488,21 @@ member_row(struct db_stmt *st)
 			 text_or_null(st, 3), "person", person_json_row(st, 4));
 }
 
+/* The special groups list as an array of codes. */
+static json_t *
+groups_json(const char *groups)
+{
+	struct str s = str_c(groups), head;
+	json_t *a = json_array();
+
+	while (s.n > 0) {
+		str_cut(&s, ',', &head);
+		if (head.n > 0)
+			json_array_append_new(a, json_stringn(head.p, head.n));
+	}
+	return a;
+}
+
 int
 household_json(struct db *db, int64_t id, bool all_members, json_t **out, struct anju_err *e)
 {
@@ -444,8 +514,9 @@ household_json(struct db *db, int64_t id, bool all_members, json_t **out, struct
 	rc = db_prepare(db,
 			"SELECT h.id, h.community_id, c.name, h.category, hc.name, h.hukou,"
 			" h.employer, h.monthly_income_fen, h.assets_fen, h.assets_note,"
-			" h.current_housing, h.state, h.created_at, h.updated_at FROM household h"
-			" JOIN community c ON c.id = h.community_id"
+			" h.current_housing, h.state, h.created_at, h.updated_at,"
+			" h.housing_area_centi, h.local_hukou, h.insurance_months, h.special_groups"
+			" FROM household h JOIN community c ON c.id = h.community_id"
 			" JOIN household_category hc ON hc.code = h.category WHERE h.id = ?",
 			&st);
 	if (rc != 0)
@@ -463,6 +534,12 @@ household_json(struct db *db, int64_t id, bool all_members, json_t **out, struct
 			(json_int_t)db_col_int64(st, 8), "assets_note", db_col_text(st, 9),
 			"current_housing", db_col_text(st, 10), "state", db_col_text(st, 11),
 			"created_at", db_col_text(st, 12), "updated_at", db_col_text(st, 13));
+	if (rc == DB_ROW) {
+		json_object_set_new(h, "housing_area_centi", json_integer(db_col_int64(st, 14)));
+		json_object_set_new(h, "local_hukou", json_boolean(db_col_int64(st, 15) != 0));
+		json_object_set_new(h, "insurance_months", json_integer(db_col_int64(st, 16)));
+		json_object_set_new(h, "special_groups", groups_json(db_col_text(st, 17)));
+	}
 	db_reset(st);
 	if (rc == DB_DONE)
 		return anju_fail(e, ANJU_ENOTFOUND, "household_not_found", NULL, "没有这个家庭");
@@ -640,7 +717,8 @@ household_load_image(struct db *db, int64_t id, json_t **out, struct anju_err *e
 	rc = db_prepare(
 		db,
 		"SELECT community_id, category, hukou, employer, monthly_income_fen,"
-		" assets_fen, assets_note, current_housing, state FROM household WHERE id = ?",
+		" assets_fen, assets_note, current_housing, state, housing_area_centi,"
+		" local_hukou, insurance_months, special_groups FROM household WHERE id = ?",
 		&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
@@ -654,6 +732,12 @@ household_load_image(struct db *db, int64_t id, json_t **out, struct anju_err *e
 				 "assets_fen", (json_int_t)db_col_int64(st, 5), "assets_note",
 				 db_col_text(st, 6), "current_housing", db_col_text(st, 7), "state",
 				 db_col_text(st, 8));
+	if (rc == DB_ROW) {
+		json_object_set_new(*out, "housing_area_centi", json_integer(db_col_int64(st, 9)));
+		json_object_set_new(*out, "local_hukou", json_boolean(db_col_int64(st, 10) != 0));
+		json_object_set_new(*out, "insurance_months", json_integer(db_col_int64(st, 11)));
+		json_object_set_new(*out, "special_groups", json_string(db_col_text(st, 12)));
+	}
 	db_reset(st);
 	if (rc == DB_DONE)
 		return anju_fail(e, ANJU_ENOTFOUND, "household_not_found", NULL, "没有这个家庭");
@@ -675,7 +759,10 @@ household_update(struct db *db, int64_t id, const struct household_patch *p,
 	    (rc = text_ok(p->current_housing, LONG_TEXT_MAX, "current_housing", e)) != 0 ||
 	    (p->monthly_income_fen >= 0 &&
 	     (rc = amount_ok(p->monthly_income_fen, "monthly_income_fen", e)) != 0) ||
-	    (p->assets_fen >= 0 && (rc = amount_ok(p->assets_fen, "assets_fen", e)) != 0))
+	    (p->assets_fen >= 0 && (rc = amount_ok(p->assets_fen, "assets_fen", e)) != 0) ||
+	    (rc = facts_ok(p->has_housing_area ? p->housing_area_centi : 0,
+			   p->has_insurance_months ? p->insurance_months : 0, p->special_groups,
+			   e)) != 0)
 		return rc;
 	if ((rc = household_load_image(db, id, &before, e)) != 0)
 		return rc;
@@ -704,6 +791,15 @@ household_update(struct db *db, int64_t id, const struct household_patch *p,
 				    json_integer(p->monthly_income_fen));
 	if (p->assets_fen >= 0)
 		json_object_set_new(after, "assets_fen", json_integer(p->assets_fen));
+	if (p->has_housing_area)
+		json_object_set_new(after, "housing_area_centi",
+				    json_integer(p->housing_area_centi));
+	if (p->has_local_hukou)
+		json_object_set_new(after, "local_hukou", json_boolean(p->local_hukou));
+	if (p->has_insurance_months)
+		json_object_set_new(after, "insurance_months", json_integer(p->insurance_months));
+	if (p->special_groups != NULL)
+		json_object_set_new(after, "special_groups", json_string(p->special_groups));
 	if ((diff = audit_diff(before, after)) == NULL)
 		goto out; /* nothing changes: nothing is written */
 	time_format_utc(time_now_us(), now);
@@ -711,7 +807,8 @@ household_update(struct db *db, int64_t id, const struct household_patch *p,
 		db,
 		"UPDATE household SET category = ?, hukou = ?, employer = ?,"
 		" monthly_income_fen = ?, assets_fen = ?, assets_note = ?, current_housing = ?,"
-		" updated_at = ? WHERE id = ?",
+		" updated_at = ?, housing_area_centi = ?, local_hukou = ?, insurance_months = ?,"
+		" special_groups = ? WHERE id = ?",
 		&st);
 	if (rc == 0) {
 		db_bind_cstr(st, 1, json_string_value(json_object_get(after, "category")));
@@ -723,7 +820,13 @@ household_update(struct db *db, int64_t id, const struct household_patch *p,
 		db_bind_cstr(st, 6, json_string_value(json_object_get(after, "assets_note")));
 		db_bind_cstr(st, 7, json_string_value(json_object_get(after, "current_housing")));
 		db_bind_cstr(st, 8, now);
-		db_bind_int64(st, 9, id);
+		db_bind_int64(st, 9,
+			      json_integer_value(json_object_get(after, "housing_area_centi")));
+		db_bind_int64(st, 10, json_is_true(json_object_get(after, "local_hukou")) ? 1 : 0);
+		db_bind_int64(st, 11,
+			      json_integer_value(json_object_get(after, "insurance_months")));
+		db_bind_cstr(st, 12, json_string_value(json_object_get(after, "special_groups")));
+		db_bind_int64(st, 13, id);
 		rc = db_step(st);
 		db_reset(st);
 	}

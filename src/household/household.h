@@ -71,7 +71,23 @@ struct household_in {
 	const char *assets_note, *current_housing;
 	const struct member_in *members;
 	int nmembers; /* 1..20, exactly one head */
+	/* The facts eligibility weighs (tenancy/eligibility.h): the floor area
+	 * of the housing the household owns, in hundredths of m² (0: none);
+	 * whether its hukou is local; months of local social insurance; the
+	 * special groups it belongs to, codes of the tenancy policy's list
+	 * separated by commas (NULL or "": none; household_validate() checks
+	 * their form, the caller that they are in the policy). */
+	int64_t housing_area_centi;
+	bool local_hukou;
+	int64_t insurance_months;
+	const char *special_groups;
 };
+
+/* The most special groups a household is recorded in, and the limits of
+ * the facts above. */
+#define HOUSEHOLD_GROUPS_MAX    8
+#define HOUSEHOLD_AREA_MAX      INT64_C(1000000000)
+#define HOUSEHOLD_INSURANCE_MAX 1200
 
 /* Checks what can be checked without the database (ID numbers, phones,
  * lengths, one head, no ID number twice): 0 or ANJU_EINVAL with the field
@@ -155,11 +171,16 @@ int household_list(struct db *db, const struct caller *c, const struct household
 		   json_t **items, int64_t *next, struct anju_err *e);
 
 /* What household_update() changes: NULL strings and negative amounts are
- * left as they are. */
+ * left as they are; the eligibility facts only with their has_ flag. */
 struct household_patch {
 	const char *category;
 	const char *hukou, *employer, *assets_note, *current_housing;
 	int64_t monthly_income_fen, assets_fen;
+	bool has_housing_area, has_local_hukou, has_insurance_months;
+	int64_t housing_area_centi;
+	bool local_hukou;
+	int64_t insurance_months;
+	const char *special_groups; /* "" clears */
 };
 /* Changes a household (no scope: the caller checked household_community()).
  * 0, ANJU_EINVAL (field), ANJU_ENOTFOUND ("household_not_found",

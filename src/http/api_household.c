@@ -13,6 +13,7 @@
 #include "housing/housing.h"
 #include "http/router.h"
 #include "store/db.h"
+#include "tenancy/eligibility.h"
 
 /* Every business role reads households; a tenant only its own, through the
  * routes that say so. */
@@ -50,6 +51,13 @@ static const struct field household_body[] = {
 	{ "assets_fen", F_INT, false, 0, AMOUNT_MAX, .desc = "家庭资产（分）" },
 	{ "assets_note", F_STRING, false, 0, 500, .desc = "资产说明" },
 	{ "current_housing", F_STRING, false, 0, 500, .desc = "现住房情况" },
+	{ "housing_area_centi", F_INT, false, 0, HOUSEHOLD_AREA_MAX,
+	  .desc = "自有住房建筑面积合计（百分之一平方米；0 表示无自有住房）" },
+	{ "local_hukou", F_BOOL, false, .desc = "是否本地户籍" },
+	{ "insurance_months", F_INT, false, 0, HOUSEHOLD_INSURANCE_MAX,
+	  .desc = "本地社会保险缴纳月数" },
+	{ "special_groups", F_STRING, false, 0, 300,
+	  .desc = "特殊群体代码，以逗号分隔（见 GET /api/v1/tenancy-policy 的 special_groups）" },
 	{ "members", F_ARRAY, true, 1, HOUSEHOLD_MEMBERS_MAX, .items = &member_item,
 	  .desc = "家庭成员，其中一位为户主（head）" },
 	{ NULL },
@@ -63,6 +71,10 @@ static const struct field household_patch_body[] = {
 	{ "assets_fen", F_INT, false, 0, AMOUNT_MAX },
 	{ "assets_note", F_STRING, false, 0, 500 },
 	{ "current_housing", F_STRING, false, 0, 500 },
+	{ "housing_area_centi", F_INT, false, 0, HOUSEHOLD_AREA_MAX },
+	{ "local_hukou", F_BOOL, false },
+	{ "insurance_months", F_INT, false, 0, HOUSEHOLD_INSURANCE_MAX },
+	{ "special_groups", F_STRING, false, 0, 300, .desc = "空字符串表示清除" },
 	{ NULL },
 };
 
@@ -282,6 +294,10 @@ create_household(struct req *r, struct anju_err *e)
 		.current_housing = str_field(r->json, "current_housing"),
 		.members = list,
 		.nmembers = (int)json_array_size(members),
+		.housing_area_centi = int_field(r->json, "housing_area_centi", 0),
+		.local_hukou = json_is_true(json_object_get(r->json, "local_hukou")),
+		.insurance_months = int_field(r->json, "insurance_months", 0),
+		.special_groups = str_field(r->json, "special_groups"),
 	};
 	struct audit_actor who;
 	int64_t id = 0;
@@ -292,7 +308,8 @@ create_household(struct req *r, struct anju_err *e)
 		member_of(m, &list[i]);
 	/* Checked before the community, so a bad row says what is wrong with
 	 * it wherever it was meant to go. */
-	if ((rc = household_validate(&in, e)) != 0)
+	if ((rc = household_validate(&in, e)) != 0 ||
+	    (rc = tenancy_special_groups_check(r->db, in.special_groups, "special_groups", e)) != 0)
 		return rc;
 	if ((rc = housing_community_visible(r->db, r->caller, in.community_id, e)) != 0)
 		return rc;
@@ -349,12 +366,22 @@ update_household(struct req *r, struct anju_err *e)
 		.current_housing = str_field(r->json, "current_housing"),
 		.monthly_income_fen = int_field(r->json, "monthly_income_fen", -1),
 		.assets_fen = int_field(r->json, "assets_fen", -1),
+		.has_housing_area = json_is_integer(json_object_get(r->json, "housing_area_centi")),
+		.housing_area_centi = int_field(r->json, "housing_area_centi", 0),
+		.has_local_hukou = json_is_boolean(json_object_get(r->json, "local_hukou")),
+		.local_hukou = json_is_true(json_object_get(r->json, "local_hukou")),
+		.has_insurance_months =
+			json_is_integer(json_object_get(r->json, "insurance_months")),
+		.insurance_months = int_field(r->json, "insurance_months", 0),
+		.special_groups = str_field(r->json, "special_groups"),
 	};
 	struct audit_actor who;
 	int64_t id;
 	int rc;
 
 	if ((rc = changing(r, &id, &who, e)) != 0 ||
+	    (rc = tenancy_special_groups_check(r->db, p.special_groups, "special_groups", e)) !=
+		    0 ||
 	    (rc = household_update(r->db, id, &p, &who, e)) != 0)
 		return rc;
 	return reply_household(r, 200, id, e);
@@ -585,7 +612,11 @@ static const struct api_schema schemas[] = {
 	  "{\"type\":\"object\",\"required\":[\"id\",\"community_id\",\"community_name\","
 	  "\"category\",\"category_name\",\"hukou\",\"employer\",\"monthly_income_fen\","
 	  "\"assets_fen\",\"assets_note\",\"current_housing\",\"state\",\"created_at\","
-	  "\"updated_at\",\"members\",\"head_member_id\",\"member_count\"],\"properties\":{"
+	  "\"updated_at\",\"members\",\"head_member_id\",\"member_count\",\"housing_area_centi\","
+	  "\"local_hukou\",\"insurance_months\",\"special_groups\"],\"properties\":{"
+	  "\"housing_area_centi\":{\"type\":\"integer\",\"minimum\":0},"
+	  "\"local_hukou\":{\"type\":\"boolean\"},\"insurance_months\":{\"type\":\"integer\"},"
+	  "\"special_groups\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
 	  "\"id\":{\"type\":\"integer\"},\"community_id\":{\"type\":\"integer\"},"
 	  "\"community_name\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},"
 	  "\"category_name\":{\"type\":\"string\"},\"monthly_income_fen\":{\"type\":\"integer\"},"

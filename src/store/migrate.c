@@ -243,4 +243,4 @@ out:
 	return rc;
 }
 
-const char *const migrate_seeded_tables[] = { "household_category", NULL };
+const char *const migrate_seeded_tables[] = { "household_category", "tenancy_rule", NULL };
