@@ -21,9 +21,11 @@
 #define OVERHEAD       (SM4_IV_LEN + SM3_LEN)
 
 static const char *const person_columns[] = { "id_number_sealed", "phone_sealed", NULL };
+static const char *const objection_columns[] = { "contact", NULL };
 
 const struct pii_table pii_tables[] = {
 	{ "person", "id", person_columns },
+	{ "objection", "id", objection_columns },
 	{ NULL },
 };
 

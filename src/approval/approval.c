@@ -209,6 +209,9 @@ approval_decide(struct db *db, const struct caller *c, const struct audit_actor 
 	}
 	if (approve && (rc = r.kind->execute(db, r.payload, who, &result, &once, e)) != 0)
 		goto out;
+	if (!approve && r.kind->on_end != NULL &&
+	    (rc = r.kind->on_end(db, r.payload, "rejected", who, note, e)) != 0)
+		goto out;
 	if ((rc = finish(db, id, approve ? "approved" : "rejected", c, note, result, e)) != 0)
 		goto out;
 	after = json_pack("{s:s, s:s?, s:O?}", "decision", approve ? "approved" : "rejected",
@@ -240,7 +243,9 @@ approval_cancel(struct db *db, const struct caller *c, const struct audit_actor 
 		rc = anju_fail(e, ANJU_ENOTFOUND, "approval_not_found", NULL, "没有这个审批");
 	else if (strcmp(c->principal, r.requested_by) != 0)
 		rc = anju_fail(e, ANJU_EFORBIDDEN, "not_requester", NULL, "只有申请人可以撤回");
-	else if ((rc = finish(db, id, "canceled", c, NULL, NULL, e)) == 0)
+	else if ((r.kind->on_end == NULL ||
+		  (rc = r.kind->on_end(db, r.payload, "canceled", who, NULL, e)) == 0) &&
+		 (rc = finish(db, id, "canceled", c, NULL, NULL, e)) == 0)
 		rc = audit_approval(db, who, "approval.cancel", id, NULL, e);
 	json_decref(r.payload);
 	return rc;
@@ -284,6 +289,9 @@ item(struct db_stmt *st, void *c)
 
 /* The kinds c may decide, as a comma-separated list for an IN (...) test
  * written as instr(): kinds are few and fixed, so they are bound one by one. */
+/* The most kinds one role may decide (the list query has a slot for each). */
+#define APPROVAL_KINDS_PER_ROLE 16
+
 static int
 visible_clause(const struct caller *c, char kinds[][40], int max)
 {
@@ -321,16 +329,17 @@ int
 approval_list(struct db *db, const struct caller *c, const char *state, bool mine,
 	      int64_t before_id, int limit, json_t **items, int64_t *next, struct anju_err *e)
 {
-	char kinds[8][40];
-	int nk = mine ? 0 : visible_clause(c, kinds, 8), rc;
+	char kinds[APPROVAL_KINDS_PER_ROLE][40];
+	int nk = mine ? 0 : visible_clause(c, kinds, APPROVAL_KINDS_PER_ROLE), rc;
 	struct db_stmt *st;
 
-	/* Up to eight kinds a role may decide: enough for every role today; the
-	 * statement text stays fixed and unused slots bind NULL. */
+	/* Up to APPROVAL_KINDS_PER_ROLE kinds a role may decide; the statement
+	 * text stays fixed and unused slots bind NULL. */
 	rc = db_prepare(db,
 			"SELECT " APPROVAL_COLS " FROM approval WHERE id < ?"
 			" AND (CAST(? AS TEXT) IS NULL OR state = ?)"
-			" AND (requested_by = ? OR kind IN (?, ?, ?, ?, ?, ?, ?, ?))"
+			" AND (requested_by = ? OR kind IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			"?, ?, ?))"
 			" ORDER BY id DESC LIMIT ?",
 			&st);
 	if (rc != 0)
@@ -339,9 +348,9 @@ approval_list(struct db *db, const struct caller *c, const char *state, bool min
 	db_bind_cstr(st, 2, state);
 	db_bind_cstr(st, 3, state);
 	db_bind_cstr(st, 4, c->principal);
-	for (int k = 0; k < 8; k++)
+	for (int k = 0; k < APPROVAL_KINDS_PER_ROLE; k++)
 		db_bind_cstr(st, 5 + k, k < nk ? kinds[k] : NULL);
-	db_bind_int64(st, 13, limit + 1);
+	db_bind_int64(st, 5 + APPROVAL_KINDS_PER_ROLE, limit + 1);
 	if ((rc = page_collect(st, limit, item, (void *)c, items, next)) != 0)
 		return db_fail(db, rc, e);
 	return 0;

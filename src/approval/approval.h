@@ -33,6 +33,11 @@ struct approval_kind {
 	 * (never a secret); *shown_once (may stay NULL) goes to the approver only. */
 	int (*execute)(struct db *db, json_t *payload, const struct audit_actor *approver,
 		       json_t **result, json_t **shown_once, struct anju_err *e);
+	/* Runs in the transaction that ends a request without approval (how:
+	 * "rejected" by the approver, "canceled" by the requester), for a kind
+	 * that put something on hold when asked.  May be NULL. */
+	int (*on_end)(struct db *db, json_t *payload, const char *how,
+		      const struct audit_actor *who, const char *note, struct anju_err *e);
 };
 
 /* The kinds, NULL-terminated (approval/kinds.c). */

@@ -47,20 +47,20 @@ struct audit_actor;
  * version in force on any date.  Every decision stores the version it used.
  */
 struct tenancy_policy {
-	int64_t version;              /* tenancy_rule.id */
-	int publicity_days;           /* 公示 days (default 7) */
-	int max_wait_months;          /* waitlist warning (default 60) */
-	int wait_warning_months;      /* warn this long before the maximum (default 6) */
-	int refusal_limit;            /* refusals that send a household to the back (default 2) */
-	int choice_window_hours;      /* 选房: hours each household has to pick (default 48) */
-	int offer_response_days;      /* days to accept or refuse an offer (default 7) */
-	int lease_max_months;         /* art. 18 (default 60) */
-	int filing_days;              /* art. 17 (default 30) */
-	int renewal_window_months;    /* art. 30 (default 3) */
-	int vacate_days;              /* 搬迁期 after an eviction notice (default 90) */
-	int64_t market_rent_fen_m2;   /* market rent per m² of floor area per month, for
-					 overstay and back-charges (default 2000 = 20 yuan) */
-	int ban_years;                /* art. 36 (default 5) */
+	int64_t version;            /* tenancy_rule.id */
+	int publicity_days;         /* 公示 days (default 7) */
+	int max_wait_months;        /* waitlist warning (default 60) */
+	int wait_warning_months;    /* warn this long before the maximum (default 6) */
+	int refusal_limit;          /* refusals that send a household to the back (default 2) */
+	int choice_window_hours;    /* 选房: hours each household has to pick (default 48) */
+	int offer_response_days;    /* days to accept or refuse an offer (default 7) */
+	int lease_max_months;       /* art. 18 (default 60) */
+	int filing_days;            /* art. 17 (default 30) */
+	int renewal_window_months;  /* art. 30 (default 3) */
+	int vacate_days;            /* 搬迁期 after an eviction notice (default 90) */
+	int64_t market_rent_fen_m2; /* market rent per m² of floor area per month, for
+				       overstay and back-charges (default 2000 = 20 yuan) */
+	int ban_years;              /* art. 36 (default 5) */
 };
 /* The policy in force on date (YYYY-MM-DD; NULL: today in Asia/Shanghai). */
 int tenancy_policy_get(struct db *db, const char *on_date, struct tenancy_policy *out,
@@ -103,15 +103,17 @@ int ban_household(struct db *db, int64_t household_id, const char *on_date, bool
 		  char until[11], struct anju_err *e);
 
 /*
- * Leases (lease.c).  A lease is in force on a date when its state is signed
- * or in_force and starts_on <= date <= ends_on.  The chain links a lease to
+ * Leases (lease.c).  A lease is in force on a date when its state is signed,
+ * in_force or (for past dates) ended and starts_on <= date <=
+ * COALESCE(ended_on, ends_on).  The chain links a lease to
  * its renewals and changes; money keys on the chain ("lease_chain").
  */
 /* The lease of the chain in force on date (0 in *lease_id when none). */
 int lease_in_force(struct db *db, int64_t chain_id, const char *on_date, int64_t *lease_id,
 		   struct anju_err *e);
 /* Ends a lease on date (the move-out or the eviction's vacate), with reason;
- * the chain ends with it. */
+ * the chain ends with it.  Ending an ended lease again on or after its last
+ * day changes nothing. */
 int lease_end(struct db *db, int64_t lease_id, const char *on_date, const char *reason,
 	      const struct audit_actor *who, struct anju_err *e);
 
@@ -141,7 +143,8 @@ int tenancy_signal_clear(struct db *db, const char *source_type, int64_t source_
  * "violation", "arrears"; basis_id its row).  ANJU_EFORBIDDEN
  * ("bureau_only") for any other role; ANJU_ECONFLICT ("eviction_open") when
  * the chain already has an open eviction; ANJU_ENOTFOUND when the household
- * has no lease in force.
+ * has no lease in force nor one past its end that nobody ended (a holdover,
+ * which the recheck proposes for exit).
  */
 int eviction_open(struct db *db, const struct caller *c, const struct audit_actor *who,
 		  int64_t household_id, const char *basis, int64_t basis_id, const char *reason,

@@ -779,6 +779,18 @@ job_state(json_t *j)
 	return json_string_value(json_object_get(j, "state"));
 }
 
+/* The tables with sealed columns (pii_tables): the rotation ends each with
+ * a chunk that finds nothing more. */
+static int
+sealed_tables(void)
+{
+	int n = 0;
+
+	while (pii_tables[n].table != NULL)
+		n++;
+	return n;
+}
+
 static void
 test_rotate_job(void **state)
 {
@@ -829,10 +841,11 @@ test_rotate_job(void **state)
 	before = snapshot(c->db, 1000);
 
 	/* Resumed: the remaining three chunks (and the empty one that finds the
-	 * end), nothing done twice. */
+	 * end of person, and one for each other sealed table, empty here),
+	 * nothing done twice. */
 	s = (struct seen){ 0 };
 	run_job(c->db, id, NULL, &s);
-	assert_int_equal(s.calls, 4);
+	assert_int_equal(s.calls, 3 + sealed_tables());
 	assert_int_equal(s.last_done, ROWS);
 	assert_int_equal(s.total, ROWS);
 	j = get_job(c->db, id);
