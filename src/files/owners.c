@@ -11,6 +11,8 @@
 #include "files/files.h"
 #include "household/household.h"
 #include "housing/housing.h"
+#include "tenancy/lease.h"
+#include "tenancy/handover.h"
 
 /* The housing stock's documents and photos: the bureau, the operator's
  * people, and the inspectors who record what they find. */
@@ -27,6 +29,9 @@ const struct files_owner files_owners[] = {
 	{ "asset", "设施设备", housing_asset_community, HOUSING_WRITERS },
 	{ "acceptance_check", "分户核验", housing_check_community, HOUSING_WRITERS },
 	{ "household", "住户", household_community, HOUSEHOLD_WRITERS },
+	{ "handover", "交接清单", handover_community,
+	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
+	{ "lease", "租赁合同", lease_community, HOUSEHOLD_WRITERS },
 	{ NULL },
 };
 
