@@ -303,7 +303,8 @@ static const struct api_schema schemas[] = {
 	  "\"paid_fen\":{\"type\":\"integer\"},\"owed_fen\":{\"type\":\"integer\"},"
 	  "\"due_on\":{\"type\":\"string\"},\"period\":{\"type\":\"string\"},"
 	  "\"source_type\":{\"type\":\"string\"},\"source_id\":{\"type\":[\"integer\",\"null\"]},"
-	  "\"state\":{\"enum\":[\"open\",\"paid\",\"cancelled\"]},\"note\":{\"type\":\"string\"},"
+	  "\"state\":{\"enum\":[\"open\",\"paid\",\"cancelled\",\"released\"]},\"note\":{\"type\":"
+	  "\"string\"},"
 	  "\"created_at\":{\"type\":\"string\"},"
 	  "\"cancel_reason\":{\"type\":[\"string\",\"null\"]}}}" },
 	{ "Payment",

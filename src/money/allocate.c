@@ -13,6 +13,7 @@
 #include "store/db.h"
 
 #define POLICY_OLDEST_DUE "oldest_due_first"
+#define POLICY_NAMED      "named_charge"              /* money_settle_one_into */
 #define HOUSEHOLD_LOCK    INT64_C(0x6d6f6e6500000000) /* "mone" + the household id */
 
 int
@@ -132,7 +133,7 @@ allocation_row(struct db *db, int64_t journal_id, int64_t payment_id, int64_t ch
 	/* The charge's and the payment's running sums move with the row. */
 	rc = db_prepare(db,
 			"UPDATE charge SET paid_fen = paid_fen + ?,"
-			" state = CASE WHEN state = 'cancelled' THEN state"
+			" state = CASE WHEN state IN ('cancelled', 'released') THEN state"
 			" WHEN paid_fen + ? >= amount_fen THEN 'paid' ELSE 'open' END WHERE id = ?",
 			&st);
 	if (rc != 0)
@@ -178,22 +179,36 @@ allocation_lines(struct db *db, struct journal *j, const struct hh_accounts *a, 
 			      : journal_move(j, held, billed, -amount_fen, e);
 }
 
-int
-money_settle_into(struct db *db, struct journal *j, int64_t household_id,
-		  const struct hh_accounts *a, struct anju_err *e)
+/* Settles open charges (all of the household's, oldest due first, or only
+ * charge_id when > 0) from its payments' unallocated money, oldest payment
+ * first, into journal j. */
+static int
+settle(struct db *db, struct journal *j, int64_t household_id, const struct hh_accounts *a,
+       int64_t charge_id, struct anju_err *e)
 {
 	struct open_item *charges = NULL, *pays = NULL;
 	struct db_stmt *st;
 	size_t nc = 0, np = 0, ci = 0, pi = 0;
 	int rc;
 
-	rc = db_prepare(db,
-			"SELECT id, amount_fen - paid_fen, kind FROM charge WHERE household_id = ?"
-			" AND state = 'open' ORDER BY due_on, id",
-			&st);
+	if (charge_id > 0)
+		rc = db_prepare(db,
+				"SELECT id, amount_fen - paid_fen, kind FROM charge WHERE id = ?"
+				" AND household_id = ? AND state = 'open'",
+				&st);
+	else
+		rc = db_prepare(db,
+				"SELECT id, amount_fen - paid_fen, kind FROM charge"
+				" WHERE household_id = ? AND state = 'open' ORDER BY due_on, id",
+				&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, household_id);
+	if (charge_id > 0) {
+		db_bind_int64(st, 1, charge_id);
+		db_bind_int64(st, 2, household_id);
+	} else {
+		db_bind_int64(st, 1, household_id);
+	}
 	if ((rc = collect(db, st, &charges, &nc, e)) != 0)
 		return rc;
 	if (nc == 0)
@@ -213,7 +228,8 @@ money_settle_into(struct db *db, struct journal *j, int64_t household_id,
 		int64_t amt = charges[ci].left < pays[pi].left ? charges[ci].left : pays[pi].left;
 
 		if ((rc = allocation_row(db, j->id, pays[pi].id, charges[ci].id, amt,
-					 POLICY_OLDEST_DUE, 0, e)) != 0 ||
+					 charge_id > 0 ? POLICY_NAMED : POLICY_OLDEST_DUE, 0, e)) !=
+			    0 ||
 		    (rc = allocation_lines(db, j, a, charges[ci].deposit, amt, e)) != 0)
 			goto out;
 		charges[ci].left -= amt;
@@ -225,6 +241,20 @@ out:
 	free(charges);
 	free(pays);
 	return rc;
+}
+
+int
+money_settle_into(struct db *db, struct journal *j, int64_t household_id,
+		  const struct hh_accounts *a, struct anju_err *e)
+{
+	return settle(db, j, household_id, a, 0, e);
+}
+
+int
+money_settle_one_into(struct db *db, struct journal *j, int64_t household_id,
+		      const struct hh_accounts *a, int64_t charge_id, struct anju_err *e)
+{
+	return settle(db, j, household_id, a, charge_id, e);
 }
 
 int
@@ -313,17 +343,14 @@ money_settle(struct db *db, int64_t household_id, const struct audit_actor *who,
 }
 
 int
-money_credit(struct db *db, int64_t household_id, int64_t *fen, struct anju_err *e)
+money_household_sum(struct db *db, const char *sql, int64_t household_id, int64_t *fen,
+		    struct anju_err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
 	*fen = 0;
-	rc = db_prepare(db,
-			"SELECT COALESCE(SUM(amount_fen - allocated_fen), 0) FROM payment"
-			" WHERE household_id = ? AND state = 'posted'",
-			&st);
-	if (rc != 0)
+	if ((rc = db_prepare(db, sql, &st)) != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, household_id);
 	rc = db_step(st);
@@ -331,4 +358,14 @@ money_credit(struct db *db, int64_t household_id, int64_t *fen, struct anju_err 
 		*fen = db_col_int64(st, 0);
 	db_reset(st);
 	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+}
+
+int
+money_credit(struct db *db, int64_t household_id, int64_t *fen, struct anju_err *e)
+{
+	return money_household_sum(
+		db,
+		"SELECT COALESCE(SUM(amount_fen - allocated_fen), 0) FROM payment"
+		" WHERE household_id = ? AND state = 'posted'",
+		household_id, fen, e);
 }

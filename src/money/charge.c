@@ -206,6 +206,7 @@ charge_raise(struct db *db, const struct charge_in *in, const struct audit_actor
 struct charge_row {
 	int64_t household_id;
 	int64_t amount_fen;
+	int64_t paid_fen;
 	enum charge_kind kind;
 	char state[16];
 };
@@ -216,7 +217,9 @@ charge_load(struct db *db, int64_t id, struct charge_row *c, struct anju_err *e)
 	struct db_stmt *st;
 	int rc;
 
-	rc = db_prepare(db, "SELECT household_id, amount_fen, kind, state FROM charge WHERE id = ?",
+	rc = db_prepare(db,
+			"SELECT household_id, amount_fen, kind, state, paid_fen FROM charge"
+			" WHERE id = ?",
 			&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
@@ -227,11 +230,25 @@ charge_load(struct db *db, int64_t id, struct charge_row *c, struct anju_err *e)
 		c->amount_fen = db_col_int64(st, 1);
 		charge_kind_parse(db_col_text(st, 2), &c->kind);
 		snprintf(c->state, sizeof(c->state), "%s", db_col_text(st, 3));
+		c->paid_fen = db_col_int64(st, 4);
 	}
 	db_reset(st);
 	if (rc == DB_DONE)
 		return anju_fail(e, ANJU_ENOTFOUND, "charge_not_found", NULL, "没有这笔费用");
 	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+}
+
+/* A charge taken off the books stays off: cancelled, or a deposit released
+ * at move-out. */
+static int
+charge_live(const struct charge_row *c, struct anju_err *e)
+{
+	if (strcmp(c->state, "cancelled") == 0)
+		return anju_fail(e, ANJU_ECONFLICT, "charge_cancelled", NULL, "这笔费用已经撤销");
+	if (strcmp(c->state, "released") == 0)
+		return anju_fail(e, ANJU_ECONFLICT, "charge_released", NULL,
+				 "这笔履约保证金已经转回预收款");
+	return 0;
 }
 
 int
@@ -242,63 +259,75 @@ charge_cancellable(struct db *db, int64_t id, struct anju_err *e)
 
 	if ((rc = charge_load(db, id, &c, e)) != 0)
 		return rc;
-	if (strcmp(c.state, "cancelled") == 0)
-		return anju_fail(e, ANJU_ECONFLICT, "charge_cancelled", NULL, "这笔费用已经撤销");
-	return 0;
+	return charge_live(&c, e);
 }
 
 int
-charge_cancel(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
-	      struct anju_err *e)
+money_charge_undo(struct db *db, int64_t id, const char *state, const char *event,
+		  const char *reason, bool settle_all, int64_t only_id,
+		  const struct audit_actor *who, int64_t *undone_fen, struct anju_err *e)
 {
 	struct charge_row c;
 	struct hh_accounts a;
 	struct journal j;
 	struct db_stmt *st;
 	int64_t income;
-	char oid[24];
+	char oid[24], now[TIME_FMT_LEN];
 	json_t *before, *after;
 	int rc;
 
-	if ((rc = charge_cancellable(db, id, e)) != 0 || (rc = charge_load(db, id, &c, e)) != 0 ||
+	*undone_fen = 0;
+	if ((rc = charge_load(db, id, &c, e)) != 0 || (rc = charge_live(&c, e)) != 0 ||
 	    (rc = money_hh_accounts(db, c.household_id, &a, e)) != 0 ||
 	    (rc = ledger_account(db, kinds[c.kind].income, 0, &income, e)) != 0)
 		return rc;
 	/* What was paid goes back to credit; the charge is owed no more; the
-	 * credit then settles the household's other open charges. */
-	if ((rc = journal_begin(db, &j, NULL, "charge.cancel", "charge", id, 0, reason, who, e)) !=
-		    0 ||
+	 * credit then settles the household's other open charges (or only the
+	 * one named). */
+	if ((rc = journal_begin(db, &j, NULL, event, "charge", id, 0, reason, who, e)) != 0 ||
 	    (rc = money_unallocate(db, &j, &a, 0, id, e)) != 0)
 		return rc;
 	rc = db_prepare(db,
-			"UPDATE charge SET state = 'cancelled', cancelled_at = ?, cancel_reason = ?"
+			"UPDATE charge SET state = ?, cancelled_at = ?, cancel_reason = ?"
 			" WHERE id = ?",
 			&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	{
-		char now[TIME_FMT_LEN];
-
-		time_format_utc(time_now_us(), now);
-		db_bind_cstr(st, 1, now);
-	}
-	db_bind_cstr(st, 2, reason);
-	db_bind_int64(st, 3, id);
+	time_format_utc(time_now_us(), now);
+	db_bind_cstr(st, 1, state);
+	db_bind_cstr(st, 2, now);
+	db_bind_cstr(st, 3, reason);
+	db_bind_int64(st, 4, id);
 	rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE)
 		return db_fail(db, rc, e);
-	if ((rc = journal_move(&j, income, a.receivable, c.amount_fen, e)) != 0 ||
-	    (rc = money_settle_into(db, &j, c.household_id, &a, e)) != 0 ||
-	    (rc = journal_post(db, &j, e)) != 0)
+	if ((rc = journal_move(&j, income, a.receivable, c.amount_fen, e)) != 0)
 		return rc;
+	if (settle_all)
+		rc = money_settle_into(db, &j, c.household_id, &a, e);
+	else if (only_id > 0)
+		rc = money_settle_one_into(db, &j, c.household_id, &a, only_id, e);
+	if (rc != 0 || (rc = journal_post(db, &j, e)) != 0)
+		return rc;
+	*undone_fen = c.paid_fen;
 	snprintf(oid, sizeof(oid), "%lld", (long long)id);
-	before = json_pack("{s:s}", "state", c.state);
-	after = json_pack("{s:s, s:s}", "state", "cancelled", "reason", reason);
-	rc = audit_write(db, who, "charge.cancel", "charge", oid, before, after, e);
+	before = json_pack("{s:s, s:I}", "state", c.state, "paid_fen", (json_int_t)c.paid_fen);
+	after = json_pack("{s:s, s:s}", "state", state, "reason", reason);
+	rc = audit_write(db, who, event, "charge", oid, before, after, e);
 	json_decref(before);
 	json_decref(after);
 	return rc;
+}
+
+int
+charge_cancel(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
+	      struct anju_err *e)
+{
+	int64_t undone;
+
+	return money_charge_undo(db, id, "cancelled", "charge.cancel", reason, true, 0, who,
+				 &undone, e);
 }
 
 json_t *
@@ -313,7 +342,8 @@ money_charge_json(struct db_stmt *st)
 		      (json_int_t)db_col_int64(st, 1), "kind", kinds[k].name, "kind_title",
 		      kinds[k].title, "amount_fen", (json_int_t)db_col_int64(st, 3), "paid_fen",
 		      (json_int_t)db_col_int64(st, 4), "owed_fen",
-		      (json_int_t)(strcmp(db_col_text(st, 9), "cancelled") == 0
+		      (json_int_t)(strcmp(db_col_text(st, 9), "cancelled") == 0 ||
+						   strcmp(db_col_text(st, 9), "released") == 0
 					   ? 0
 					   : db_col_int64(st, 3) - db_col_int64(st, 4)),
 		      "due_on", db_col_text(st, 5), "period", db_col_text(st, 6), "source_type",

@@ -298,7 +298,8 @@ charge_row(struct check *k, struct db_stmt *st)
 	int64_t id = db_col_int64(st, 0), amount = db_col_int64(st, 1), paid = db_col_int64(st, 2),
 		sum = db_col_int64(st, 4);
 	const char *state = db_col_text(st, 3);
-	bool cancelled = strcmp(state, "cancelled") == 0;
+	/* Off the books: cancelled, or a deposit released at move-out. */
+	bool cancelled = strcmp(state, "cancelled") == 0 || strcmp(state, "released") == 0;
 	const char *want = paid >= amount ? "paid" : "open";
 
 	if (paid != sum)
@@ -307,7 +308,7 @@ charge_row(struct check *k, struct db_stmt *st)
 		     ll(sum));
 	if (cancelled && sum != 0)
 		fail(k, LEDGER_INV_CHARGE, "charge", id,
-		     "charge %lld: cancelled, but its allocations sum to %lld fen, not 0", ll(id),
+		     "charge %lld: %s, but its allocations sum to %lld fen, not 0", ll(id), state,
 		     ll(sum));
 	if (!cancelled && strcmp(state, want) != 0)
 		fail(k, LEDGER_INV_CHARGE, "charge", id,
@@ -325,8 +326,9 @@ pass_charges(struct check *k)
 		"SELECT id, amount_fen, paid_fen, state, total FROM (SELECT c.id, c.amount_fen,"
 		" c.paid_fen, c.state, (SELECT COALESCE(SUM(a.amount_fen), 0) FROM allocation a"
 		" WHERE a.charge_id = c.id) AS total FROM charge c) x"
-		" WHERE paid_fen <> total OR (state = 'cancelled' AND total <> 0)"
-		" OR (state <> 'cancelled' AND state <> CASE WHEN paid_fen >= amount_fen"
+		" WHERE paid_fen <> total OR (state IN ('cancelled', 'released') AND total <> 0)"
+		" OR (state NOT IN ('cancelled', 'released') AND state <> CASE WHEN paid_fen >= "
+		"amount_fen"
 		" THEN 'paid' ELSE 'open' END) ORDER BY id",
 		charge_row);
 }
@@ -418,7 +420,7 @@ pass_households(struct check *k)
 		" FROM ledger_account a JOIN ledger_balance b ON b.account_id = a.id"
 		" WHERE a.kind IN ('credit', 'receivable') GROUP BY a.id"
 		" UNION ALL SELECT household_id, 'receivable', 0, 0, SUM(amount_fen - paid_fen)"
-		" FROM charge WHERE state <> 'cancelled' GROUP BY household_id"
+		" FROM charge WHERE state NOT IN ('cancelled', 'released') GROUP BY household_id"
 		" UNION ALL SELECT household_id, 'credit', 0, 0, SUM(allocated_fen - amount_fen)"
 		" FROM payment WHERE state = 'posted' GROUP BY household_id) x"
 		" GROUP BY h, kind HAVING SUM(balance) <> SUM(expected) ORDER BY h, kind",

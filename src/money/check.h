@@ -7,7 +7,8 @@
  *   2. the stored balance of every (account, period) equals its entries'
  *      debits and credits, and neither exists without the other;
  *   3. every charge's paid amount equals its allocations (a cancelled
- *      charge's sum to 0) and its state follows from them;
+ *      charge's, or a released deposit's, sum to 0) and its state follows
+ *      from them;
  *   4. every payment's allocated amount equals its allocations, within
  *      0 .. its amount (a reversed payment's to charges sum to 0);
  *   5. each household's credit and receivable accounts hold what its

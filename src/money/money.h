@@ -133,4 +133,38 @@ int refund_pay(struct db *db, int64_t household_id, int64_t amount_fen,
 int money_account(struct db *db, const struct caller *c, int64_t household_id, json_t **out,
 		  struct anju_err *e);
 
+/*
+ * Deposits at exit (src/money/deposit.c, issue 6).  At move-out the deposit
+ * a household paid for its lease chain is released back into its credit:
+ * the deposit charge's state becomes "released" (owed no more, never
+ * settled again), its allocations are undone (the money becomes the paying
+ * payments' unallocated money, i.e. credit, and leaves the deposit
+ * liability), and the charge's own posting is reversed: a cancellation of
+ * the deposit charge under another name.  What the credit then settles is
+ * the caller's choice (the tenant's agreement at move-out).
+ */
+struct deposit_info {
+	int64_t charge_id; /* the first deposit charge; 0: the source raised none */
+	int64_t household_id;
+	int64_t amount_fen; /* charged, over its open and paid deposit charges */
+	int64_t paid_fen;   /* received: held in the deposit liability */
+	char state[16];     /* open (one unpaid), paid (all), released, cancelled; "" when none */
+};
+/* The deposit of a source ("lease_chain", the chain's id): its deposit
+ * charges together (the first one, and each renewal's increase); a zeroed
+ * *out when it has none. */
+int deposit_find(struct db *db, const char *source_type, int64_t source_id,
+		 struct deposit_info *out, struct anju_err *e);
+/* Releases every open or paid deposit charge of a source into its
+ * household's credit (see above), then settles from the credit: every open charge oldest due first
+ * when settle_all, else only charge only_id (> 0; 0: nothing), ahead of
+ * older charges, which stay owed.  *released_fen: the money that was held.
+ * ANJU_ENOTFOUND ("deposit_not_found"), ANJU_ECONFLICT ("charge_released",
+ * "charge_cancelled"). */
+int deposit_release(struct db *db, const char *source_type, int64_t source_id, bool settle_all,
+		    int64_t only_id, const char *reason, const struct audit_actor *who,
+		    int64_t *released_fen, struct anju_err *e);
+/* What the household owes: the unpaid part of its open charges. */
+int money_owed(struct db *db, int64_t household_id, int64_t *fen, struct anju_err *e);
+
 #endif

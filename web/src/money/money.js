@@ -87,6 +87,7 @@ export const CHARGE_STATES = {
   open: { text: '未结清', type: 'warning' },
   paid: { text: '已结清', type: 'success' },
   cancelled: { text: '已撤销', type: 'info' },
+  released: { text: '已转回预收款', type: 'info' },
 };
 
 // Channels: the counter's (a paper receipt from the clerk's book) first.
