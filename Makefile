@@ -109,6 +109,8 @@ bench:
 	sh bench/housing.sh
 	sh bench/ledger.sh
 	sh bench/payments.sh
+	sh bench/crosscheck.sh
+	sh bench/recheck.sh
 
 # The benchmarks' programs (bench/fill.c, bench/ledger_fill.c, bench/payments.c), linked with
 # the library.

@@ -9,7 +9,9 @@
 #include "approval/approval.h"
 #include "http/http.h"
 #include "money/approvals.h"
+#include "tenancy/application.h"
 #include "store/db.h"
+#include "tenancy/handover.h"
 
 static const char *const business_roles[] = {
 	"bureau", "operator_manager", "operator_staff", "finance", "inspector", "assessor", NULL,
@@ -87,6 +89,8 @@ static const struct approval_kind account_create_kind = {
 };
 
 const struct approval_kind *const approval_kinds[] = {
-	&account_create_kind, &money_charge_cancel_kind, &money_payment_reverse_kind,
-	&money_refund_kind,   &money_ledger_close_kind,  NULL,
+	&account_create_kind,          &money_charge_cancel_kind,
+	&money_payment_reverse_kind,   &money_refund_kind,
+	&money_ledger_close_kind,      &application_decide_kind,
+	&handover_deposit_settle_kind, NULL,
 };

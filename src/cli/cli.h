@@ -61,7 +61,11 @@ void progress_init(struct progress *p, const char *title);
 void progress_update(void *p, int64_t done, int64_t total, const char *note);
 void progress_done(struct progress *p, const char *result);
 
+/* `anju import dataset` (cmd_crosscheck.c), run by cmd_import. */
+int cli_import_dataset(const struct cli_command *c, struct cli_args *a);
+
 extern const struct cli_command cmd_init, cmd_serve, cmd_migrate, cmd_backup, cmd_restore, cmd_jobs,
-	cmd_selftest, cmd_keys, cmd_user, cmd_apikey, cmd_audit, cmd_import, cmd_ledger;
+	cmd_selftest, cmd_keys, cmd_user, cmd_apikey, cmd_audit, cmd_import, cmd_ledger,
+	cmd_recheck, cmd_lottery, cmd_crosscheck;
 
 #endif

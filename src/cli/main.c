@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "files/files.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "access/password.h"
@@ -19,8 +20,9 @@
 #include "store/migrate.h"
 
 static const struct cli_command *const commands[] = {
-	&cmd_init, &cmd_serve, &cmd_migrate, &cmd_backup, &cmd_restore, &cmd_jobs,   &cmd_selftest,
-	&cmd_keys, &cmd_user,  &cmd_apikey,  &cmd_audit,  &cmd_import,  &cmd_ledger, NULL,
+	&cmd_init,     &cmd_serve,   &cmd_migrate, &cmd_backup,     &cmd_restore, &cmd_jobs,
+	&cmd_selftest, &cmd_keys,    &cmd_user,    &cmd_apikey,     &cmd_audit,   &cmd_import,
+	&cmd_ledger,   &cmd_recheck, &cmd_lottery, &cmd_crosscheck, NULL,
 };
 
 static void
@@ -121,6 +123,8 @@ cli_open_db(struct cli_args *a, bool migrate, struct db **db, struct anju_err *e
 		return rc;
 	if ((*db = db_thread(e)) == NULL)
 		return e->code ? e->code : ANJU_EDB;
+	/* Jobs run from the command line (the demo, imports) store files too. */
+	files_set_root(a->data);
 	if (migrate && (rc = db_migrate(*db, NULL, e)) != 0)
 		return rc;
 	return 0;

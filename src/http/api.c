@@ -11,13 +11,21 @@ extern const struct api_module api_approval;
 extern const struct api_module api_files;
 extern const struct api_module api_housing;
 extern const struct api_module api_household;
+extern const struct api_module api_eligibility;
 extern const struct api_module api_search;
 extern const struct api_module api_transfer;
 extern const struct api_module api_money;
 extern const struct api_module api_receipt;
+extern const struct api_module api_recheck;
+extern const struct api_module api_application;
+extern const struct api_module api_handover;
+extern const struct api_module api_lease;
+extern const struct api_module api_allocation;
 
 const struct api_module *const api_modules[] = {
-	&api_platform, &api_jobs,    &api_audit,     &api_access, &api_approval,
-	&api_files,    &api_housing, &api_household, &api_search, &api_transfer,
-	&api_money,    &api_receipt, NULL,
+	&api_platform,    &api_jobs,        &api_audit,    &api_access,
+	&api_approval,    &api_files,       &api_housing,  &api_household,
+	&api_eligibility, &api_search,      &api_transfer, &api_money,
+	&api_receipt,     &api_application, &api_handover, &api_recheck,
+	&api_lease,       &api_allocation,  NULL,
 };

@@ -9,6 +9,11 @@ extern const struct job_kind job_kind_pii_rotate;
 extern const struct job_kind job_kind_demo;
 extern const struct job_kind job_kind_import_units, job_kind_import_households;
 extern const struct job_kind job_kind_export_units, job_kind_export_households;
+extern const struct job_kind job_kind_publicity_close;
+extern const struct job_kind job_kind_import_dataset;
+extern const struct job_kind job_kind_lease_daily;
+extern const struct job_kind job_kind_recheck, job_kind_eviction_daily;
+extern const struct job_kind job_kind_allocation_lapse;
 
 const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
@@ -19,5 +24,11 @@ const struct job_kind *const job_kinds[] = {
 	&job_kind_import_households,
 	&job_kind_export_units,
 	&job_kind_export_households,
+	&job_kind_publicity_close,
+	&job_kind_import_dataset,
+	&job_kind_lease_daily,
+	&job_kind_recheck,
+	&job_kind_eviction_daily,
+	&job_kind_allocation_lapse,
 	NULL,
 };

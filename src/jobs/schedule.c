@@ -13,6 +13,11 @@
 
 const struct schedule schedules[] = {
 	{ "daily_purge", SCHED_DAILY, 0, 3, 30, "purge", "{}" },
+	{ "publicity_close", SCHED_DAILY, 0, 0, 20, "publicity_close", "{}" },
+	{ "lease_daily", SCHED_DAILY, 0, 0, 30, "lease_daily", "{}" },
+	{ "quarterly_recheck", SCHED_QUARTERLY, 1, 2, 0, "recheck", "{}" },
+	{ "eviction_daily", SCHED_DAILY, 0, 0, 40, "eviction_daily", "{}" },
+	{ "allocation_lapse", SCHED_DAILY, 0, 0, 50, "allocation_lapse", "{}" },
 	{ NULL },
 };
 

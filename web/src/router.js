@@ -106,6 +106,131 @@ const routes = [
         component: () => import('./money/WriteOffPage.vue'),
         meta: { title: '票据核销表', op: 'GET /api/v1/receipt-books/{id}/write-off' },
       },
+      // Tenancy: applications, their review and publicity.
+      {
+        path: 'applications',
+        name: 'applications',
+        component: () => import('./tenancy/ApplicationsPage.vue'),
+        meta: { title: '申请受理', op: 'GET /api/v1/applications', nav: { icon: 'Memo', order: 11 } },
+      },
+      {
+        path: 'applications/:id(\\d+)',
+        name: 'application',
+        component: () => import('./tenancy/ApplicationDetail.vue'),
+        meta: { title: '申请详情', op: 'GET /api/v1/applications/{id}' },
+      },
+      {
+        path: 'publicity',
+        name: 'publicity',
+        component: () => import('./tenancy/PublicityPage.vue'),
+        meta: { title: '公示', op: 'GET /api/v1/publicity', nav: { icon: 'Notification', order: 12 } },
+      },
+      {
+        path: 'handovers',
+        name: 'handovers',
+        component: () => import('./tenancy/HandoverPage.vue'),
+        meta: { title: '入住退房', op: 'GET /api/v1/handovers', nav: { icon: 'Key', order: 14 } },
+      },
+      {
+        path: 'handovers/:id(\\d+)',
+        name: 'handover',
+        component: () => import('./tenancy/HandoverForm.vue'),
+        meta: { title: '交接单', op: 'GET /api/v1/handovers/{id}' },
+      },
+      {
+        path: 'leases/:id(\\d+)/handovers',
+        name: 'lease-handovers',
+        component: () => import('./tenancy/HandoverPage.vue'),
+        meta: { title: '合同的交接单', op: 'GET /api/v1/leases/{id}/handovers' },
+      },
+      // Tenancy: the waitlist and allocation batches (配租).
+      {
+        path: 'waitlist',
+        name: 'waitlist',
+        component: () => import('./tenancy/WaitlistPage.vue'),
+        meta: { title: '轮候名单', op: 'GET /api/v1/waitlist', nav: { icon: 'Sort', order: 13 } },
+      },
+      {
+        path: 'allocations',
+        name: 'allocations',
+        component: () => import('./tenancy/AllocationsPage.vue'),
+        meta: { title: '配租批次', op: 'GET /api/v1/allocations', nav: { icon: 'Tickets', order: 13.5 } },
+      },
+      {
+        path: 'allocations/new',
+        name: 'allocation-new',
+        component: () => import('./tenancy/AllocationWizard.vue'),
+        meta: { title: '新建配租批次', op: 'POST /api/v1/allocations' },
+      },
+      {
+        path: 'allocations/:id(\\d+)',
+        name: 'allocation',
+        component: () => import('./tenancy/AllocationWizard.vue'),
+        meta: { title: '配租批次', op: 'GET /api/v1/allocations/{id}' },
+      },
+      // Tenancy: leases (租赁合同).
+      {
+        path: 'leases',
+        name: 'leases',
+        component: () => import('./tenancy/LeasesPage.vue'),
+        meta: { title: '合同管理', op: 'GET /api/v1/leases', nav: { icon: 'Memo', order: 13.7 } },
+      },
+      {
+        path: 'leases/new',
+        name: 'lease-new',
+        component: () => import('./tenancy/LeaseSignForm.vue'),
+        meta: { title: '签订合同', op: 'POST /api/v1/leases' },
+      },
+      {
+        path: 'leases/:id(\\d+)',
+        name: 'lease',
+        component: () => import('./tenancy/LeaseDetail.vue'),
+        meta: { title: '合同详情', op: 'GET /api/v1/leases/{id}' },
+      },
+      {
+        path: 'renewals',
+        name: 'renewals',
+        component: () => import('./tenancy/RenewalsPage.vue'),
+        meta: { title: '续签提醒', op: 'GET /api/v1/leases/renewals-due', nav: { icon: 'AlarmClock', order: 13.8 } },
+      },
+      // Tenancy: policy and eligibility rules, department datasets (联审).
+      {
+        path: 'tenancy-rules',
+        name: 'tenancy-rules',
+        component: () => import('./tenancy/RulesPage.vue'),
+        meta: { title: '政策与资格标准', op: 'GET /api/v1/tenancy-rules', nav: { icon: 'Document', order: 15 } },
+      },
+      {
+        path: 'datasets',
+        name: 'datasets',
+        component: () => import('./tenancy/DatasetsPage.vue'),
+        meta: { title: '联审数据', op: 'GET /api/v1/datasets', nav: { icon: 'Upload', order: 15.5 } },
+      },
+      // Tenancy: the quarterly recheck (动态复核) and evictions (清退).
+      {
+        path: 'rechecks',
+        name: 'rechecks',
+        component: () => import('./tenancy/RecheckPage.vue'),
+        meta: { title: '动态复核', op: 'GET /api/v1/rechecks', nav: { icon: 'Odometer', order: 13.9 } },
+      },
+      {
+        path: 'rechecks/:id(\\d+)',
+        name: 'recheck-run',
+        component: () => import('./tenancy/RecheckRunPage.vue'),
+        meta: { title: '复核结果', op: 'GET /api/v1/rechecks/{id}/results' },
+      },
+      {
+        path: 'evictions',
+        name: 'evictions',
+        component: () => import('./tenancy/EvictionBoard.vue'),
+        meta: { title: '清退管理', op: 'GET /api/v1/evictions', nav: { icon: 'WarningFilled', order: 14.5 } },
+      },
+      {
+        path: 'evictions/:id(\\d+)',
+        name: 'eviction',
+        component: () => import('./tenancy/EvictionDetail.vue'),
+        meta: { title: '清退案件', op: 'GET /api/v1/evictions/{id}' },
+      },
       {
         path: 'search',
         name: 'search',
