@@ -6,6 +6,8 @@
  *   steps 1..B     one building each, B = demo_building_count()
  *   then           DEMO_CHUNK_HOUSEHOLDS households a step (households.c)
  *   then           the accounts
+ *   then           DEMO_CHUNK_LEASES households' paper leases a step, the
+ *                  applications, one lottery batch (tenancy.c)
  *   the last step  receipt books, charges and payments (money.c)
  *
  * The checkpoint is the number of the next step, so a load that was killed
@@ -27,6 +29,7 @@
 
 const struct demo_account demo_accounts[] = {
 	{ "bureau", "周建平", ROLE_BUREAU },
+	{ "bureau2", "王立新", ROLE_BUREAU },
 	{ "operator_manager", "罗志刚", ROLE_OPERATOR_MANAGER },
 	{ "operator_staff", "陈晓燕", ROLE_OPERATOR_STAFF },
 	{ "finance", "胡丽萍", ROLE_FINANCE },
@@ -40,6 +43,7 @@ const struct demo_account demo_accounts[] = {
 #define TENANT_HOUSEHOLD 0
 
 #define HOUSEHOLD_STEPS ((DEMO_HOUSEHOLDS + DEMO_CHUNK_HOUSEHOLDS - 1) / DEMO_CHUNK_HOUSEHOLDS)
+#define LEASE_STEPS     ((DEMO_HOUSEHOLDS + DEMO_CHUNK_LEASES - 1) / DEMO_CHUNK_LEASES)
 
 static const struct field params[] = { { NULL } };
 
@@ -175,6 +179,25 @@ run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, 
 		snprintf(note, note_cap, "演示账号");
 		return create_accounts(db, who, e);
 	}
+	step -= nb + HOUSEHOLD_STEPS + 2;
+	if (step < LEASE_STEPS) {
+		int from = step * DEMO_CHUNK_LEASES;
+		int to = from + DEMO_CHUNK_LEASES < DEMO_HOUSEHOLDS ? from + DEMO_CHUNK_LEASES
+								    : DEMO_HOUSEHOLDS;
+
+		snprintf(note, note_cap, "租赁合同 %d/%d", to, DEMO_HOUSEHOLDS);
+		*done += to;
+		return demo_tenancy_leases(db, who, from, to, e);
+	}
+	*done += DEMO_HOUSEHOLDS;
+	if (step == LEASE_STEPS) {
+		snprintf(note, note_cap, "申请与审核");
+		return demo_tenancy_applications(db, who, e);
+	}
+	if (step == LEASE_STEPS + 1) {
+		snprintf(note, note_cap, "配租摇号");
+		return demo_tenancy_allocation(db, who, e);
+	}
 	snprintf(note, note_cap, "票据与收费");
 	return demo_money_load(db, who, e);
 }
@@ -182,8 +205,8 @@ run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, 
 static int
 run(struct job_ctx *ctx, struct anju_err *e)
 {
-	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 2;
-	const int64_t total = DEMO_UNITS + DEMO_HOUSEHOLDS;
+	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 1 + LEASE_STEPS + 3;
+	const int64_t total = DEMO_UNITS + 2 * DEMO_HOUSEHOLDS;
 	const char *resume = job_resume_at(ctx);
 	struct audit_actor who;
 	char request_id[32];

@@ -29,6 +29,7 @@
 #ifndef ANJU_DEMO_DEMO_H
 #define ANJU_DEMO_DEMO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,15 +97,28 @@ struct demo_household {
 	char hukou[96], employer[96];
 	int64_t monthly_income_fen, assets_fen;
 	const char *assets_note, *current_housing;
+	/* What eligibility weighs besides (tenancy/eligibility.h). */
+	int64_t housing_area_centi, insurance_months;
+	bool local_hukou;
+	const char *special_groups;
 	int nmembers;
 	struct demo_person members[DEMO_MEMBERS_MAX]; /* [0] is the head */
 };
 
-/* The last step: a receipt book for each clerk, rent and some deposits for
+/* The last step: a receipt book for each clerk, rent for
  * the first DEMO_MONEY_HOUSEHOLDS households, and payments for two thirds of
  * them (money.c). */
 #define DEMO_MONEY_HOUSEHOLDS 60
 int demo_money_load(struct db *db, const struct audit_actor *who, struct anju_err *e);
+
+/* The tenancy (tenancy.c): the paper leases of households from..to-1 (those
+ * that rent), then the other households' applications, then one finished
+ * lottery batch. */
+#define DEMO_CHUNK_LEASES 250
+int demo_tenancy_leases(struct db *db, const struct audit_actor *who, int from, int to,
+			struct anju_err *e);
+int demo_tenancy_applications(struct db *db, const struct audit_actor *who, struct anju_err *e);
+int demo_tenancy_allocation(struct db *db, const struct audit_actor *who, struct anju_err *e);
 
 /* Household i (0..DEMO_HOUSEHOLDS-1), the same every time. */
 void demo_household_make(int i, struct demo_household *h);

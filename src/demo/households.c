@@ -175,6 +175,33 @@ size_of(uint64_t *s, int category)
 	return 1;
 }
 
+/* The facts eligibility weighs, from a stream of their own so that the
+ * households above stay as they were: most households meet their
+ * category's rules, a few do not (they own housing, lack the insurance
+ * months), so that reviews have both outcomes to show. */
+static void
+eligibility_facts(int i, int cat, int age, struct demo_household *h)
+{
+	uint64_t s = DEMO_SEED ^ ((uint64_t)i * UINT64_C(0x9E3779B97F4A7C15)) ^ UINT64_C(0xE11);
+	int r = between(&s, 0, 99);
+
+	h->local_hukou = cat == 0 || strstr(h->hukou, "咸宁") != NULL;
+	if (cat == 0 && r < 30)
+		h->housing_area_centi = (int64_t)between(&s, 800, 1300) * h->nmembers;
+	else if (cat != 0 && r < 5)
+		h->housing_area_centi = (int64_t)between(&s, 4500, 9000);
+	h->insurance_months = cat == 2 ? between(&s, 6, 96) : between(&s, 0, 120);
+	r = between(&s, 0, 99);
+	if (age >= 60 && r < 40)
+		h->special_groups = "elderly";
+	else if (r < 3)
+		h->special_groups = "disabled";
+	else if (r < 5)
+		h->special_groups = "veteran";
+	else
+		h->special_groups = "";
+}
+
 void
 demo_household_make(int i, struct demo_household *h)
 {
@@ -272,6 +299,7 @@ demo_household_make(int i, struct demo_household *h)
 		h->current_housing = pick(&s, housing_new_employee, NELEM(housing_new_employee));
 	else
 		h->current_housing = pick(&s, housing_migrant, NELEM(housing_migrant));
+	eligibility_facts(i, cat, age, h);
 }
 
 int
@@ -299,6 +327,10 @@ demo_household_load(struct db *db, const struct audit_actor *who, int i,
 			.assets_fen = h.assets_fen,
 			.assets_note = h.assets_note,
 			.current_housing = h.current_housing,
+			.housing_area_centi = h.housing_area_centi,
+			.local_hukou = h.local_hukou,
+			.insurance_months = h.insurance_months,
+			.special_groups = h.special_groups,
 			.members = members,
 			.nmembers = h.nmembers,
 		};

@@ -1,7 +1,7 @@
 /*
  * The demo's money (issue 5): a receipt book for each clerk (the operator's
  * staff and finance), three months of rent for the first DEMO_MONEY_HOUSEHOLDS
- * households, a deposit for some, and their payments: a third paid in cash
+ * households (their deposits came with their leases), and their payments: a third paid in cash
  * at the counter, a third partly by bank transfer, a third not at all (so
  * the counter and the arrears have something to show).  Through the money
  * module's functions only.
@@ -75,16 +75,6 @@ household_money(struct db *db, const struct caller *clerk, const struct audit_ac
 		if ((rc = charge_raise(db, &in, system, &id, &created, e)) != 0)
 			return rc;
 		owed += rent;
-	}
-	if (i % 5 == 0) {
-		char due[DATE_FMT_LEN];
-		struct charge_in in = { hh,   CHARGE_DEPOSIT, 2 * rent, due,
-					NULL, "demo",         i + 1,    "入住履约保证金" };
-
-		date_format(period_first_day(period_add(now, -3)), due);
-		if ((rc = charge_raise(db, &in, system, &id, &created, e)) != 0)
-			return rc;
-		owed += 2 * rent;
 	}
 	if (i % 3 == 0) {
 		struct payment_in in = { hh, owed, CHANNEL_CASH, NULL, 0, "柜台缴费" };

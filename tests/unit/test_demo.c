@@ -3,10 +3,10 @@
  * (reproducible households, consistent ages, valid and unique ID numbers in
  * region 99, unique phones starting 100, buildings adding up to 2936
  * units), then one whole load as the "demo" job, stopped after a few chunks
- * and resumed by another worker: 3 communities, 2936 units all vacant with
- * confirmed checks, 3000 households, every sealed ID number starting 99 and
- * valid, one account per business role with its scope, passwords handed
- * out once, the audit chain intact, and a second load refused.
+ * and resumed by another worker: 3 communities, 2936 units with confirmed
+ * checks, 85% of them let, 3000 households, applications in every stage, every sealed ID number
+ * starting 99 and valid, one account per business role with its scope, passwords handed out once,
+ * the audit chain intact, and a second load refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +26,9 @@
 #include "core/date.h"
 #include "core/idnum.h"
 #include "demo/demo.h"
+#include "files/files.h"
+#include "money/check.h"
+#include "tenancy/application.h"
 #include "housing/housing.h"
 #include "jobs/job.h"
 #include "store/keys.h"
@@ -269,12 +272,15 @@ check_accounts(struct db *db)
 		}
 		json_decref(j);
 	}
-	/* One account of each business role, and no other. */
-	assert_int_equal(n, ROLE_COUNT - ROLE_BUREAU);
+	/* One account of each business role, and a second of the bureau's (its
+	 * decisions take two people), and no other. */
+	assert_int_equal(n, ROLE_COUNT - ROLE_BUREAU + 1);
 	assert_int_equal(query_int(db, "SELECT COUNT(DISTINCT role) FROM account WHERE role NOT IN"
 				       " ('admin', 'security', 'auditor')"),
 			 ROLE_COUNT - ROLE_BUREAU);
-	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM account"), ROLE_COUNT - ROLE_BUREAU);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM account WHERE role = 'bureau'"), 2);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM account"),
+			 ROLE_COUNT - ROLE_BUREAU + 1);
 }
 
 static void
@@ -288,12 +294,15 @@ test_load_resume_and_refuse(void **state)
 	struct issued is = { 0 };
 	struct login l;
 	int64_t id, got = 0, persons, rows = 0, bad = 0, audit_rows = 0;
-	char why[256];
+	char why[256], files[256];
 	json_t *j, *res;
 
 	(void)state;
 	if (testdb_open(&t, &db) != 0)
 		fail_msg("no database");
+	if (testdb_mkdtemp(files, sizeof(files), "anju-demo-files") != 0)
+		fail_msg("no files directory");
+	files_set_root(files);
 	ok(db, db_migrate(db, NULL, &e));
 	ok(db, db_open(t.url, &db2, &e));
 
@@ -313,8 +322,8 @@ test_load_resume_and_refuse(void **state)
 	if (strcmp(json_string_value(json_object_get(j, "state")), "succeeded") != 0)
 		fail_msg("demo job %s: %s", json_string_value(json_object_get(j, "state")),
 			 json_string_value(json_object_get(j, "error")));
-	assert_int_equal(s.last_done, DEMO_UNITS + DEMO_HOUSEHOLDS);
-	assert_int_equal(s.total, DEMO_UNITS + DEMO_HOUSEHOLDS);
+	assert_int_equal(s.last_done, DEMO_UNITS + 2 * DEMO_HOUSEHOLDS);
+	assert_int_equal(s.total, DEMO_UNITS + 2 * DEMO_HOUSEHOLDS);
 	res = json_object_get(j, "result");
 	assert_int_equal(json_integer_value(json_object_get(res, "units")), DEMO_UNITS);
 	persons = json_integer_value(json_object_get(res, "persons"));
@@ -329,8 +338,15 @@ test_load_resume_and_refuse(void **state)
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM community"), DEMO_COMMUNITIES);
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM building"), 29);
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM unit"), DEMO_UNITS);
-	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM unit WHERE status = 'vacant'"),
+	/* 85% of each community's units let (occupied; the lottery's newest
+	 * three allocated and not yet moved in), the rest vacant. */
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM unit WHERE status IN ('vacant',"
+				       " 'allocated', 'occupied')"),
 			 DEMO_UNITS);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM unit WHERE status = 'occupied'") >
+		    DEMO_UNITS * 84 / 100);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM unit WHERE status = 'vacant'") >
+		    DEMO_UNITS * 14 / 100);
 	assert_int_equal(
 		query_int(db, "SELECT COUNT(*) FROM acceptance_check WHERE state = 'confirmed'"),
 		DEMO_UNITS);
@@ -376,6 +392,48 @@ test_load_resume_and_refuse(void **state)
 			 DEMO_COMMUNITIES);
 	check_sealed_id_numbers(db, persons);
 
+	/* The tenancy: a lease in force for every unit let, none overlapping,
+	 * each deposit paid; some in the renewal window; applications in every
+	 * stage; one closed lottery batch whose accepted offers were signed. */
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM lease WHERE state = 'in_force'"),
+			 query_int(db, "SELECT COUNT(*) FROM unit WHERE status IN ('allocated',"
+				       " 'occupied')"));
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM lease a JOIN lease b ON"
+				       " b.unit_id = a.unit_id AND b.id <> a.id"),
+			 0);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM charge WHERE kind = 'deposit'"
+				       " AND (state <> 'paid' OR paid_fen <> amount_fen)"),
+			 0);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM lease WHERE state = 'in_force'"
+				  " AND ends_on < '9999'") > 0);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM handover WHERE kind = 'move_in'"
+				  " AND state = 'done'") > DEMO_UNITS * 84 / 100);
+	for (int k = 0; application_states[k] != NULL; k++) {
+		static const char *const skip[] = { "withdrawn", "allocated", NULL };
+		bool skipped = false;
+		char sql[128];
+
+		for (int x = 0; skip[x] != NULL; x++)
+			skipped = skipped || strcmp(skip[x], application_states[k]) == 0;
+		if (skipped)
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM application WHERE state = '%s'",
+			 application_states[k]);
+		if (query_int(db, sql) == 0)
+			fail_msg("no application in state %s", application_states[k]);
+	}
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM allocation_batch WHERE state ="
+				       " 'closed'"),
+			 1);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM offer WHERE state = 'accepted'"),
+			 query_int(db, "SELECT COUNT(*) FROM application WHERE state = 'housed'"));
+	{
+		struct ledger_check_stats st;
+
+		ok(db, ledger_check(db, NULL, NULL, &st, NULL, NULL, &e));
+		assert_int_equal(st.failures, 0);
+	}
+
 	/* Every change is the system's, and the chain holds. */
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM audit_log WHERE actor <> 'system'"),
 			 0);
@@ -393,10 +451,10 @@ test_load_resume_and_refuse(void **state)
 		ok(db, demo_issue_passwords(db, &who, collect, &is, &e));
 		ok(db, db_commit(db));
 	}
-	assert_int_equal(is.n, 7);
+	assert_int_equal(is.n, 8);
 	assert_string_equal(is.username[0], "bureau");
 	assert_int_equal(login(db, "bureau", is.password[0], "127.0.0.1", "t", &l, &e), 0);
-	assert_int_equal(login(db, "tenant", is.password[6], "127.0.0.1", "t", &l, &e), 0);
+	assert_int_equal(login(db, "tenant", is.password[7], "127.0.0.1", "t", &l, &e), 0);
 
 	/* Once is enough: a second load is refused before it writes anything. */
 	audit_rows = query_int(db, "SELECT COUNT(*) FROM audit_log");
@@ -412,6 +470,7 @@ test_load_resume_and_refuse(void **state)
 
 	db_close(db2);
 	testdb_close(&t, db);
+	testdb_rmtree(files);
 }
 
 int
