@@ -7,8 +7,8 @@
  * each other's rows.
  *
  * The records attachments hang on are inserted with plain SQL on the
- * committed schema, so these tests judge the files module and the housing
- * and household modules' lookups, not their creation rules.
+ * committed schema, so these tests judge the files module and the housing,
+ * household and tenancy modules' lookups, not their creation rules.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,6 +40,7 @@ struct ctx {
 	struct db *db;
 	char dir[256]; /* the data directory: files/ under it */
 	int64_t community[2], unit[2], asset, check, household[2], person;
+	int64_t lease[2], handover[2]; /* household i's lease of unit i, its move-in */
 };
 
 static const struct audit_actor who = { "system", "test", "bureau", "::1", NULL };
@@ -96,7 +97,8 @@ num(char buf[24], int64_t v)
 
 /* Two communities, each with a building, a unit and a household; unit 0
  * has an asset and an acceptance check; a person is the head of household
- * 0 (the tenant below). */
+ * 0 (the tenant below).  Each household rents its community's unit (a
+ * lease in force, its chain) and has moved in (a move-in checklist). */
 static void
 make_records(struct ctx *c)
 {
@@ -148,6 +150,55 @@ make_records(struct ctx *c)
 	       "INSERT INTO member (household_id, person_id, relationship, joined_at)"
 	       " VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT), 'head', ?) RETURNING id",
 	       num(a, c->household[0]), num(d, c->person), now, NULL);
+	for (int i = 0; i < 2; i++) {
+		char h[24], u[24], m[24], p[24], ch[24], l[24];
+		int64_t tenant = c->person;
+
+		if (i == 1) {
+			tenant = insert(c->db,
+					"INSERT INTO person (name, created_at) VALUES ('李四', ?)"
+					" RETURNING id",
+					now, NULL);
+			insert(c->db,
+			       "INSERT INTO member (household_id, person_id, relationship,"
+			       " joined_at) VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT),"
+			       " 'head', ?) RETURNING id",
+			       num(a, c->household[1]), num(d, tenant), now, NULL);
+		}
+		num(h, c->household[i]);
+		num(u, c->unit[i]);
+		num(m, c->community[i]);
+		num(p, tenant);
+		num(ch, insert(c->db,
+			       "INSERT INTO lease_chain (household_id, unit_id, community_id,"
+			       " state, started_on, created_at) VALUES (CAST(? AS BIGINT),"
+			       " CAST(? AS BIGINT), CAST(? AS BIGINT), 'open', '2026-01-01', ?)"
+			       " RETURNING id",
+			       h, u, m, now, NULL));
+		c->lease[i] = insert(c->db,
+				     "INSERT INTO lease (chain_id, seq, kind, household_id,"
+				     " unit_id, community_id, tenant_person_id, community_name,"
+				     " unit_number, state, starts_on, ends_on, monthly_rent_fen,"
+				     " deposit_fen, contract_template, verify_token, created_by,"
+				     " created_at, updated_at) VALUES (CAST(? AS BIGINT), 1,"
+				     " 'new', CAST(? AS BIGINT), CAST(? AS BIGINT),"
+				     " CAST(? AS BIGINT), CAST(? AS BIGINT), ?, '1-1-301',"
+				     " 'in_force', '2026-01-01', '2028-12-31', 68250, 136500,"
+				     " 'v1', ?, 'system', ?, ?) RETURNING id",
+				     ch, h, u, m, p, i == 0 ? "南苑公租房" : "肖桥公租房",
+				     i == 0 ? "5f0c6b1e9d2a4c7e8b3f1a6d0e9c2b71"
+					    : "a2d94e7c1b6f3085c7e2d9a14f6b0c38",
+				     now, now, NULL);
+		num(l, c->lease[i]);
+		c->handover[i] = insert(c->db,
+					"INSERT INTO handover (lease_id, chain_id, household_id,"
+					" unit_id, community_id, kind, state, created_by,"
+					" created_at, updated_at) VALUES (CAST(? AS BIGINT),"
+					" CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+					" CAST(? AS BIGINT), 'move_in', 'draft', 'system', ?, ?)"
+					" RETURNING id",
+					l, ch, h, u, m, now, now, NULL);
+	}
 	ok(c->db, db_commit(c->db));
 }
 
@@ -335,6 +386,8 @@ static void
 test_registry(void **state)
 {
 	struct ctx *c = *state;
+	const struct files_owner *lease = files_owner_find("lease");
+	const struct files_owner *handover = files_owner_find("handover");
 	struct callers k;
 	struct anju_err e;
 
@@ -344,7 +397,16 @@ test_registry(void **state)
 				 ROLE_BIT(ROLE_OPERATOR_STAFF) | ROLE_BIT(ROLE_INSPECTOR));
 	assert_non_null(files_owner_find("unit"));
 	assert_non_null(files_owner_find("acceptance_check"));
-	assert_null(files_owner_find("lease"));
+	/* Leases (the signed scan, the contract) take a household's writers;
+	 * handover checklists (photos on the spot) the operator's people. */
+	assert_non_null(lease);
+	assert_string_equal(lease->title, "租赁合同");
+	assert_int_equal(lease->write_roles, files_owner_find("household")->write_roles);
+	assert_non_null(handover);
+	assert_string_equal(handover->title, "交接清单");
+	assert_int_equal(handover->write_roles,
+			 ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF));
+	assert_null(files_owner_find("charge"));
 	assert_null(files_owner_find(NULL));
 
 	/* Operator staff: its community's records, read and write. */
@@ -388,10 +450,43 @@ test_registry(void **state)
 
 	/* The three powers see no business records. */
 	assert_int_equal(decide(c, &k.admin, "unit", c->unit[0], false), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.admin, "lease", c->lease[0], false), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.admin, "handover", c->handover[0], false), ANJU_ENOTFOUND);
+
+	/* A lease (its signed scan, its contract PDF): the household's writers,
+	 * in their scope; its tenant reads it. */
+	assert_int_equal(decide(c, &k.staff, "lease", c->lease[0], true), 0);
+	assert_int_equal(decide(c, &k.staff, "lease", c->lease[1], false), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.staff, "lease", c->lease[1], true), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.staff, "lease", 999999, false), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.bureau, "lease", c->lease[1], true), 0);
+	assert_int_equal(decide(c, &k.inspector, "lease", c->lease[0], false), 0);
+	assert_int_equal(decide(c, &k.inspector, "lease", c->lease[0], true), ANJU_EFORBIDDEN);
+	assert_int_equal(decide(c, &k.finance, "lease", c->lease[1], false), 0);
+	assert_int_equal(decide(c, &k.finance, "lease", c->lease[1], true), ANJU_EFORBIDDEN);
+	assert_int_equal(decide(c, &k.tenant, "lease", c->lease[0], false), 0);
+	assert_int_equal(decide(c, &k.tenant, "lease", c->lease[0], true), ANJU_EFORBIDDEN);
+	assert_int_equal(decide(c, &k.tenant, "lease", c->lease[1], false), ANJU_ENOTFOUND);
+
+	/* A handover checklist (photos taken on the spot): the operator's
+	 * people write, in their scope; others with a scope read. */
+	assert_int_equal(decide(c, &k.staff, "handover", c->handover[0], true), 0);
+	assert_int_equal(decide(c, &k.staff, "handover", c->handover[1], false), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.staff, "handover", c->handover[1], true), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.staff, "handover", 999999, false), ANJU_ENOTFOUND);
+	assert_int_equal(decide(c, &k.bureau, "handover", c->handover[1], false), 0);
+	assert_int_equal(decide(c, &k.bureau, "handover", c->handover[1], true), ANJU_EFORBIDDEN);
+	assert_int_equal(decide(c, &k.inspector, "handover", c->handover[0], false), 0);
+	assert_int_equal(decide(c, &k.inspector, "handover", c->handover[0], true),
+			 ANJU_EFORBIDDEN);
+	assert_int_equal(decide(c, &k.finance, "handover", c->handover[1], false), 0);
+	assert_int_equal(decide(c, &k.finance, "handover", c->handover[1], true), ANJU_EFORBIDDEN);
+	/* A tenant has no view of checklists, not even its own move-in's. */
+	assert_int_equal(decide(c, &k.tenant, "handover", c->handover[0], false), ANJU_ENOTFOUND);
 
 	/* An owner type nobody registered. */
 	anju_err_clear(&e);
-	assert_int_equal(files_owner_check(c->db, &k.bureau, "lease", 1, false, &e), ANJU_EINVAL);
+	assert_int_equal(files_owner_check(c->db, &k.bureau, "charge", 1, false, &e), ANJU_EINVAL);
 	assert_string_equal(e.field, "owner_type");
 	assert_int_equal(decide(c, &k.bureau, NULL, 1, false), ANJU_EINVAL);
 }
@@ -454,7 +549,7 @@ test_attachments(void **state)
 	struct ctx *c = *state;
 	struct callers k;
 	struct anju_err e;
-	int64_t a1 = 0, a2 = 0, a3 = 0, size = 0;
+	int64_t a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, size = 0;
 	json_t *j = NULL, *au, *list = NULL;
 	unsigned char got[sizeof(JPEG)];
 	char files[400], oid[24];
@@ -555,6 +650,28 @@ test_attachments(void **state)
 	ok(c->db, attachment_get(c->db, &k.tenant, a3, &j, &e));
 	json_decref(j);
 	assert_int_equal(attachment_get(c->db, &k.tenant, a1, &j, &e), ANJU_ENOTFOUND);
+
+	/* A lease's signed contract, on the lease's timeline and readable by
+	 * its tenant; a move-in photo, which the tenant does not see. */
+	ok(c->db,
+	   add(c, &k.staff, "lease", c->lease[0], PDF, strlen(PDF), "租赁合同.pdf", &a4, &e));
+	au = last_audit(c, "attachment.add");
+	assert_string_equal(json_string_value(json_object_get(au, "object_type")), "lease");
+	assert_string_equal(json_string_value(json_object_get(au, "object_id")),
+			    num(oid, c->lease[0]));
+	json_decref(au);
+	ok(c->db, attachment_get(c->db, &k.tenant, a4, &j, &e));
+	assert_string_equal(json_string_value(json_object_get(j, "owner_type")), "lease");
+	json_decref(j);
+	ok(c->db,
+	   add(c, &k.staff, "handover", c->handover[0], JPEG, sizeof(JPEG), "厨房.jpg", &a5, &e));
+	assert_int_equal(attachment_get(c->db, &k.tenant, a5, &j, &e), ANJU_ENOTFOUND);
+	assert_int_equal(
+		add(c, &k.staff, "handover", c->handover[1], JPEG, sizeof(JPEG), NULL, &a5, &e),
+		ANJU_ENOTFOUND);
+	assert_int_equal(
+		add(c, &k.bureau, "handover", c->handover[1], JPEG, sizeof(JPEG), NULL, &a5, &e),
+		ANJU_EFORBIDDEN);
 
 	/* Remove: only who may write; the row stays, marked; the bytes stay. */
 	ok(c->db, db_begin(c->db));
