@@ -6,12 +6,12 @@
  * own words.  The draw's public record is served without credentials,
  * limited per client address: GET /api/v1/public/allocations/{id}.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "access/auth.h"
 #include "core/date.h"
+#include "http/public.h"
 #include "http/router.h"
 #include "store/db.h"
 #include "tenancy/allocation.h"
@@ -429,37 +429,7 @@ draw_json(struct req *r, struct anju_err *e)
 	return 0;
 }
 
-/* Look-ups per client address in the current minute, in memory (per
- * server process), as api_receipt.c counts its public look-ups. */
-#define LIMIT_SLOTS 256
-
-static struct {
-	char client[64];
-	int64_t minute;
-	int n;
-} lookups[LIMIT_SLOTS];
-static pthread_mutex_t lookups_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static bool
-lookup_allowed(const char *client)
-{
-	int64_t minute = time_now_us() / (60 * INT64_C(1000000));
-	unsigned h = 2166136261u, k;
-	int n;
-
-	for (const char *p = client; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	k = h % LIMIT_SLOTS;
-	pthread_mutex_lock(&lookups_lock);
-	if (strcmp(lookups[k].client, client) != 0 || lookups[k].minute != minute) {
-		snprintf(lookups[k].client, sizeof(lookups[k].client), "%s", client);
-		lookups[k].minute = minute;
-		lookups[k].n = 0;
-	}
-	n = ++lookups[k].n;
-	pthread_mutex_unlock(&lookups_lock);
-	return n <= PUBLIC_PER_MINUTE;
-}
+static struct rate_limit lookups = RATE_LIMIT(60, PUBLIC_PER_MINUTE);
 
 static int
 public_record(struct req *r, struct anju_err *e)
@@ -468,7 +438,7 @@ public_record(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if (!lookup_allowed(r->client))
+	if (!rate_allow(&lookups, r->client))
 		return anju_fail(e, ANJU_ELIMIT, "rate_limited", NULL,
 				 "查询过于频繁，请一分钟后再试");
 	if ((rc = batch_id(r, &id, e)) != 0 ||

@@ -6,7 +6,6 @@
  * no credentials: the publicity notice (masked names only) and an objection
  * to an application in publicity; both are limited per client address.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "approval/approval.h"
 #include "audit/audit.h"
 #include "core/date.h"
+#include "http/public.h"
 #include "http/router.h"
 #include "tenancy/application.h"
 
@@ -362,41 +362,10 @@ publicity(struct req *r, struct anju_err *e)
 
 /*
  * The public routes: counted per client address in memory (per server
- * process), as the receipt verification is (api_receipt.c).
+ * process: http/public.h).
  */
-#define LIMIT_SLOTS 1024
-
-struct counter {
-	char client[64];
-	int64_t window;
-	int n;
-};
-
-static struct counter reads[LIMIT_SLOTS], objections[LIMIT_SLOTS];
-static pthread_mutex_t counters_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Counts one request of client in the window of window_us; whether it is
- * within max. */
-static bool
-allowed(struct counter *slots, const char *client, int64_t window_us, int max)
-{
-	int64_t window = time_now_us() / window_us;
-	unsigned h = 2166136261u, k;
-	int n;
-
-	for (const char *p = client; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	k = h % LIMIT_SLOTS;
-	pthread_mutex_lock(&counters_lock);
-	if (strcmp(slots[k].client, client) != 0 || slots[k].window != window) {
-		snprintf(slots[k].client, sizeof(slots[k].client), "%s", client);
-		slots[k].window = window;
-		slots[k].n = 0;
-	}
-	n = ++slots[k].n;
-	pthread_mutex_unlock(&counters_lock);
-	return n <= max;
-}
+static struct rate_limit reads = RATE_LIMIT(60, PUBLIC_READS_PER_MINUTE);
+static struct rate_limit objections = RATE_LIMIT(3600, PUBLIC_OBJECTIONS_PER_HOUR);
 
 static int
 public_publicity(struct req *r, struct anju_err *e)
@@ -405,7 +374,7 @@ public_publicity(struct req *r, struct anju_err *e)
 	int64_t after, next = 0;
 	int limit, rc;
 
-	if (!allowed(reads, r->client, 60 * INT64_C(1000000), PUBLIC_READS_PER_MINUTE)) {
+	if (!rate_allow(&reads, r->client)) {
 		req_add_header(r, "Retry-After", "60");
 		return anju_fail(e, ANJU_ELIMIT, "rate_limited", NULL,
 				 "查询过于频繁，请一分钟后再试");
@@ -425,7 +394,7 @@ public_objection(struct req *r, struct anju_err *e)
 	int64_t id = 0;
 	int rc;
 
-	if (!allowed(objections, r->client, 3600 * INT64_C(1000000), PUBLIC_OBJECTIONS_PER_HOUR)) {
+	if (!rate_allow(&objections, r->client)) {
 		req_add_header(r, "Retry-After", "3600");
 		return anju_fail(e, ANJU_ELIMIT, "rate_limited", NULL,
 				 "提交过于频繁，请一小时后再试，或到受理窗口当面反映");

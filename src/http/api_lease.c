@@ -7,13 +7,13 @@
  * limited per client address like the receipts' check.  Nothing here ends
  * a tenancy: that is move-out and eviction.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "access/auth.h"
 #include "core/date.h"
 #include "files/files.h"
+#include "http/public.h"
 #include "http/router.h"
 #include "store/db.h"
 #include "tenancy/lease.h"
@@ -421,41 +421,12 @@ contract_pdf(struct req *r, struct anju_err *e)
  * Public verification.
  */
 
-#define LIMIT_SLOTS 1024
-
-static struct {
-	char client[64];
-	int64_t minute;
-	int n;
-} lookups[LIMIT_SLOTS];
-static pthread_mutex_t lookups_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Counts one look-up by client; whether it is within the limit. */
-static bool
-lookup_allowed(const char *client)
-{
-	int64_t minute = time_now_us() / (60 * INT64_C(1000000));
-	unsigned h = 2166136261u, k;
-	int n;
-
-	for (const char *p = client; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	k = h % LIMIT_SLOTS;
-	pthread_mutex_lock(&lookups_lock);
-	if (strcmp(lookups[k].client, client) != 0 || lookups[k].minute != minute) {
-		snprintf(lookups[k].client, sizeof(lookups[k].client), "%s", client);
-		lookups[k].minute = minute;
-		lookups[k].n = 0;
-	}
-	n = ++lookups[k].n;
-	pthread_mutex_unlock(&lookups_lock);
-	return n <= VERIFY_PER_MINUTE;
-}
+static struct rate_limit lookups = RATE_LIMIT(60, VERIFY_PER_MINUTE);
 
 static int
 verify(struct req *r, json_t **out, struct anju_err *e)
 {
-	if (!lookup_allowed(r->client))
+	if (!rate_allow(&lookups, r->client))
 		return anju_fail(e, ANJU_ELIMIT, "rate_limited", NULL,
 				 "查询过于频繁，请一分钟后再试");
 	return lease_verify(r->db, r->params[0], out, e);
@@ -473,63 +444,6 @@ public_json(struct req *r, struct anju_err *e)
 	return 0;
 }
 
-static void
-html_text(struct buf *b, const char *s)
-{
-	for (; s != NULL && *s; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s);
-		}
-	}
-}
-
-static void
-html_head(struct buf *b)
-{
-	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-		    "<meta name=\"robots\" content=\"noindex\"><title>租赁合同验真</title><style>"
-		    "body{font-family:\"Noto Sans CJK SC\",\"PingFang SC\",\"Microsoft YaHei\","
-		    "sans-serif;margin:0;background:#f5f7fa;color:#1f2329}"
-		    "main{max-width:30rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;"
-		    "border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.08)}"
-		    "h1{font-size:1.3rem;margin:0 0 1rem}dl{margin:0}"
-		    "dt{color:#646a73;font-size:.9rem;margin-top:.9rem}"
-		    "dd{margin:.2rem 0 0;font-size:1.1rem;word-break:break-all}"
-		    ".ok{color:#1a7f37;font-weight:bold}.no{color:#c62828;font-weight:bold}"
-		    ".note{color:#8f959e;font-size:.8rem;margin-top:1.5rem}"
-		    "</style></head><body><main>");
-}
-
-static void
-html_row(struct buf *b, const char *term, const char *value, const char *cls)
-{
-	buf_adds(b, "<dt>");
-	html_text(b, term);
-	buf_adds(b, cls ? "</dt><dd class=\"" : "</dt><dd>");
-	if (cls) {
-		html_text(b, cls);
-		buf_adds(b, "\">");
-	}
-	html_text(b, value);
-	buf_adds(b, "</dd>");
-}
-
-static void
-html_message(struct req *r, int status, const char *message)
-{
-	html_head(&r->raw);
-	buf_adds(&r->raw, "<h1>租赁合同验真</h1><p>");
-	html_text(&r->raw, message);
-	buf_adds(&r->raw, "</p></main></body></html>\n");
-	r->status = status;
-}
-
 static int
 public_page(struct req *r, struct anju_err *e)
 {
@@ -538,19 +452,15 @@ public_page(struct req *r, struct anju_err *e)
 	bool ok;
 	int rc;
 
-	r->content_type = "text/html; charset=utf-8";
-	req_add_header(r, "Content-Security-Policy",
-		       "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none';"
-		       " form-action 'none'; frame-ancestors 'none'");
-	req_add_header(r, "Cache-Control", "no-store");
+	html_page(r);
 	rc = verify(r, &v, e);
 	if (rc == ANJU_ENOTFOUND) {
-		html_message(r, 404, "未找到这份租赁合同。");
+		html_message(r, 404, "租赁合同验真", "未找到这份租赁合同。");
 		return 0;
 	}
 	if (rc == ANJU_ELIMIT) {
 		req_add_header(r, "Retry-After", "60");
-		html_message(r, 429, "查询过于频繁，请一分钟后再试。");
+		html_message(r, 429, "租赁合同验真", "查询过于频繁，请一分钟后再试。");
 		return 0;
 	}
 	if (rc != 0)
@@ -561,7 +471,7 @@ public_page(struct req *r, struct anju_err *e)
 								: str_field(v, "ends_on"));
 	snprintf(version, sizeof(version), "第 %lld 版",
 		 (long long)int_field(v, "contract_version"));
-	html_head(&r->raw);
+	html_head(&r->raw, "租赁合同验真");
 	buf_adds(&r->raw, "<h1>租赁合同验真</h1><dl>");
 	html_row(&r->raw, "小区", str_field(v, "community"), NULL);
 	html_row(&r->raw, "房号", str_field(v, "unit_number"), NULL);

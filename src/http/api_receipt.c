@@ -8,7 +8,6 @@
  * address, so that tokens cannot be guessed at speed; an unknown token is
  * a bare 404.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +16,7 @@
 #include "core/config.h"
 #include "core/date.h"
 #include "core/money.h"
+#include "http/public.h"
 #include "http/router.h"
 #include "money/receipt.h"
 #include "store/db.h"
@@ -267,44 +267,13 @@ receipt_pdf_get(struct req *r, struct anju_err *e)
  * Public verification.
  */
 
-/* Look-ups per client address in the current minute, in memory (per
- * server process), as sign-in failures are counted in access/account.c. */
-#define LIMIT_SLOTS 1024
-
-static struct {
-	char client[64];
-	int64_t minute;
-	int n;
-} lookups[LIMIT_SLOTS];
-static pthread_mutex_t lookups_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Counts one look-up by client; whether it is within the limit. */
-static bool
-lookup_allowed(const char *client)
-{
-	int64_t minute = time_now_us() / (60 * INT64_C(1000000));
-	unsigned h = 2166136261u, k;
-	int n;
-
-	for (const char *p = client; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	k = h % LIMIT_SLOTS;
-	pthread_mutex_lock(&lookups_lock);
-	if (strcmp(lookups[k].client, client) != 0 || lookups[k].minute != minute) {
-		snprintf(lookups[k].client, sizeof(lookups[k].client), "%s", client);
-		lookups[k].minute = minute;
-		lookups[k].n = 0;
-	}
-	n = ++lookups[k].n;
-	pthread_mutex_unlock(&lookups_lock);
-	return n <= VERIFY_PER_MINUTE;
-}
+static struct rate_limit lookups = RATE_LIMIT(60, VERIFY_PER_MINUTE);
 
 /* The verification of the token in the path, within the limit. */
 static int
 verify(struct req *r, json_t **out, struct anju_err *e)
 {
-	if (!lookup_allowed(r->client))
+	if (!rate_allow(&lookups, r->client))
 		return anju_fail(e, ANJU_ELIMIT, "rate_limited", NULL,
 				 "查询过于频繁，请一分钟后再试");
 	return receipt_verify(r->db, r->params[0], out, e);
@@ -322,68 +291,6 @@ public_json(struct req *r, struct anju_err *e)
 	return 0;
 }
 
-static void
-html_text(struct buf *b, const char *s)
-{
-	for (; s != NULL && *s; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s);
-		}
-	}
-}
-
-static void
-html_head(struct buf *b, const char *title)
-{
-	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-		    "<meta name=\"robots\" content=\"noindex\"><title>");
-	html_text(b, title);
-	buf_adds(b, "</title><style>"
-		    "body{font-family:\"Noto Sans CJK SC\",\"PingFang SC\",\"Microsoft YaHei\","
-		    "sans-serif;margin:0;background:#f5f7fa;color:#1f2329}"
-		    "main{max-width:30rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;"
-		    "border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.08)}"
-		    "h1{font-size:1.3rem;margin:0 0 1rem}dl{margin:0}"
-		    "dt{color:#646a73;font-size:.9rem;margin-top:.9rem}"
-		    "dd{margin:.2rem 0 0;font-size:1.1rem;word-break:break-all}"
-		    ".ok{color:#1a7f37;font-weight:bold}.void{color:#c62828;font-weight:bold}"
-		    ".note{color:#8f959e;font-size:.8rem;margin-top:1.5rem}"
-		    "</style></head><body><main>");
-}
-
-static void
-html_row(struct buf *b, const char *term, const char *value, const char *cls)
-{
-	buf_adds(b, "<dt>");
-	html_text(b, term);
-	buf_adds(b, cls ? "</dt><dd class=\"" : "</dt><dd>");
-	if (cls) {
-		html_text(b, cls);
-		buf_adds(b, "\">");
-	}
-	html_text(b, value);
-	buf_adds(b, "</dd>");
-}
-
-/* A page with one message (not found, too many look-ups). */
-static void
-html_message(struct req *r, int status, const char *title, const char *message)
-{
-	html_head(&r->raw, title);
-	buf_adds(&r->raw, "<h1>");
-	html_text(&r->raw, title);
-	buf_adds(&r->raw, "</h1><p>");
-	html_text(&r->raw, message);
-	buf_adds(&r->raw, "</p></main></body></html>\n");
-	r->status = status;
-}
-
 static int
 public_page(struct req *r, struct anju_err *e)
 {
@@ -392,12 +299,7 @@ public_page(struct req *r, struct anju_err *e)
 	bool voided;
 	int rc;
 
-	r->content_type = "text/html; charset=utf-8";
-	/* No script, no outside resource, no framing. */
-	req_add_header(r, "Content-Security-Policy",
-		       "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none';"
-		       " form-action 'none'; frame-ancestors 'none'");
-	req_add_header(r, "Cache-Control", "no-store");
+	html_page(r);
 	rc = verify(r, &v, e);
 	if (rc == ANJU_ENOTFOUND) {
 		html_message(r, 404, "票据验真", "未找到这张票据。");
@@ -420,7 +322,7 @@ public_page(struct req *r, struct anju_err *e)
 	html_row(&r->raw, "金额大写", json_string_value(json_object_get(v, "amount_words")), NULL);
 	html_row(&r->raw, "开票日期", json_string_value(json_object_get(v, "issued_date")), NULL);
 	html_row(&r->raw, "收款单位", json_string_value(json_object_get(v, "organisation")), NULL);
-	html_row(&r->raw, "状态", voided ? "已作废" : "有效", voided ? "void" : "ok");
+	html_row(&r->raw, "状态", voided ? "已作废" : "有效", voided ? "no" : "ok");
 	buf_adds(&r->raw, "</dl><p class=\"note\">本页仅用于核对票据真伪，不显示缴款人信息。"
 			  "</p></main></body></html>\n");
 	r->status = 200;
