@@ -266,7 +266,7 @@ test('only JPEG, PNG and PDF by their bytes: 415; an empty body: 422; over the c
   r = await upload(keys.staffA, 'unit', ids.a.unit, png(), { category: 'selfie' });
   assert.equal(r.status, 400);
   assert.equal(r.json.error.field, 'category');
-  r = await upload(keys.staffA, 'lease', 1, png());
+  r = await upload(keys.staffA, 'charge', 1, png());
   assert.equal(r.status, 400);
   assert.equal(r.json.error.code, 'unknown_owner_type');
   r = await s.api('POST', '/api/v1/attachments?owner_type=unit&category=photo', { token: keys.staffA, raw: png() });
