@@ -1430,7 +1430,7 @@ allocation_open_offers(struct db *db, const struct caller *c, const struct audit
 		    (rc = audit_batch(db, who, "allocation.open_offers", id,
 				      json_pack("{s:s}", "state", "offering"), e)) != 0)
 			return rc;
-		strcpy(b.state, "offering");
+		snprintf(b.state, sizeof(b.state), "%s", "offering");
 		return next_turn(db, who, &b, e);
 	}
 	if (strcmp(b.state, "publicity") != 0)
