@@ -138,7 +138,8 @@ load_demo(struct db *db, struct anju_err *e)
 	}
 	res = json_object_get(j, "result");
 	printf("demo (job %lld): %lld communities, %lld buildings, %lld units (acceptance "
-	       "confirmed, vacant), %lld households with %lld members\n",
+	       "confirmed, 85%% let), %lld households with %lld members, applications in every "
+	       "stage, one lottery batch\n",
 	       (long long)id, (long long)json_integer_value(json_object_get(res, "communities")),
 	       (long long)json_integer_value(json_object_get(res, "buildings")),
 	       (long long)json_integer_value(json_object_get(res, "units")),
