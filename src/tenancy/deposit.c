@@ -28,6 +28,7 @@
 #include "approval/approval.h"
 #include "audit/audit.h"
 #include "core/date.h"
+#include "core/money.h"
 #include "money/money.h"
 #include "store/db.h"
 #include "tenancy/handover.h"
@@ -360,12 +361,6 @@ deposit_settlement_check(struct db *db, int64_t id, struct anju_err *e)
 	return 0;
 }
 
-static int
-yuan(char out[32], int64_t fen)
-{
-	return snprintf(out, 32, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
-}
-
 int
 deposit_settlement_execute(struct db *db, int64_t id, int64_t want_refund_fen,
 			   const struct audit_actor *approver, json_t **result, struct anju_err *e)
@@ -376,7 +371,7 @@ deposit_settlement_execute(struct db *db, int64_t id, int64_t want_refund_fen,
 	struct deposit_info d;
 	struct db_stmt *st;
 	int64_t charge_id = 0, released = 0, refund_id = 0, credit = 0, owed = 0;
-	char now[TIME_FMT_LEN], a[32], b[32];
+	char now[TIME_FMT_LEN], a[MONEY_FMT_MAX], b[MONEY_FMT_MAX];
 	enum payment_channel ch = CHANNEL_BANK_TRANSFER;
 	bool found, created = false;
 	json_t *after;
@@ -393,8 +388,8 @@ deposit_settlement_execute(struct db *db, int64_t id, int64_t want_refund_fen,
 					     s.tenant_agrees, &f, e)) != 0)
 		return rc;
 	if (f.refund_fen != s.f.refund_fen || f.refund_fen != want_refund_fen) {
-		yuan(a, f.refund_fen);
-		yuan(b, want_refund_fen);
+		money_format(f.refund_fen, a);
+		money_format(want_refund_fen, b);
 		return anju_fail(e, ANJU_ECONFLICT, "settlement_changed", NULL,
 				 "申请后该家庭的费用或收款有变化：现应退 %s 元，申请时为 %s 元。"
 				 "请驳回后重新申请结算",
@@ -427,8 +422,8 @@ deposit_settlement_execute(struct db *db, int64_t id, int64_t want_refund_fen,
 	if ((rc = money_credit(db, s.household_id, &credit, e)) != 0)
 		return rc;
 	if (credit != s.f.refund_fen) {
-		yuan(a, credit);
-		yuan(b, s.f.refund_fen);
+		money_format(credit, a);
+		money_format(s.f.refund_fen, b);
 		return anju_fail(e, ANJU_ECONFLICT, "settlement_changed", NULL,
 				 "结算后预收款 %s 元与应退 %s 元不符，请驳回后重新申请", a, b);
 	}

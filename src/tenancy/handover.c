@@ -14,6 +14,7 @@
 #include "audit/audit.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/money.h"
 #include "housing/housing.h"
 #include "money/money.h"
 #include "store/db.h"
@@ -950,13 +951,15 @@ complete_move_in(struct db *db, const struct ho_row *h, const struct lease_row *
 	if ((rc = deposit_find(db, "lease_chain", l->chain_id, &d, e)) != 0)
 		return rc;
 	if ((d.charge_id > 0 && strcmp(d.state, "paid") != 0) ||
-	    (d.charge_id == 0 && l->deposit_fen > 0))
+	    (d.charge_id == 0 && l->deposit_fen > 0)) {
+		char due[MONEY_FMT_MAX], paid[MONEY_FMT_MAX];
+
+		money_format(d.charge_id ? d.amount_fen : l->deposit_fen, due);
+		money_format(d.paid_fen, paid);
 		return anju_fail(e, ANJU_ECONFLICT, "deposit_unpaid", NULL,
-				 "履约保证金尚未缴清（应缴 %lld.%02lld 元，已缴 %lld.%02lld 元），"
-				 "不能办理入住",
-				 (long long)(d.charge_id ? d.amount_fen : l->deposit_fen) / 100,
-				 (long long)(d.charge_id ? d.amount_fen : l->deposit_fen) % 100,
-				 (long long)d.paid_fen / 100, (long long)d.paid_fen % 100);
+				 "履约保证金尚未缴清（应缴 %s 元，已缴 %s 元），不能办理入住", due,
+				 paid);
+	}
 	if (h->keys_handed < 1)
 		return anju_fail(e, ANJU_EUNPROCESSABLE, "keys_required", "keys_handed",
 				 "请填写交给承租人的钥匙数量");
