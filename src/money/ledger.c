@@ -400,10 +400,58 @@ ledger_balance(struct db *db, int64_t account_id, int64_t *fen, struct anju_err 
 	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
 }
 
+/* Whose account page a journal is shown on. */
+struct journal_view {
+	struct db *db;
+	int64_t household_id;
+};
+
+/* A batch journal (many households' charges at once, money/batch.c) shows a
+ * household only its own lines, and its share of the other side when that
+ * is one account, so the page reads as if the household's charges had a
+ * journal of their own and nobody sees another household's amounts. */
+static void
+batch_lines(struct db *db, int64_t journal_id, int64_t household_id, json_t *arr)
+{
+	struct db_stmt *st;
+	int64_t own = 0, others = 0;
+	char code[64] = "", kind[32] = "", name[96] = "";
+
+	if (db_prepare(db,
+		       "SELECT a.code, a.kind, a.name, e.amount_fen, a.household_id FROM"
+		       " journal_entry e JOIN ledger_account a ON a.id = e.account_id"
+		       " WHERE e.journal_id = ? AND (a.household_id = ? OR a.household_id IS NULL)"
+		       " ORDER BY e.id",
+		       &st) != 0)
+		return;
+	db_bind_int64(st, 1, journal_id);
+	db_bind_int64(st, 2, household_id);
+	while (db_step(st) == DB_ROW) {
+		if (!db_col_null(st, 4)) {
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "account",
+							     db_col_text(st, 0), "kind",
+							     db_col_text(st, 1), "name",
+							     db_col_text(st, 2), "amount_fen",
+							     (json_int_t)db_col_int64(st, 3)));
+			own += db_col_int64(st, 3);
+		} else if (others++ == 0) {
+			snprintf(code, sizeof(code), "%s", db_col_text(st, 0));
+			snprintf(kind, sizeof(kind), "%s", db_col_text(st, 1));
+			snprintf(name, sizeof(name), "%s", db_col_text(st, 2));
+		}
+	}
+	db_reset(st);
+	if (others == 1 && own != 0)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "account", code,
+						     "kind", kind, "name", name, "amount_fen",
+						     (json_int_t)-own));
+}
+
 static json_t *
 journal_row(struct db_stmt *st, void *ud)
 {
-	struct db *db = ud;
+	const struct journal_view *v = ud;
+	struct db *db = v->db;
 	struct db_stmt *lines;
 	json_t *j, *arr = json_array();
 	int rc;
@@ -415,6 +463,11 @@ journal_row(struct db_stmt *st, void *ud)
 		      db_col_text(st, 6), "posted_by", db_col_text(st, 7));
 	json_object_set_new(j, "reverses_id",
 			    db_col_null(st, 8) ? json_null() : json_integer(db_col_int64(st, 8)));
+	if (strcmp(db_col_text(st, 2), "charge.batch") == 0) {
+		batch_lines(db, db_col_int64(st, 0), v->household_id, arr);
+		json_object_set_new(j, "lines", arr);
+		return j;
+	}
 	rc = db_prepare(db,
 			"SELECT a.code, a.kind, a.name, e.amount_fen FROM journal_entry e"
 			" JOIN ledger_account a ON a.id = e.account_id WHERE e.journal_id = ?"
@@ -438,6 +491,7 @@ int
 ledger_household_lines(struct db *db, int64_t household_id, int64_t before_id, int limit,
 		       json_t **items, int64_t *next, struct anju_err *e)
 {
+	struct journal_view v = { db, household_id };
 	struct db_stmt *st;
 	int rc;
 
@@ -453,6 +507,6 @@ ledger_household_lines(struct db *db, int64_t household_id, int64_t before_id, i
 	db_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
 	db_bind_int64(st, 2, household_id);
 	db_bind_int64(st, 3, limit + 1);
-	rc = page_collect(st, limit, journal_row, db, items, next);
+	rc = page_collect(st, limit, journal_row, &v, items, next);
 	return rc == 0 ? 0 : db_fail(db, rc, e);
 }

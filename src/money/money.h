@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -166,5 +167,43 @@ int deposit_release(struct db *db, const char *source_type, int64_t source_id, b
 		    int64_t *released_fen, struct anju_err *e);
 /* What the household owes: the unpaid part of its open charges. */
 int money_owed(struct db *db, int64_t household_id, int64_t *fen, struct anju_err *e);
+
+/*
+ * Many charges at once (src/money/batch.c, issue 7): the billing run's
+ * chunks.  Each item is a charge of the batch's source type and period, as
+ * charge_raise() would raise it, and the same key (source, kind, period) is
+ * again a no-op (its id stays 0).  The new ones are posted in one journal
+ * (event "charge.batch" on object_type/object_id: each household's
+ * receivable debited with its new charges, each income account credited),
+ * the households holding credit have it settle their open charges
+ * (money_settle), and one audit row "charge.raise_batch" on
+ * object_type/object_id names them (count, first and last id, total).  In
+ * the caller's transaction; a batch is posted whole or not at all.  An
+ * existing key is not compared: the caller's own table says why each
+ * charge is what it is.
+ */
+struct charge_batch_item {
+	int64_t household_id;
+	enum charge_kind kind;
+	int64_t amount_fen; /* 1 .. MONEY_AMOUNT_MAX */
+	const char *due_on; /* YYYY-MM-DD */
+	int64_t source_id;  /* > 0 */
+	int64_t id;         /* out: the new charge; 0 when the key existed */
+};
+
+struct charge_batch {
+	const char *source_type; /* every item's: "lease_chain" */
+	const char *period;      /* every item's: "YYYY-MM", or "" */
+	const char *object_type; /* what the journal and audit row are about: "billing_run" */
+	int64_t object_id;
+	const char *memo; /* the journal's */
+	/* out */
+	int64_t journal_id; /* 0 when nothing was new */
+	int64_t created, existed, total_fen, first_id, last_id;
+	int settled; /* households whose credit settled their charges */
+};
+
+int charge_raise_batch(struct db *db, struct charge_batch *b, struct charge_batch_item *items,
+		       size_t n, const struct audit_actor *who, struct anju_err *e);
 
 #endif
