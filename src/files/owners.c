@@ -11,6 +11,7 @@
 #include "files/files.h"
 #include "household/household.h"
 #include "housing/housing.h"
+#include "rent/dunning.h"
 #include "tenancy/lease.h"
 #include "tenancy/handover.h"
 
@@ -32,6 +33,8 @@ const struct files_owner files_owners[] = {
 	{ "handover", "交接清单", handover_community,
 	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
 	{ "lease", "租赁合同", lease_community, HOUSEHOLD_WRITERS },
+	{ "dunning_case", "催缴案件", dunning_case_community,
+	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
 	{ NULL },
 };
 
