@@ -30,6 +30,7 @@
 #include "household/household.h"
 #include "housing/housing.h"
 #include "money/money.h"
+#include "rent/billing.h"
 #include "store/db.h"
 #include "store/page.h"
 #include "tenancy/tenancy.h"
@@ -582,6 +583,9 @@ struct lease_new {
 	const char *kind, *starts_on, *ends_on, *community_name, *unit_number;
 	int64_t monthly_rent_fen, deposit_fen, policy_version, offer_id, application_id,
 		previous_id;
+	int64_t rent_rule_version;      /* the rent standard quoted; 0: entered by hand */
+	const struct rent_quote *quote; /* kept with the lease when not NULL */
+	const char *quoted_on;
 	bool existing;
 	const char *existing_reason, *change_kind;
 	json_t *change_detail, *members; /* lent */
@@ -606,8 +610,9 @@ insert(struct db *db, const struct lease_new *n, const struct audit_actor *who, 
 		" starts_on, ends_on, monthly_rent_fen, deposit_fen, policy_version,"
 		" existing, existing_reason, offer_id, application_id, previous_id,"
 		" change_kind, change_detail, members, contract_template, verify_token,"
-		" created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		" created_by, created_at, updated_at, rent_rule_version) VALUES (?, ?, ?, ?,"
+		" ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?) RETURNING id",
 		&st);
 	if (rc != 0) {
 		rc = db_fail(db, rc, e);
@@ -651,11 +656,18 @@ insert(struct db *db, const struct lease_new *n, const struct audit_actor *who, 
 	db_bind_cstr(st, i++, who && who->principal ? who->principal : "system");
 	db_bind_cstr(st, i++, now);
 	db_bind_cstr(st, i++, now);
+	if (n->rent_rule_version > 0)
+		db_bind_int64(st, i++, n->rent_rule_version);
+	else
+		db_bind_null(st, i++);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*id = db_col_int64(st, 0);
 	db_reset(st);
 	rc = rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	/* The quote's inputs stay with the lease: its rent charges name them. */
+	if (rc == 0 && n->quote != NULL)
+		rc = rent_quote_record(db, *id, n->quoted_on, n->quote, e);
 out:
 	free(members);
 	free(detail);
@@ -665,13 +677,39 @@ out:
 static json_t *
 audit_image(const struct lease_new *n, int64_t id)
 {
-	return json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:b}", "lease_id",
-			 (json_int_t)id, "chain_id", (json_int_t)n->chain_id, "seq",
-			 (json_int_t)n->seq, "kind", n->kind, "household_id",
-			 (json_int_t)n->household_id, "unit_id", (json_int_t)n->unit_id,
-			 "starts_on", n->starts_on, "ends_on", n->ends_on, "monthly_rent_fen",
-			 (json_int_t)n->monthly_rent_fen, "deposit_fen", (json_int_t)n->deposit_fen,
-			 "existing", n->existing);
+	return json_pack(
+		"{s:I, s:I, s:I, s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:b, s:o}", "lease_id",
+		(json_int_t)id, "chain_id", (json_int_t)n->chain_id, "seq", (json_int_t)n->seq,
+		"kind", n->kind, "household_id", (json_int_t)n->household_id, "unit_id",
+		(json_int_t)n->unit_id, "starts_on", n->starts_on, "ends_on", n->ends_on,
+		"monthly_rent_fen", (json_int_t)n->monthly_rent_fen, "deposit_fen",
+		(json_int_t)n->deposit_fen, "existing", n->existing, "rent_rule_version",
+		n->rent_rule_version > 0 ? json_integer(n->rent_rule_version) : json_null());
+}
+
+/* The rent of a new lease or a renewal: the standard in force on its first
+ * day for the unit's community and layout, with the household's reduction
+ * (rent/rent.h).  Without a standard the lease cannot be drafted: 422
+ * "rent_standard_missing", naming the community and layout. */
+static int
+rent_from_standard(struct db *db, int64_t unit_id, int64_t household_id, const char *on,
+		   struct rent_quote *q, struct lease_new *n, struct anju_err *e)
+{
+	char msg[sizeof(e->msg)];
+	int rc = rent_quote(db, unit_id, household_id, on, q, e);
+
+	if (rc == ANJU_ENOTFOUND && strcmp(e->key, "rent_standard_missing") == 0) {
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		return anju_fail(e, ANJU_EUNPROCESSABLE, "rent_standard_missing", "unit_id", "%s",
+				 msg);
+	}
+	if (rc != 0)
+		return rc;
+	n->monthly_rent_fen = q->monthly_fen;
+	n->rent_rule_version = q->standard_id;
+	n->quote = q;
+	n->quoted_on = on;
+	return 0;
 }
 
 /* The accepted offer of household for unit: *offer and *application. */
@@ -735,6 +773,7 @@ lease_create(struct db *db, const struct caller *c, const struct lease_in *in,
 {
 	struct arena *a = arena_new();
 	struct lease_new n = { 0 };
+	struct rent_quote quote;
 	struct unit_info u;
 	struct date starts, ends;
 	struct db_stmt *st;
@@ -762,7 +801,10 @@ lease_create(struct db *db, const struct caller *c, const struct lease_in *in,
 	} else {
 		ends = term_end(starts, in->term_months);
 	}
-	if ((rc = money_ok(in->monthly_rent_fen, true, "monthly_rent_fen", "月租金", e)) != 0 ||
+	/* A paper lease keeps the rent printed on it; a new one takes the
+	 * standard's (below), whatever the clerk typed. */
+	if ((in->existing &&
+	     (rc = money_ok(in->monthly_rent_fen, true, "monthly_rent_fen", "月租金", e)) != 0) ||
 	    (rc = money_ok(in->deposit_fen, false, "deposit_fen", "履约保证金", e)) != 0)
 		goto out;
 	if (in->existing && (rc = reason_ok(in->existing_reason, true, e)) != 0)
@@ -801,6 +843,11 @@ lease_create(struct db *db, const struct caller *c, const struct lease_in *in,
 	n.ends_on = date_text(a, ends);
 	if ((rc = overlaps(db, in->unit_id, in->household_id, n.starts_on, n.ends_on, 0, e)) != 0)
 		goto out;
+	if (in->existing)
+		n.monthly_rent_fen = in->monthly_rent_fen;
+	else if ((rc = rent_from_standard(db, in->unit_id, in->household_id, n.starts_on, &quote,
+					  &n, e)) != 0)
+		goto out;
 	if ((rc = members_of(db, c, in->household_id, &n.members, &head, NULL, e)) != 0)
 		goto out;
 
@@ -835,7 +882,6 @@ lease_create(struct db *db, const struct caller *c, const struct lease_in *in,
 	n.community_name = u.community_name;
 	n.unit_number = u.number;
 	n.tenant_person_id = head;
-	n.monthly_rent_fen = in->monthly_rent_fen;
 	n.deposit_fen = in->deposit_fen;
 	n.existing = in->existing;
 	n.existing_reason = in->existing_reason;
@@ -1648,6 +1694,7 @@ lease_renew(struct db *db, const struct caller *c, int64_t id, const struct leas
 	struct arena *a = arena_new();
 	struct lease_row l;
 	struct lease_new n = { 0 };
+	struct rent_quote quote;
 	struct date today = date_today_shanghai(), opens, starts;
 	json_t *explain = NULL, *cross = NULL;
 	bool eligible = false, in_window = false;
@@ -1662,9 +1709,9 @@ lease_renew(struct db *db, const struct caller *c, int64_t id, const struct leas
 			       "请填写续签期限（月数）");
 		goto out;
 	}
-	if ((rc = money_ok(in->monthly_rent_fen, true, "monthly_rent_fen", "月租金", e)) != 0 ||
-	    (in->deposit_fen >= 0 &&
-	     (rc = money_ok(in->deposit_fen, false, "deposit_fen", "履约保证金", e)) != 0))
+	/* The renewal's rent is the standard's on its first day (below). */
+	if (in->deposit_fen >= 0 &&
+	    (rc = money_ok(in->deposit_fen, false, "deposit_fen", "履约保证金", e)) != 0)
 		goto out;
 	if ((rc = load(db, c, id, a, &l, e)) != 0)
 		goto out;
@@ -1718,7 +1765,9 @@ lease_renew(struct db *db, const struct caller *c, int64_t id, const struct leas
 	n.community_name = l.community_name;
 	n.unit_number = l.unit_number;
 	n.tenant_person_id = head;
-	n.monthly_rent_fen = in->monthly_rent_fen;
+	if ((rc = rent_from_standard(db, l.unit_id, l.household_id, n.starts_on, &quote, &n, e)) !=
+	    0)
+		goto out;
 	n.deposit_fen = in->deposit_fen >= 0 ? in->deposit_fen : l.deposit_fen;
 	n.previous_id = l.id;
 	if ((rc = insert(db, &n, who, new_id, e)) != 0)
@@ -1905,11 +1954,16 @@ lease_change(struct db *db, const struct caller *c, int64_t id, const struct lea
 	n.change_kind = in->kind;
 	n.change_detail = detail;
 	n.members = members;
+	/* A change keeps the lease's rent and the standard it came from, unless
+	 * a new amount is entered by hand. */
 	n.monthly_rent_fen = in->monthly_rent_fen ? in->monthly_rent_fen : l.monthly_rent_fen;
+	n.rent_rule_version = in->monthly_rent_fen ? 0 : l.rent_rule_version;
 	n.deposit_fen = l.deposit_fen;
 	n.policy_version = l.policy_version;
 	n.previous_id = l.id;
 	if ((rc = insert(db, &n, who, new_id, e)) != 0)
+		goto out;
+	if (n.rent_rule_version > 0 && (rc = rent_quote_copy(db, l.id, *new_id, e)) != 0)
 		goto out;
 	{
 		json_t *img = audit_image(&n, *new_id);

@@ -30,6 +30,7 @@
 #include "housing/housing.h"
 #include "money/check.h"
 #include "pdf/pdf.h"
+#include "rent/billing.h"
 #include "store/migrate.h"
 #include "tenancy/lease.h"
 #include "testdb.h"
@@ -45,7 +46,12 @@ struct ctx {
 	int64_t h1, h2;           /* households of a */
 	int64_t h1_spouse_member; /* h1's spouse: member id */
 	int64_t h1_child;         /* a child of h1, 2015 */
+	int64_t standard;         /* the rent standard of a, from today */
 };
+
+/* The rent of a's units (60.25 m²) for h1, a low-income household: 9 yuan a
+ * m², half for its category (27112.5 rounded half up). */
+#define H1_RENT 27113
 
 static const struct audit_actor who = { "account:1", "staff", "operator_staff", "::1", NULL };
 static struct caller staff = { CALLER_ACCOUNT, 0, ROLE_OPERATOR_STAFF, "staff", NULL, false };
@@ -191,6 +197,24 @@ setup(void **state)
 	in.members = m2;
 	in.nmembers = 1;
 	ok(c->db, household_create(c->db, &in, &who, &c->h2, &e));
+	{
+		/* New leases and renewals take their rent from it (rent/rent.h). */
+		char today[DATE_FMT_LEN];
+		json_t *red = json_loads("[{\"code\":\"low\",\"name\":\"低收入减半\","
+					 "\"kind\":\"category\",\"match\":\"low_income\","
+					 "\"share_ppm\":500000}]",
+					 0, NULL);
+		struct rent_standard_in rs = { .community_id = c->a,
+					       .layout = "*",
+					       .mode = "per_m2",
+					       .price_fen_m2 = 900,
+					       .reductions = red };
+
+		date_format(date_today_shanghai(), today);
+		rs.effective_from = today;
+		ok(c->db, rent_standard_create(c->db, &bureau, &rs, &who, &c->standard, &e));
+		json_decref(red);
+	}
 	ok(c->db, db_commit(c->db));
 	c->h1_spouse_member =
 		tm_qint(c->db,
@@ -565,6 +589,14 @@ test_renewal_and_deposit(void **state)
 	free(starts);
 	assert_int_equal(tm_qint(c->db, "SELECT chain_id FROM lease WHERE id = ?", r), chain);
 	assert_text(c->db, "SELECT kind FROM lease WHERE id = ?", r, "renewal");
+	/* Its rent is the standard's on its first day, not the clerk's figure. */
+	assert_int_equal(tm_qint(c->db, "SELECT monthly_rent_fen FROM lease WHERE id = ?", r),
+			 H1_RENT);
+	assert_int_equal(tm_qint(c->db, "SELECT rent_rule_version FROM lease WHERE id = ?", r),
+			 c->standard);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT share_ppm FROM rent_lease_quote WHERE lease_id = ?", r),
+		500000);
 	/* A second renewal of the same lease is refused. */
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(lease_renew(c->db, &staff, l, &rin, &who, &r2, &e), ANJU_ECONFLICT);
@@ -965,9 +997,30 @@ test_new_tenancy(void **state)
 	assert_string_equal(e.field, "starts_on");
 	db_rollback(c->db);
 	in.starts_on = day(d, 0);
+	/* Without a standard in force: refused, naming the community and
+	 * layout. */
+	assert_int_equal(run_int(c->db, "UPDATE rent_standard SET state = 'withdrawn' WHERE id = ?",
+				 c->standard),
+			 DB_DONE);
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(lease_create(c->db, &staff, &in, &who, &l, &e), ANJU_EUNPROCESSABLE);
+	assert_string_equal(e.key, "rent_standard_missing");
+	assert_non_null(strstr(e.msg, "两室一厅"));
+	db_rollback(c->db);
+	assert_int_equal(run_int(c->db, "UPDATE rent_standard SET state = 'active' WHERE id = ?",
+				 c->standard),
+			 DB_DONE);
 	ok(c->db, db_begin(c->db));
 	ok(c->db, lease_create(c->db, &staff, &in, &who, &l, &e));
 	ok(c->db, db_commit(c->db));
+	/* The standard's rent, whatever the clerk typed (52300). */
+	assert_int_equal(tm_qint(c->db, "SELECT monthly_rent_fen FROM lease WHERE id = ?", l),
+			 H1_RENT);
+	assert_int_equal(tm_qint(c->db, "SELECT rent_rule_version FROM lease WHERE id = ?", l),
+			 c->standard);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT monthly_fen FROM rent_lease_quote WHERE lease_id = ?", l),
+		H1_RENT);
 	assert_int_equal(tm_qint(c->db, "SELECT application_id FROM lease WHERE id = ?", l), app);
 	/* The offer is taken: no second lease from it (another household). */
 	ok(c->db, db_begin(c->db));
