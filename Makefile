@@ -12,7 +12,7 @@
 BUILD     ?= build
 SAN       ?=
 CC        ?= cc
-PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter pangocairo libqrencode
+PKGS      := libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter pangocairo libqrencode libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -104,17 +104,19 @@ run:
 
 bench:
 	sh scripts/setup.sh
-	$(MAKE) all $(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments
+	$(MAKE) all $(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments $(BUILD)/bench/reconcile
 	sh bench/run.sh
 	sh bench/housing.sh
 	sh bench/ledger.sh
 	sh bench/payments.sh
 	sh bench/crosscheck.sh
 	sh bench/recheck.sh
+	sh bench/billing.sh
+	sh bench/reconcile.sh
 
 # The benchmarks' programs (bench/fill.c, bench/ledger_fill.c, bench/payments.c), linked with
 # the library.
-$(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments: $(BUILD)/bench/%: bench/%.c $(BUILD)/libanju.a
+$(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments $(BUILD)/bench/reconcile: $(BUILD)/bench/%: bench/%.c $(BUILD)/libanju.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libanju.a $(LDFLAGS_ALL) $(LIBS_ALL)
 

@@ -9,7 +9,8 @@
 # the offending input is kept under build/fuzz/artifacts/NAME/ and its path
 # printed.  Replay one with: build/fuzz/fuzz_NAME PATH
 #
-# Environment: FUZZ_SECONDS (30 per target), FUZZ_TARGETS ("json router csv import"),
+# Environment: FUZZ_SECONDS (30 per target), FUZZ_TARGETS ("json router csv import
+# withholding statement"),
 # BUILD (build), FUZZ_CC (clang).
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,8 +19,9 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-FUZZ_TARGETS=${FUZZ_TARGETS:-json router csv import}
-PKGS="libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter pangocairo libqrencode"
+FUZZ_TARGETS=${FUZZ_TARGETS:-json router csv import withholding statement}
+# The Makefile's PKGS: every library the sources of src/ link with.
+PKGS="libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libarchive xlsxwriter pangocairo libqrencode libcurl"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 die() {
@@ -123,7 +125,7 @@ for t in $FUZZ_TARGETS; do
 			echo "fuzz: $t: no input was written; see $log" >&2
 		fi
 	fi
-	summary="$summary$(printf '%-8s %12s execs  cov %-6s corpus %-6s %s' "$t" \
+	summary="$summary$(printf '%-11s %12s execs  cov %-6s corpus %-6s %s' "$t" \
 		"${execs:-?}" "${cov:-?}" "$files" "$status")
 "
 done

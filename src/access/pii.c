@@ -22,10 +22,18 @@
 
 static const char *const person_columns[] = { "id_number_sealed", "phone_sealed", NULL };
 static const char *const objection_columns[] = { "contact", NULL };
+static const char *const payer_account_columns[] = { "number_sealed", NULL };
+static const char *const withholding_item_columns[] = { "number_sealed", NULL };
+static const char *const payment_channel_columns[] = { "secret_sealed", NULL };
+static const char *const bank_line_columns[] = { "counterparty_sealed", NULL };
 
 const struct pii_table pii_tables[] = {
 	{ "person", "id", person_columns },
 	{ "objection", "id", objection_columns },
+	{ "payer_account", "id", payer_account_columns },
+	{ "withholding_item", "id", withholding_item_columns },
+	{ "payment_channel", "id", payment_channel_columns },
+	{ "bank_line", "id", bank_line_columns },
 	{ NULL },
 };
 

@@ -66,6 +66,6 @@ int cli_import_dataset(const struct cli_command *c, struct cli_args *a);
 
 extern const struct cli_command cmd_init, cmd_serve, cmd_migrate, cmd_backup, cmd_restore, cmd_jobs,
 	cmd_selftest, cmd_keys, cmd_user, cmd_apikey, cmd_audit, cmd_import, cmd_ledger,
-	cmd_recheck, cmd_lottery, cmd_crosscheck;
+	cmd_recheck, cmd_lottery, cmd_crosscheck, cmd_bill;
 
 #endif

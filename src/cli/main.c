@@ -22,7 +22,7 @@
 static const struct cli_command *const commands[] = {
 	&cmd_init,     &cmd_serve,   &cmd_migrate, &cmd_backup,     &cmd_restore, &cmd_jobs,
 	&cmd_selftest, &cmd_keys,    &cmd_user,    &cmd_apikey,     &cmd_audit,   &cmd_import,
-	&cmd_ledger,   &cmd_recheck, &cmd_lottery, &cmd_crosscheck, NULL,
+	&cmd_ledger,   &cmd_recheck, &cmd_lottery, &cmd_crosscheck, &cmd_bill,    NULL,
 };
 
 static void

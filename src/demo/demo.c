@@ -8,7 +8,8 @@
  *   then           the accounts
  *   then           DEMO_CHUNK_LEASES households' paper leases a step, the
  *                  applications, one lottery batch (tenancy.c)
- *   the last step  receipt books, charges and payments (money.c)
+ *   then           receipt books, a billing run a month, then payments and
+ *                  the dunning (money.c)
  *
  * The checkpoint is the number of the next step, so a load that was killed
  * or handed back resumes at the first step that did not commit.  Progress
@@ -176,8 +177,10 @@ run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, 
 	}
 	*done = DEMO_UNITS + DEMO_HOUSEHOLDS;
 	if (step == nb + HOUSEHOLD_STEPS + 1) {
-		snprintf(note, note_cap, "演示账号");
-		return create_accounts(db, who, e);
+		snprintf(note, note_cap, "演示账号与租金标准");
+		if ((rc = create_accounts(db, who, e)) != 0)
+			return rc;
+		return demo_rent_standards(db, who, e);
 	}
 	step -= nb + HOUSEHOLD_STEPS + 2;
 	if (step < LEASE_STEPS) {
@@ -198,14 +201,24 @@ run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, 
 		snprintf(note, note_cap, "配租摇号");
 		return demo_tenancy_allocation(db, who, e);
 	}
-	snprintf(note, note_cap, "票据与收费");
-	return demo_money_load(db, who, e);
+	if (step == LEASE_STEPS + 2) {
+		snprintf(note, note_cap, "票据");
+		return demo_money_books(db, who, e);
+	}
+	step -= LEASE_STEPS + 3;
+	if (step < DEMO_RENT_MONTHS) {
+		snprintf(note, note_cap, "计租 %d/%d", step + 1, DEMO_RENT_MONTHS);
+		return demo_money_bill(db, who, DEMO_RENT_MONTHS - 1 - step, e);
+	}
+	snprintf(note, note_cap, "缴费与催缴");
+	return demo_money_pay(db, who, e);
 }
 
 static int
 run(struct job_ctx *ctx, struct anju_err *e)
 {
-	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 1 + LEASE_STEPS + 3;
+	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 1 + LEASE_STEPS + 3 +
+			  DEMO_RENT_MONTHS + 1;
 	const int64_t total = DEMO_UNITS + 2 * DEMO_HOUSEHOLDS;
 	const char *resume = job_resume_at(ctx);
 	struct audit_actor who;

@@ -105,11 +105,14 @@ struct demo_household {
 	struct demo_person members[DEMO_MEMBERS_MAX]; /* [0] is the head */
 };
 
-/* The last step: a receipt book for each clerk, rent for
- * the first DEMO_MONEY_HOUSEHOLDS households, and payments for two thirds of
- * them (money.c). */
-#define DEMO_MONEY_HOUSEHOLDS 60
-int demo_money_load(struct db *db, const struct audit_actor *who, struct anju_err *e);
+/* The last steps (money.c): a receipt book for each clerk; then one step a
+ * month, the billing run of the month back months ago, from
+ * DEMO_RENT_MONTHS - 1 down to this month (0); then the payments and the
+ * dunning. */
+#define DEMO_RENT_MONTHS 7
+int demo_money_books(struct db *db, const struct audit_actor *who, struct anju_err *e);
+int demo_money_bill(struct db *db, const struct audit_actor *who, int back, struct anju_err *e);
+int demo_money_pay(struct db *db, const struct audit_actor *who, struct anju_err *e);
 
 /* The tenancy (tenancy.c): the paper leases of households from..to-1 (those
  * that rent), then the other households' applications, then one finished
@@ -119,6 +122,9 @@ int demo_tenancy_leases(struct db *db, const struct audit_actor *who, int from, 
 			struct anju_err *e);
 int demo_tenancy_applications(struct db *db, const struct audit_actor *who, struct anju_err *e);
 int demo_tenancy_allocation(struct db *db, const struct audit_actor *who, struct anju_err *e);
+/* The rent standards (rent.c), made by the bureau account: after the
+ * accounts, before the tenancy. */
+int demo_rent_standards(struct db *db, const struct audit_actor *who, struct anju_err *e);
 
 /* Household i (0..DEMO_HOUSEHOLDS-1), the same every time. */
 void demo_household_make(int i, struct demo_household *h);

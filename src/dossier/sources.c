@@ -54,9 +54,11 @@ audit_collect(struct db *db, const struct caller *c, const struct timeline_ref *
 
 static const struct timeline_source audit_source = { "audit", audit_collect };
 extern const struct timeline_source timeline_source_tenancy;
+extern const struct timeline_source timeline_source_rent;
 
 const struct timeline_source *const timeline_sources[] = {
 	&audit_source,
 	&timeline_source_tenancy,
+	&timeline_source_rent,
 	NULL,
 };

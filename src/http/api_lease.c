@@ -46,7 +46,9 @@ static const struct field create_body[] = {
 	{ "term_months", F_INT, false, 1, 1200,
 	  .desc = "期限（月），不超过政策上限；与 ends_on 二选一" },
 	{ "ends_on", F_DATE, false, .desc = "终止日期（存量合同按纸质合同填写）" },
-	{ "monthly_rent_fen", F_INT, true, 1, LEASE_RENT_MAX_FEN, .desc = "月租金（分）" },
+	{ "monthly_rent_fen", F_INT, false, 1, LEASE_RENT_MAX_FEN,
+	  .desc = "月租金（分）：存量合同必填，按纸质合同；新签合同不填，按起始日执行的租金标准"
+		  "计算（见 GET /api/v1/rent-quote），填写的金额不被采用" },
 	{ "deposit_fen", F_INT, true, 0, LEASE_RENT_MAX_FEN, .desc = "履约保证金（分）" },
 	{ "existing", F_BOOL, false,
 	  .desc = "存量合同录入（已签纸质合同，住房保障部门或运营主管）" },
@@ -76,7 +78,8 @@ static const struct field file_body[] = {
 
 static const struct field renew_body[] = {
 	{ "term_months", F_INT, true, 1, 1200, .desc = "续签期限（月）" },
-	{ "monthly_rent_fen", F_INT, true, 1, LEASE_RENT_MAX_FEN, .desc = "月租金（分）" },
+	{ "monthly_rent_fen", F_INT, false, 1, LEASE_RENT_MAX_FEN,
+	  .desc = "不填：续签合同的月租金按其起始日执行的租金标准计算，填写的金额不被采用" },
 	{ "deposit_fen", F_INT, false, 0, LEASE_RENT_MAX_FEN,
 	  .desc = "履约保证金（分），默认不变；增加的部分签订时收取" },
 	{ NULL },
@@ -90,7 +93,8 @@ static const struct field change_body[] = {
 	{ "former_relationship", F_ENUM, false, .enums = relationships,
 	  .desc = "更换承租人：原承租人与新承租人的关系" },
 	{ "unit_id", F_INT, false, 1, INT64_MAX, .desc = "调换房屋：新的空置房屋" },
-	{ "monthly_rent_fen", F_INT, false, 1, LEASE_RENT_MAX_FEN, .desc = "新的月租金（分）" },
+	{ "monthly_rent_fen", F_INT, false, 1, LEASE_RENT_MAX_FEN,
+	  .desc = "新的月租金（分）；不填则沿用原合同的月租金及其租金标准" },
 	{ "reason", F_STRING, true, 2, LEASE_REASON_MAX, .desc = "变更原因" },
 	{ NULL },
 };
@@ -159,18 +163,23 @@ reply_lease(struct req *r, int status, int64_t id, struct anju_err *e)
 	return rc;
 }
 
+/* A new lease's rent is the rent standard's (lease_create quotes it), so
+ * only a paper lease reads the amount from the body: one typed for a new
+ * lease is not used, and the lease's monthly_rent_fen and
+ * rent_rule_version say what was. */
 static int
 create(struct req *r, struct anju_err *e)
 {
+	bool existing = json_is_true(json_object_get(r->json, "existing"));
 	struct lease_in in = {
 		.household_id = int_field(r->json, "household_id"),
 		.unit_id = int_field(r->json, "unit_id"),
 		.starts_on = str_field(r->json, "starts_on"),
 		.term_months = (int)int_field(r->json, "term_months"),
 		.ends_on = str_field(r->json, "ends_on"),
-		.monthly_rent_fen = int_field(r->json, "monthly_rent_fen"),
+		.monthly_rent_fen = existing ? int_field(r->json, "monthly_rent_fen") : 0,
 		.deposit_fen = int_field(r->json, "deposit_fen"),
-		.existing = json_is_true(json_object_get(r->json, "existing")),
+		.existing = existing,
 		.existing_reason = str_field(r->json, "existing_reason"),
 	};
 	struct audit_actor who;
@@ -180,6 +189,9 @@ create(struct req *r, struct anju_err *e)
 	if ((in.term_months > 0) == (in.ends_on != NULL))
 		return anju_fail(e, ANJU_EINVAL, "term_required", "term_months",
 				 "请填写合同期限（月数）或终止日期，二者选一");
+	if (existing && !json_is_integer(json_object_get(r->json, "monthly_rent_fen")))
+		return anju_fail(e, ANJU_EINVAL, "missing_field", "monthly_rent_fen",
+				 "存量合同请填写纸质合同上的月租金");
 	access_actor(r, &who);
 	if ((rc = lease_create(r->db, r->caller, &in, &who, &id, e)) != 0)
 		return rc;
@@ -316,13 +328,15 @@ renewal_check(struct req *r, struct anju_err *e)
 	return 0;
 }
 
+/* A renewal's rent is the standard's on its first day (lease_renew): a
+ * monthly_rent_fen in the body is accepted, for callers written before rent
+ * standards, and not used. */
 static int
 renew(struct req *r, struct anju_err *e)
 {
 	json_t *dep = json_object_get(r->json, "deposit_fen");
 	struct lease_renew_in in = {
 		.term_months = (int)int_field(r->json, "term_months"),
-		.monthly_rent_fen = int_field(r->json, "monthly_rent_fen"),
 		.deposit_fen = dep ? json_integer_value(dep) : -1,
 	};
 	struct audit_actor who;
@@ -574,7 +588,8 @@ static const struct api_schema schemas[] = {
 static const struct route routes[] = {
 	{ "POST", "/api/v1/leases", ACCESS_CALLER, WRITERS, .body = create_body, .status = 201,
 	  .response = LEASE_REF,
-	  .summary = "起草租赁合同（新签须有已接受的配租；存量合同录入由住房保障部门或运营主管）",
+	  .summary = "起草租赁合同（新签须有已接受的配租，月租金按租金标准；存量合同录入由住房保障"
+		     "部门或运营主管，月租金按纸质合同）",
 	  .handler = create },
 	{ "GET", "/api/v1/leases", ACCESS_CALLER, READERS, .query = list_query, .status = 200,
 	  .response = "{\"type\":\"object\",\"required\":[\"items\",\"next\"],\"properties\":{"
@@ -616,7 +631,8 @@ static const struct route routes[] = {
 	  .summary = "续签审核：资格说明与联审冲突（第三十条）", .handler = renewal_check },
 	{ "POST", "/api/v1/leases/{id}/renew", ACCESS_CALLER, WRITERS, .body = renew_body,
 	  .status = 201, .response = LEASE_REF,
-	  .summary = "起草续签合同（须在续签窗口内且审核通过；自原合同到期次日起）",
+	  .summary =
+		  "起草续签合同（须在续签窗口内且审核通过；自原合同到期次日起；月租金按租金标准）",
 	  .handler = renew },
 	{ "POST", "/api/v1/leases/{id}/change", ACCESS_CALLER, WRITERS, .body = change_body,
 	  .status = 201, .response = LEASE_REF,

@@ -499,8 +499,8 @@ static const struct api_schema schemas[] = {
 	  "\"id\":{\"type\":\"integer\"},\"household_id\":{\"type\":\"integer\"},"
 	  "\"source_type\":{\"type\":\"string\"},\"source_id\":{\"type\":\"integer\"},"
 	  "\"summary\":{\"type\":\"string\"},\"raised_at\":{\"type\":\"string\"},"
-	  "\"updated_at\":{\"type\":\"string\"},\"cleared_at\":{\"type\":\"string\"},"
-	  "\"cleared_by\":{\"type\":\"string\"},\"open\":{\"type\":\"boolean\"}}}" },
+	  "\"updated_at\":{\"type\":\"string\"},\"cleared_at\":{\"type\":[\"string\",\"null\"]},"
+	  "\"cleared_by\":{\"type\":[\"string\",\"null\"]},\"open\":{\"type\":\"boolean\"}}}" },
 	{ NULL, NULL },
 };
 

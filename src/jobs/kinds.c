@@ -14,6 +14,11 @@ extern const struct job_kind job_kind_import_dataset;
 extern const struct job_kind job_kind_lease_daily;
 extern const struct job_kind job_kind_recheck, job_kind_eviction_daily;
 extern const struct job_kind job_kind_allocation_lapse;
+extern const struct job_kind job_kind_dunning_daily, job_kind_outbox_send;
+extern const struct job_kind job_kind_rent_bill;
+extern const struct job_kind job_kind_withholding_import;
+extern const struct job_kind job_kind_bank_statement_import, job_kind_bank_balance_daily,
+	job_kind_bank_rematch;
 
 const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
@@ -30,5 +35,12 @@ const struct job_kind *const job_kinds[] = {
 	&job_kind_recheck,
 	&job_kind_eviction_daily,
 	&job_kind_allocation_lapse,
+	&job_kind_dunning_daily,
+	&job_kind_outbox_send,
+	&job_kind_rent_bill,
+	&job_kind_withholding_import,
+	&job_kind_bank_statement_import,
+	&job_kind_bank_balance_daily,
+	&job_kind_bank_rematch,
 	NULL,
 };

@@ -18,6 +18,10 @@ const struct schedule schedules[] = {
 	{ "quarterly_recheck", SCHED_QUARTERLY, 1, 2, 0, "recheck", "{}" },
 	{ "eviction_daily", SCHED_DAILY, 0, 0, 40, "eviction_daily", "{}" },
 	{ "allocation_lapse", SCHED_DAILY, 0, 0, 50, "allocation_lapse", "{}" },
+	{ "dunning_daily", SCHED_DAILY, 0, 9, 0, "dunning_daily", "{}" },
+	{ "outbox_send", SCHED_DAILY, 0, 9, 30, "outbox_send", "{}" },
+	{ "monthly_billing", SCHED_MONTHLY, 25, 1, 0, "rent_bill", "{}" },
+	{ "bank_balance_daily", SCHED_DAILY, 0, 1, 10, "bank_balance_daily", "{}" },
 	{ NULL },
 };
 

@@ -46,15 +46,15 @@ struct audit_actor;
  * naming the community and layout) when no standard is in force.
  */
 struct rent_quote {
-	int64_t standard_id;    /* the rent_standard row: the version used */
-	int64_t area_centi;     /* the unit's floor area, hundredths of m² */
-	int64_t price_fen_m2;   /* per m² of floor area per month; 0 for a fixed amount */
-	int64_t fixed_fen;      /* the fixed monthly amount; 0 for a per-m² standard */
-	int64_t base_fen;       /* before any reduction, rounded */
-	int64_t share_ppm;      /* what the household pays of the base, parts per million */
-	char reduction[64];     /* the reduction's code, "" for none */
-	char rounding[16];      /* the rounding rule's name: half_up, down, up, half_even */
-	int64_t monthly_fen;    /* what a full month costs: base × share, rounded */
+	int64_t standard_id;  /* the rent_standard row: the version used */
+	int64_t area_centi;   /* the unit's floor area, hundredths of m² */
+	int64_t price_fen_m2; /* per m² of floor area per month; 0 for a fixed amount */
+	int64_t fixed_fen;    /* the fixed monthly amount; 0 for a per-m² standard */
+	int64_t base_fen;     /* before any reduction, rounded */
+	int64_t share_ppm;    /* what the household pays of the base, parts per million */
+	char reduction[64];   /* the reduction's code, "" for none */
+	char rounding[16];    /* the rounding rule's name: half_up, down, up, half_even */
+	int64_t monthly_fen;  /* what a full month costs: base × share, rounded */
 };
 int rent_quote(struct db *db, int64_t unit_id, int64_t household_id, const char *on,
 	       struct rent_quote *q, struct anju_err *e);
@@ -74,12 +74,12 @@ struct rent_arrears {
 	int64_t household_id;
 	int64_t community_id;
 	int months_owed;
-	int64_t owed_fen;                       /* unpaid rent and overstay due by as_of */
-	int64_t bucket_fen[ARREARS_BUCKETS];    /* 0-30, 31-90, 91-180, >180 days */
-	char oldest_due_on[11];                 /* "" when nothing is owed */
+	int64_t owed_fen;                    /* unpaid rent and overstay due by as_of */
+	int64_t bucket_fen[ARREARS_BUCKETS]; /* 0-30, 31-90, 91-180, >180 days */
+	char oldest_due_on[11];              /* "" when nothing is owed */
 };
-int arrears_of_chain(struct db *db, int64_t chain_id, const char *as_of,
-		     struct rent_arrears *out, struct anju_err *e);
+int arrears_of_chain(struct db *db, int64_t chain_id, const char *as_of, struct rent_arrears *out,
+		     struct anju_err *e);
 /* Every chain that owes something at as_of, in chain id order, in
  * community community_id (0: all), restricted to what caller c may see
  * (NULL: the system, everything).  One aggregate query, never a query per

@@ -243,4 +243,7 @@ out:
 	return rc;
 }
 
-const char *const migrate_seeded_tables[] = { "household_category", "tenancy_rule", NULL };
+const char *const migrate_seeded_tables[] = { "household_category", "tenancy_rule",
+					      "dunning_level",      "dunning_policy",
+					      "outbox_sender",      "match_rule",
+					      "match_policy",       NULL };

@@ -8,8 +8,11 @@
 // the filing list; the renewals-due list, a renewal drafted the day after
 // the old end and signed with the deposit's increase; a change of tenant
 // splitting the lease; the unit swap kept for the bureau (operator 403);
-// scope (404 outside it) and the roles each route refuses; and the ledger
-// sound at the end.  Every answer is checked against the OpenAPI document.
+// scope (404 outside it) and the roles each route refuses; rent: a new
+// lease drafted from an accepted offer without an amount takes the rent
+// standard's (with its version), a renewal likewise, while a paper lease
+// must state its paper's amount; and the ledger sound at the end.  Every
+// answer is checked against the OpenAPI document.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -35,6 +38,11 @@ function idNumber(birth, n) {
 // Today and days around it in Asia/Shanghai.
 function day(n = 0) {
   const d = new Date(Date.now() + 8 * 3600e3);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+function dayAfter(date, n) {
+  const d = new Date(date + 'T00:00:00Z');
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
@@ -92,8 +100,10 @@ async function vacantUnit(building, number) {
 }
 
 before(async () => {
-  s = await startServer({ schedules: 'false', job_workers: '0', connection_timeout: '60', public_url: 'https://anju.example.test/' });
+  // One job worker: the new lease's household needs its publicity closed.
+  s = await startServer({ schedules: 'false', job_workers: '1', connection_timeout: '60', public_url: 'https://anju.example.test/' });
   keys.bureau = apikey(s.data.dir, 'bureau', 'lease-bureau', ['--all-communities']);
+  keys.bureau2 = apikey(s.data.dir, 'bureau', 'lease-bureau-2', ['--all-communities']);
   const owner = await ok(as('bureau', 'POST', '/api/v1/owners', { name: '咸宁市城市建设投资集团', credit_code: '91310115591693856A' }), 201);
   let r = await ok(as('bureau', 'POST', '/api/v1/communities', { name: '南苑公租房', district: '咸安区', owner_id: owner.id }), 201);
   ids.a = r.id;
@@ -109,6 +119,7 @@ before(async () => {
   ids.u1 = await vacantUnit(b.id, '3-1-201');
   ids.u2 = await vacantUnit(b.id, '3-1-202');
   ids.u3 = await vacantUnit(b.id, '3-1-203');
+  ids.building = b.id;
   r = await ok(as('bureau', 'POST', '/api/v1/households', {
     community_id: ids.a, category: 'low_income', local_hukou: true,
     members: [
@@ -123,6 +134,13 @@ before(async () => {
     members: [{ name: '王五', id_number: idNumber('19700101', 3), relationship: 'head' }],
   }), 201);
   ids.h2 = r.id;
+  // New leases and renewals take their rent from the standard in force
+  // (the rent issue): 9 yuan a m², low-income households half.
+  r = await ok(as('bureau', 'POST', '/api/v1/rent-standards', {
+    community_id: ids.a, layout: '*', effective_from: day(0), mode: 'per_m2', price_fen_m2: 900,
+    reductions: [{ code: 'low', name: '低收入家庭减半', kind: 'category', match: 'low_income', share_ppm: 500000 }],
+  }), 201);
+  ids.standard = r.id;
 });
 
 after(async () => {
@@ -145,6 +163,9 @@ test('an existing paper lease: drafted, refused where it must be, signed from it
   expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, term_months: undefined }), 400, 'term_required');
   expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, starts_on: '2026-02-30' }), 400, undefined, 'starts_on');
   expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, monthly_rent_fen: 0 }), 400, undefined, 'monthly_rent_fen');
+  // A paper lease keeps the amount printed on it: it must be given.
+  expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, monthly_rent_fen: undefined }), 400, 'missing_field', 'monthly_rent_fen');
+  expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, monthly_rent_fen: null }), 400, 'missing_field', 'monthly_rent_fen');
   expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, existing_reason: undefined }), 400, 'required', 'reason');
   expectError(await as('manager', 'POST', '/api/v1/leases', { ...body, unit_id: 999999 }), 404, 'unit_not_found');
   // A new tenancy needs an accepted offer (the unit is vacant, not allocated).
@@ -250,16 +271,19 @@ test('renewal: due list, drafted the day after the old end, signed with the depo
   assert.equal(due.renewal_id, null);
   r = await ok(as('staff', 'GET', `/api/v1/leases/${ids.lease}/renewal-check`));
   assert.equal(r.in_window, true);
-  expectError(await as('staff', 'POST', `/api/v1/leases/${ids.lease}/renew`, { term_months: 61, monthly_rent_fen: 55000 }), 422, 'term_too_long');
+  expectError(await as('staff', 'POST', `/api/v1/leases/${ids.lease}/renew`, { term_months: 61 }), 422, 'term_too_long');
   const n = await ok(as('staff', 'POST', `/api/v1/leases/${ids.lease}/renew`, { term_months: 36, monthly_rent_fen: 55000, deposit_fen: 150000 }), 201);
   const old = await ok(as('staff', 'GET', `/api/v1/leases/${ids.lease}`));
   assert.equal(n.kind, 'renewal');
   assert.equal(n.chain_id, ids.chain);
+  // The standard's rent (60.25 m² × 9 yuan, half: 271.125), not the figure typed.
+  assert.equal(n.monthly_rent_fen, 27113);
+  assert.equal(n.rent_rule_version, ids.standard);
   assert.equal(n.previous_id, ids.lease);
   const next = new Date(old.ends_on + 'T00:00:00Z');
   next.setUTCDate(next.getUTCDate() + 1);
   assert.equal(n.starts_on, next.toISOString().slice(0, 10));
-  expectError(await as('staff', 'POST', `/api/v1/leases/${ids.lease}/renew`, { term_months: 12, monthly_rent_fen: 55000 }), 409, 'renewal_exists');
+  expectError(await as('staff', 'POST', `/api/v1/leases/${ids.lease}/renew`, { term_months: 12 }), 409, 'renewal_exists');
   r = await ok(as('staff', 'GET', '/api/v1/leases/renewals-due'));
   assert.equal(r.items.find((x) => x.id === ids.lease).renewal_id, n.id);
   const sig = await ok(upload('staff', n.id, PNG), 201);
@@ -307,4 +331,56 @@ test('change: a new tenant splits the lease; a unit swap is the bureau\'s', asyn
   expectError(await as('bureau', 'POST', `/api/v1/leases/${c.id}/terminate`, { reason: 'x' }), 404);
   // A draft can be voided, a signed lease cannot.
   expectError(await as('staff', 'POST', `/api/v1/leases/${c.id}/void`, { reason: '录错了' }), 409, 'lease_state');
+});
+
+test('rent: a new lease without an amount takes the rent standard\'s, with its version', async () => {
+  // A household through application, publicity and a choice batch to an
+  // accepted offer of a vacant unit (60.25 m², the standard's 9 yuan a m²;
+  // low income: half).
+  const h = await ok(as('staff', 'POST', '/api/v1/households', {
+    community_id: ids.a, category: 'low_income', hukou: '咸宁市咸安区', monthly_income_fen: 120000,
+    assets_fen: 0, local_hukou: true, current_housing: '租住',
+    members: [{ name: '赵六', id_number: idNumber('19880808', 4), relationship: 'head' }],
+  }), 201);
+  const a = await ok(as('staff', 'POST', '/api/v1/applications', { household_id: h.id }), 201);
+  await ok(as('staff', 'POST', `/api/v1/applications/${a.id}/submit`));
+  await ok(as('manager', 'POST', `/api/v1/applications/${a.id}/first-review`, { pass: true, reason: '材料齐全' }));
+  const d = await ok(as('bureau', 'POST', `/api/v1/applications/${a.id}/decide`, { grant: true, reason: '符合条件' }), 202);
+  await ok(as('bureau2', 'POST', `/api/v1/approvals/${d.approval.id}/approve`, {}));
+  const got = await ok(as('staff', 'GET', `/api/v1/applications/${a.id}`));
+  assert.equal(got.state, 'publicity');
+  const j = await ok(s.api('POST', '/api/v1/jobs', { body: { kind: 'publicity_close', params: { today: dayAfter(got.publicity_until, 1) } } }), 202);
+  assert.equal((await s.waitJob(j.id)).state, 'succeeded');
+  const unit = await vacantUnit(ids.building, '3-1-204');
+  let b = await ok(as('manager', 'POST', '/api/v1/allocations', {
+    community_id: ids.a, title: '选房批次', method: 'choice', unit_ids: [unit], invite_count: 1,
+  }), 201);
+  b = await ok(as('bureau', 'POST', `/api/v1/allocations/${b.id}/publish`));
+  b = await ok(as('bureau', 'POST', `/api/v1/allocations/${b.id}/open-offers`));
+  assert.equal(b.turn.household_id, h.id);
+  b = await ok(as('staff', 'POST', `/api/v1/allocations/${b.id}/choose`, { household_id: h.id, unit_id: unit }));
+  assert.equal(b.offers[0].state, 'accepted');
+
+  // What the console shows the clerk before drafting.
+  const q = await ok(as('staff', 'GET', `/api/v1/rent-quote?unit_id=${unit}&household_id=${h.id}&on=${day(0)}`));
+  assert.equal(q.standard_id, ids.standard);
+  assert.equal(q.area_centi, 6025);
+  assert.equal(q.price_fen_m2, 900);
+  assert.equal(q.base_fen, 54225);
+  assert.equal(q.share_ppm, 500000);
+  assert.equal(q.reduction, 'low');
+  assert.equal(q.monthly_fen, 27113);
+
+  // The draft, with no monthly_rent_fen: the standard's amount and version.
+  const l = await ok(as('staff', 'POST', '/api/v1/leases', {
+    household_id: h.id, unit_id: unit, starts_on: day(0), term_months: 36, deposit_fen: 80000,
+  }), 201);
+  assert.equal(l.kind, 'new');
+  assert.equal(l.existing, false);
+  assert.equal(l.offer_id, b.offers[0].id);
+  assert.equal(l.monthly_rent_fen, q.monthly_fen);
+  assert.equal(l.rent_rule_version, ids.standard);
+  const again = await ok(as('staff', 'GET', `/api/v1/leases/${l.id}`));
+  assert.equal(again.monthly_rent_fen, 27113);
+  assert.equal(again.rent_rule_version, ids.standard);
 });

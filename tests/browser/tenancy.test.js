@@ -73,6 +73,11 @@ async function seed() {
     address: '咸宁市咸安区桂花路 18 号',
     district: '咸安区',
   });
+  // The rent standard new leases take their rent from (the rent issue): a
+  // fixed 523 yuan a month for every layout of the community.
+  await bureau('POST', '/api/v1/rent-standards', {
+    community_id: community.id, layout: '*', effective_from: today(), mode: 'fixed', fixed_fen: 52300,
+  });
   const staff = caller(s, apikey(s.data.dir, 'operator_staff', 'tenancy-seed-staff', ['--community', String(community.id)]));
   const manager = caller(s, apikey(s.data.dir, 'operator_manager', 'tenancy-seed-mgr', ['--community', String(community.id)]));
   const building = await manager('POST', '/api/v1/buildings', { community_id: community.id, name: '2', floors: 6, entrances: 1 });
@@ -381,7 +386,8 @@ test('the tenancy path: application, approval, lottery, lease signed, deposit pa
     await clerk.getByRole('option', { name: new RegExp(`${unitNumber}$`) }).click();
     assert.equal(await clerk.getByTestId('household-id').inputValue(), String(w.household.id));
     assert.equal(await clerk.getByTestId('unit-id').inputValue(), String(unit.id));
-    await clerk.getByTestId('rent').fill('523');
+    // The rent comes from the standard: the form shows the quote, not an input.
+    await clerk.getByTestId('rent-quote-amount').filter({ hasText: '¥523.00' }).waitFor();
     await clerk.getByTestId('deposit').fill('1569');
     await answered(clerk, 'POST', /^\/api\/v1\/leases$/, 201, () => clerk.getByTestId('create-draft').click());
     await clerk.getByText(/合同 #\d+（桂花园公租房/).waitFor();

@@ -456,6 +456,341 @@ fill_tenancy(struct db *db)
 		    " 'account:3', '2026-01-21T03:00:00.000000Z')");
 }
 
+/* The rent tables (020_rent.sql to 023_reconciliation.sql), going on with
+ * household 1's story on lease chain 1: its rent of 682.50 元 a month was
+ * quoted from the community's standard (a later version corrected once);
+ * it fell three months behind in 2025, was reminded by SMS, called and sent
+ * a final notice, was proposed for referral (the local threshold is three
+ * months) and paid before the bureau decided.  December's rent was raised
+ * by a billing run and withheld from its bank account (one result file
+ * refused, the next applied); January's part month was paid online.  The
+ * special account's statement has the withholding, a cash deposit remitted
+ * from the counter, a transfer in suspense with a suggestion, an exact
+ * match waiting for its payment and the operator's fee paid out.  The
+ * seeded tables get a changed or an added row each, which a restore must
+ * bring back instead of the target's defaults. */
+static void
+fill_rent(struct db *db)
+{
+	add_job(db, "rent_bill", "2025-12 计租", "{\"charges\":1}", 1, 1);
+	add_job(db, "bank_statement_import", "导入银行流水", "{\"lines\":5}", 5, 5);
+
+	/* The seeded tables: a stricter local referral threshold, a level
+	 * added, the SMS gateway configured, a community's own rule and a
+	 * wider tolerance. */
+	exec_ok(db, "UPDATE dunning_policy SET referral_months = 3, updated_at ="
+		    " '2025-04-01T02:00:00.000000Z', updated_by = 'account:3' WHERE id = 1");
+	exec_ok(db, "INSERT INTO dunning_level (code, name, days_past_due, channel, template,"
+		    " active, updated_at, updated_by) VALUES ('phone', '电话催缴', 60, 'phone',"
+		    " '致电承租人：{community}{unit}，截至{as_of}欠缴租金{months}个月，合计{amount}"
+		    "元，最早应缴日{oldest_due_on}。', 1, '2025-04-01T02:00:00.000000Z',"
+		    " 'account:1')");
+	exec_ok(db, "UPDATE outbox_sender SET url = 'https://sms.example.gov.cn/api/v2/send',"
+		    " secret_sealed = 'v1.1.SMSsecretAAAA', timeout_seconds = 5, max_attempts = 3,"
+		    " updated_at = '2025-04-01T02:00:00.000000Z', updated_by = 'account:1'"
+		    " WHERE channel = 'sms'");
+	exec_ok(db, "INSERT INTO match_rule (name, kind, community_id, score, active, created_at,"
+		    " updated_at) VALUES ('南苑附言中的房号', 'unit', 1, 85, 1,"
+		    " '2025-11-20T02:00:00.000000Z', '2025-11-20T02:00:00.000000Z')");
+	exec_ok(db, "UPDATE match_policy SET tolerance_fen = 200, window_days = 20, updated_at ="
+		    " '2025-11-20T02:00:00.000000Z', updated_by = 'account:5' WHERE id = 1");
+
+	/* The ledger accounts the rent money moves through. */
+	exec_ok(db, "INSERT INTO ledger_account (code, kind, name, household_id, created_at)"
+		    " VALUES ('special_rent', 'special_rent', '保障房租金专户', NULL,"
+		    " '2025-12-01T01:00:00.000000Z'), ('rent_income', 'rent_income', '租金收入',"
+		    " NULL, '2025-12-01T01:00:00.000000Z'), ('suspense', 'suspense',"
+		    " '待查明款项', NULL, '2026-01-06T02:00:00.000000Z'), ('operator_fees',"
+		    " 'operator_fees', '应付运营服务费', NULL, '2026-01-05T06:00:00.000000Z'),"
+		    " ('credit:1', 'credit', '住户预收款', 1, '2026-01-18T04:00:00.000000Z')");
+
+	/* Rent standards: 15.00 元/m² for every layout of 南苑; the July 2026
+	 * raise entered at 16.00 by mistake, withdrawn and replaced. */
+	exec_ok(db, "INSERT INTO rent_standard (community_id, layout, effective_from, mode,"
+		    " price_fen_m2, fixed_fen, rounding, due_day, reductions, note, state,"
+		    " replaces_id, created_by, created_at, withdrawn_at, withdrawn_by,"
+		    " withdraw_reason) VALUES (1, '*', '2025-01-01', 'per_m2', 1500, 0,"
+		    " 'half_up', 5, '[{\"code\":\"low_income\",\"name\":\"低保家庭\","
+		    "\"kind\":\"category\",\"match\":\"low_income\",\"share_ppm\":1000000},"
+		    "{\"code\":\"disabled\",\"name\":\"残疾人家庭\",\"kind\":\"special_group\","
+		    "\"match\":\"disabled\",\"share_ppm\":1000000}]', '2025年租金标准', 'active',"
+		    " NULL, 'account:1', '2024-12-10T02:00:00.000000Z', NULL, NULL, NULL), (1,"
+		    " '*', '2026-07-01', 'per_m2', 1600, 0, 'half_up', 5, '[]', '', 'withdrawn',"
+		    " NULL, 'account:1', '2026-05-10T02:00:00.000000Z',"
+		    " '2026-05-11T01:00:00.000000Z', 'account:1', '单价录入错误'), (1, '*',"
+		    " '2026-07-01', 'per_m2', 1560, 0, 'half_up', 5, '[]', '按物价局批复调整',"
+		    " 'active', 2, 'account:1', '2026-05-11T01:05:00.000000Z', NULL, NULL, NULL)");
+	exec_ok(db, "INSERT INTO rent_lease_quote (lease_id, standard_id, quoted_on, area_centi,"
+		    " price_fen_m2, fixed_fen, base_fen, share_ppm, reduction, rounding,"
+		    " monthly_fen, created_at) VALUES (1, 1, '2025-03-18', 4550, 1500, 0, 68250,"
+		    " 1000000, '', 'half_up', 68250, '2025-03-18T02:00:00.000000Z')");
+
+	/* December's billing run: one charge, posted by one journal. */
+	exec_ok(db, "INSERT INTO billing_run (job_id, period, chains, state, chains_seen,"
+		    " chains_total, charges, total_fen, skipped, started_at, finished_at,"
+		    " created_by, error) VALUES ((SELECT MAX(id) FROM job WHERE kind ="
+		    " 'rent_bill'), '2025-12', NULL, 'done', 1, 1, 1, 68250, 0,"
+		    " '2025-12-01T01:00:00.000000Z', '2025-12-01T01:00:00.750000Z',"
+		    " 'schedule:monthly_billing', NULL)");
+	exec_ok(db, "INSERT INTO charge (household_id, kind, amount_fen, paid_fen, due_on,"
+		    " period, source_type, source_id, state, note, created_at, created_by) VALUES"
+		    " (1, 'rent', 68250, 68250, '2025-12-05', '2025-12', 'lease_chain', 1, 'paid',"
+		    " '', '2025-12-01T01:00:00.500000Z', 'schedule:monthly_billing')");
+	exec_ok(db, "INSERT INTO journal (period, event, object_type, object_id, reverses_id,"
+		    " memo, posted_at, posted_by) VALUES ('2025-12', 'charge.batch',"
+		    " 'billing_run', 1, NULL, '2025-12 租金（计租批次 1）',"
+		    " '2025-12-01T01:00:00.500000Z', 'schedule:monthly_billing')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen)"
+		    " VALUES (2, 1, '2025-12', 68250), (2, 4, '2025-12', -68250)");
+	exec_ok(db, "INSERT INTO rent_line (charge_id, run_id, journal_id, chain_id, lease_id,"
+		    " household_id, unit_id, community_id, period, kind, amount_fen,"
+		    " standard_id, days_billed, days_in_month, monthly_fen, area_centi,"
+		    " price_fen_m2, share_ppm, reduction, rounding, segments) VALUES (3, 1, 2, 1,"
+		    " 1, 1, 1, 1, '2025-12', 'rent', 68250, 1, 31, 31, 68250, 4550, 1500,"
+		    " 1000000, '', 'half_up', NULL)");
+
+	/* Dunning: the case of the 2025 arrears, what was done, the notice and
+	 * the referral withdrawn once the household paid. */
+	exec_ok(db, "INSERT INTO blob (sha256, size, media_type, created_at) VALUES"
+		    " ('7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730', 48213,"
+		    " 'application/pdf', '2025-08-04T02:00:00.000000Z'),"
+		    " ('c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2', 183004,"
+		    " 'application/pdf', '2025-03-20T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO attachment (owner_type, owner_id, category, filename, sha256,"
+		    " size, media_type, note, created_by, created_at) VALUES ('dunning_case', 1,"
+		    " 'other', '催缴通知书-1-1.pdf',"
+		    " '7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730', 48213,"
+		    " 'application/pdf', '催缴〔2025〕第 1 号，最后催告', 'account:6',"
+		    " '2025-08-04T02:00:00.000000Z'), ('household', 1, 'other', '代扣授权书.pdf',"
+		    " 'c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2', 183004,"
+		    " 'application/pdf', '工行代扣授权', 'account:5',"
+		    " '2025-03-20T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO dunning_case (chain_id, household_id, community_id, state,"
+		    " level, level_at, opened_on, opened_at, closed_on, closed_at, close_reason,"
+		    " months_owed, owed_fen, oldest_due_on, checked_on, updated_at) VALUES (1, 1,"
+		    " 1, 'closed', 'final', '2025-08-03T01:00:00.000000Z', '2025-05-15',"
+		    " '2025-05-15T01:00:00.000000Z', '2025-09-01', '2025-09-01T01:00:00.000000Z',"
+		    " 'paid', 0, 0, NULL, '2025-09-01', '2025-09-01T01:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO outbox_message (channel, person_id, community_id, text, state,"
+		    " attempts, next_attempt_at, last_error, source_type, source_id, created_at,"
+		    " sent_at, failed_at, updated_at) VALUES ('sms', 1, 1,"
+		    " '【公租房】您好，您承租的南苑3-2-1502号公租房截至2025-05-15尚欠租金1个月，"
+		    "合计682.50元，请尽快缴纳。已缴纳的请忽略本短信。', 'sent', 2,"
+		    " '2025-05-15T01:00:20.000000Z', 'HTTP 503', 'dunning_case', 1,"
+		    " '2025-05-15T01:00:00.000000Z', '2025-05-15T01:00:21.125000Z', NULL,"
+		    " '2025-05-15T01:00:21.125000Z')");
+	exec_ok(db, "INSERT INTO dunning_notice (case_id, household_id, level, number,"
+		    " issued_on, months_owed, owed_fen, sha256, attachment_id, created_at,"
+		    " created_by) VALUES (1, 1, 'final', '催缴〔2025〕第 1 号', '2025-08-04', 3,"
+		    " 204750, '7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730',"
+		    " 2, '2025-08-04T02:00:00.000000Z', 'account:6')");
+	exec_ok(db, "INSERT INTO dunning_action (case_id, household_id, channel, result, level,"
+		    " note, acted_at, actor, actor_name, auto, attachment_id, outbox_id,"
+		    " notice_id, created_at) VALUES (1, 1, 'sms',"
+		    " '已排队发送催缴提醒短信（第 1 号消息）', 'reminder', '',"
+		    " '2025-05-15T01:00:00.000000Z', 'system', NULL, 1, NULL, 1, NULL,"
+		    " '2025-05-15T01:00:00.000000Z'), (1, 1, 'phone',"
+		    " '已联系承租人，称近期资金周转困难', 'phone', '承诺8月底前缴清',"
+		    " '2025-07-05T03:00:00.000000Z', 'account:6', '催缴专员孙七', 0, NULL, NULL,"
+		    " NULL, '2025-07-05T03:10:00.000000Z'), (1, 1, 'letter',"
+		    " '已送达最后催告（催缴〔2025〕第 1 号）', 'final', '',"
+		    " '2025-08-04T06:00:00.000000Z', 'account:6', '催缴专员孙七', 0, 2, NULL, 1,"
+		    " '2025-08-04T06:05:00.000000Z')");
+	exec_ok(db, "INSERT INTO arrears_referral (chain_id, case_id, household_id,"
+		    " community_id, state, months_owed, owed_fen, threshold, proposed_on,"
+		    " proposed_at, decided_at, decided_by, decided_by_name, reason, eviction_id,"
+		    " updated_at) VALUES (1, 1, 1, 1, 'withdrawn', 3, 204750, 3, '2025-08-05',"
+		    " '2025-08-05T01:00:00.000000Z', '2025-09-01T01:00:00.000000Z', 'account:5',"
+		    " '财务赵六', '欠缴月数已低于报请标准', NULL, '2025-09-01T01:00:00.000000Z')");
+
+	/* Withholding: the household's account at 工行, December's batch, a
+	 * result file refused for a bad row and the corrected one applied. */
+	exec_ok(db, "INSERT INTO payer_account (household_id, holder_name, bank_name, bank_code,"
+		    " number_sealed, number_index, withholding, authorized_on,"
+		    " authorization_file_id, source, state, created_at, created_by, updated_at)"
+		    " VALUES (1, '张三', '中国工商银行武汉南湖支行', 'icbc', 'v1.1.QUNDT1VOVA==',"
+		    " 'bidx:9c1e5a77d0f3', 1, '2025-03-20', 3, 'manual', 'active',"
+		    " '2025-03-20T03:00:00.000000Z', 'account:5', '2025-03-20T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO payer_reveal_count (principal, hour, n) VALUES ('account:5',"
+		    " '2025-12-06T03', 2)");
+	exec_ok(db, "INSERT INTO withholding_bank (code, name, export_layout, result_layout,"
+		    " active, created_at, updated_at) VALUES ('icbc', '中国工商银行',"
+		    " '{\"encoding\":\"gb18030\",\"delimiter\":\"|\",\"header\":true,"
+		    "\"columns\":[{\"field\":\"reference\"},{\"field\":\"account_number\","
+		    "\"title\":\"账号\"},{\"field\":\"holder_name\"},{\"field\":\"amount_yuan\"},"
+		    "{\"field\":\"constant\",\"value\":\"RENT\"}]}', '{\"encoding\":\"auto\","
+		    "\"delimiter\":\"|\",\"header\":true,\"columns\":[{\"field\":\"reference\"},"
+		    "{\"field\":\"ignore\"},{\"field\":\"amount_yuan\"},{\"field\":\"status\"},"
+		    "{\"field\":\"reason\"},{\"field\":\"bank_ref\"}],"
+		    "\"success_values\":[\"成功\",\"0000\"]}', 1, '2025-03-01T02:00:00.000000Z',"
+		    " '2025-03-01T02:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO withholding_batch (bank_code, period, state, items, total_fen,"
+		    " succeeded, succeeded_fen, failed, file_name, file_sha256, file_size,"
+		    " encoding, layout, created_at, created_by, finished_at) VALUES ('icbc',"
+		    " '2025-12', 'done', 1, 68250, 1, 68250, 0, '代扣-icbc-2025-12.txt',"
+		    " '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', 96,"
+		    " 'gb18030', '{\"encoding\":\"gb18030\",\"delimiter\":\"|\",\"header\":true,"
+		    "\"columns\":[{\"field\":\"reference\"},{\"field\":\"account_number\","
+		    "\"title\":\"账号\"},{\"field\":\"holder_name\"},{\"field\":\"amount_yuan\"},"
+		    "{\"field\":\"constant\",\"value\":\"RENT\"}]}', '2025-12-05T02:00:00.000000Z',"
+		    " 'account:5', '2025-12-06T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO withholding_result (batch_id, file_sha256, file_size, data,"
+		    " rows, succeeded, failed, unchanged, state, job_id, errors, error,"
+		    " created_at, created_by, finished_at) VALUES (1,"
+		    " '486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7', 71, NULL,"
+		    " 1, 0, 0, 0, 'rejected', NULL, '[{\"line\":2,\"column\":3,"
+		    "\"field\":\"amount_yuan\",\"reason\":\"金额格式不对\"}]', NULL,"
+		    " '2025-12-06T02:50:00.000000Z', 'account:5', '2025-12-06T02:50:00.000000Z'),"
+		    " (1, 'fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9', 72,"
+		    " NULL, 1, 1, 0, 0, 'applied', NULL, '[]', NULL, '2025-12-06T03:00:00.000000Z',"
+		    " 'account:5', '2025-12-06T03:00:00.250000Z')");
+	exec_ok(db, "INSERT INTO payment (household_id, amount_fen, channel, channel_ref,"
+		    " received_at, period, taken_by, allocated_fen, state, note) VALUES (1, 68250,"
+		    " 'withholding', 'ICBC20251206000088', '2025-12-06T03:00:00.250000Z',"
+		    " '2025-12', 'account:5', 68250, 'posted', '代扣 WH1-1')");
+	exec_ok(db, "INSERT INTO journal (period, event, object_type, object_id, reverses_id,"
+		    " memo, posted_at, posted_by) VALUES ('2025-12', 'payment', 'payment', 2, NULL,"
+		    " '代扣', '2025-12-06T03:00:00.250000Z', 'account:5')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen)"
+		    " VALUES (3, 3, '2025-12', 68250), (3, 1, '2025-12', -68250)");
+	exec_ok(db, "INSERT INTO allocation (payment_id, charge_id, refund_id, amount_fen, policy,"
+		    " reverses_id, journal_id, created_at) VALUES (2, 3, NULL, 68250,"
+		    " 'oldest_due_first', NULL, 3, '2025-12-06T03:00:00.250000Z')");
+	exec_ok(db, "INSERT INTO withholding_item (batch_id, seq, reference, household_id,"
+		    " payer_account_id, holder_name, number_sealed, number_index, amount_fen,"
+		    " state, bank_ref, reason, payment_id, dunning_case_id, result_id,"
+		    " settled_at) VALUES (1, 1, 'WH1-1', 1, 1, '张三', 'v1.1.QUNDT1VOVA==',"
+		    " 'bidx:9c1e5a77d0f3', 68250, 'succeeded', 'ICBC20251206000088', NULL, 2,"
+		    " NULL, 2, '2025-12-06T03:00:00.250000Z')");
+
+	/* January's 20 days paid online: the order, the payment, the callback
+	 * accepted and its attempts (one repeat, one with a bad signature). */
+	exec_ok(db, "INSERT INTO payment_channel (code, name, secret_sealed, window_seconds,"
+		    " enabled, secret_set_at, created_at, updated_at) VALUES ('wxpay',"
+		    " '微信支付', 'v1.1.d3hwYXlzZWNyZXQ=', 300, 1, '2025-11-01T02:00:00.000000Z',"
+		    " '2025-11-01T02:00:00.000000Z', '2025-11-01T02:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO payment (household_id, amount_fen, channel, channel_ref,"
+		    " received_at, period, taken_by, allocated_fen, state, note) VALUES (1, 44032,"
+		    " 'online', 'wxpay:4200002026011800000001', '2026-01-18T04:00:01.500000Z',"
+		    " '2026-01', 'channel:wxpay', 0, 'posted',"
+		    " '线上支付 订单 OL2026011800000001')");
+	exec_ok(db, "INSERT INTO journal (period, event, object_type, object_id, reverses_id,"
+		    " memo, posted_at, posted_by) VALUES ('2026-01', 'payment', 'payment', 3, NULL,"
+		    " '线上支付', '2026-01-18T04:00:01.500000Z', 'channel:wxpay')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen)"
+		    " VALUES (4, 3, '2026-01', 44032), (4, 7, '2026-01', -44032)");
+	exec_ok(db, "INSERT INTO online_order (number, household_id, amount_fen, state,"
+		    " payment_id, channel_code, created_at, created_by, paid_at, cancelled_at)"
+		    " VALUES ('OL2026011800000001', 1, 44032, 'paid', 3, 'wxpay',"
+		    " '2026-01-18T03:58:00.000000Z', 'account:1', '2026-01-18T04:00:01.500000Z',"
+		    " NULL)");
+	exec_ok(db, "INSERT INTO payment_callback (channel_code, transaction_id, order_id,"
+		    " amount_fen, payment_id, response, received_at) VALUES ('wxpay',"
+		    " '4200002026011800000001', 1, 44032, 3, '{\"result\":\"accepted\","
+		    "\"order_number\":\"OL2026011800000001\","
+		    "\"transaction_id\":\"4200002026011800000001\",\"amount_fen\":44032,"
+		    "\"payment_id\":3,\"receipt_number\":null}', '2026-01-18T04:00:01.500000Z')");
+	exec_ok(db, "INSERT INTO payment_callback_attempt (channel_code, at, client, status,"
+		    " outcome, transaction_id, order_number, amount_fen, body_sha256) VALUES"
+		    " ('wxpay', '2026-01-18T04:00:01.500000Z', '203.0.113.7', 200, 'accepted',"
+		    " '4200002026011800000001', 'OL2026011800000001', 44032,"
+		    " '1b4f0e9851971998e732078544c96b36c3d01cedf7caa332359d6f1d83567014'),"
+		    " ('wxpay', '2026-01-18T04:00:31.000000Z', '203.0.113.7', 200, 'replayed',"
+		    " '4200002026011800000001', 'OL2026011800000001', 44032,"
+		    " '1b4f0e9851971998e732078544c96b36c3d01cedf7caa332359d6f1d83567014'),"
+		    " ('wxpay', '2026-01-18T05:12:00.000000Z', '198.51.100.23', 401,"
+		    " 'signature_invalid', NULL, NULL, NULL,"
+		    " '60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752')");
+
+	/* Reconciliation: the special account at 工行 and its statement
+	 * (20251201 to 20260105), a refused export of the same account, the
+	 * lines with their tokens, the match of each and the day's balance. */
+	exec_ok(db, "INSERT INTO bank_format (bank_code, bank_name, encoding, skip_rows,"
+		    " date_format, col_serial, col_date, col_amount, col_credit, col_debit,"
+		    " col_counterparty_account, col_counterparty_name, col_remark, col_balance,"
+		    " created_at, updated_at) VALUES ('icbc', '中国工商银行', 'gb18030', 1,"
+		    " 'YYYYMMDD', 1, 2, NULL, 3, 4, 5, 6, 7, 8, '2025-11-20T02:00:00.000000Z',"
+		    " '2025-11-20T02:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO bank_account (name, account_no, format_id, ledger_kind, active,"
+		    " created_at, updated_at) VALUES ('保障房租金专户', '3202011509200123456', 1,"
+		    " 'special_rent', 1, '2025-11-20T02:00:00.000000Z',"
+		    " '2025-11-20T02:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO bank_statement (bank_account_id, file_name, encoding, state,"
+		    " size, rows_read, lines_new, error_rows, matched, suspense_fen, first_on,"
+		    " last_on, failure, job_id, created_by, created_by_name, created_at,"
+		    " finished_at) VALUES (1, '专户流水20251201-20260105.csv', 'gb18030', 'done',"
+		    " 1024, 5, 5, 0, 1, 30000, '2025-12-06', '2026-01-05', NULL, (SELECT MAX(id)"
+		    " FROM job WHERE kind = 'bank_statement_import'), 'account:5', '财务赵六',"
+		    " '2026-01-06T02:00:00.000000Z', '2026-01-06T02:00:01.750000Z'), (1,"
+		    " '专户流水202601.xls', 'auto', 'failed', 20480, 0, 0, 1, 0, 0, NULL, NULL,"
+		    " '文件有 1 行不能读取', NULL, 'account:5', '财务赵六',"
+		    " '2026-01-06T01:50:00.000000Z', '2026-01-06T01:50:00.500000Z')");
+	exec_ok(db, "INSERT INTO bank_statement_part (statement_id, seq, sealed) VALUES (1, 1,"
+		    " 'v1.1.5Lqk5piT5pel5pyfLOS6pOaYk+mHkemineWFgw==')");
+	exec_ok(db, "INSERT INTO bank_statement_error (statement_id, seq, row_no, col, reason)"
+		    " VALUES (2, 1, 0, '', '不是文本格式的流水文件（可能是 Excel 文件）')");
+	exec_ok(db, "INSERT INTO journal (period, event, object_type, object_id, reverses_id,"
+		    " memo, posted_at, posted_by) VALUES ('2026-01', 'bank_line.suspense',"
+		    " 'bank_statement', 1, NULL, '流水待查明', '2026-01-06T02:00:01.500000Z',"
+		    " 'account:5')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen)"
+		    " VALUES (5, 3, '2026-01', 30000), (5, 5, '2026-01', -30000)");
+	exec_ok(db, "INSERT INTO bank_line (bank_account_id, statement_id, identity, row_no,"
+		    " line_seq, serial, posted_on, amount_fen, balance_fen, counterparty_sealed,"
+		    " counterparty_index, counterparty_masked, counterparty_name, remark,"
+		    " payer_household_id, state, tier, household_id, payment_id, linked,"
+		    " remittance_id, in_suspense, undo_count, suspense_journal_id, matched_at,"
+		    " matched_by, created_at) VALUES (1, 1, 's:ICBC20251206000088', 2, 1,"
+		    " 'ICBC20251206000088', '2025-12-06', 68250, 120068250, NULL, NULL, '', '',"
+		    " '代扣 WH1-1', NULL, 'matched', 'exact_reference', 1, 2, 1, NULL, 0, 0, NULL,"
+		    " '2026-01-06T02:00:01.250000Z', 'system', '2026-01-06T02:00:01.000000Z'), (1,"
+		    " 1, 's:ICBC20260104003117', 3, 2, 'ICBC20260104003117', '2026-01-04', 30000,"
+		    " 120098250, 'v1.1.NjIxNyoqKio1Njc4', 'bidx:4f0b2c91a8e6', '6217****5678',"
+		    " '李四', '3-2-1502 房租', NULL, 'suggested', NULL, NULL, NULL, 0, NULL, 1, 0,"
+		    " 5, NULL, NULL, '2026-01-06T02:00:01.000000Z'), (1, 1,"
+		    " 's:ICBC20260105000412', 4, 3, 'ICBC20260105000412', '2026-01-05', 500,"
+		    " 120098750, NULL, NULL, '', '南苑管理处', '现金缴存', NULL, 'matched',"
+		    " 'remittance', NULL, NULL, 0, 1, 0, 0, NULL, '2026-01-06T03:00:00.000000Z',"
+		    " 'account:5', '2026-01-06T02:00:01.000000Z'), (1, 1, 's:ICBC20260105001020',"
+		    " 5, 4, 'ICBC20260105001020', '2026-01-05', 68250, 120167000,"
+		    " 'v1.1.QUNDT1VOVA==', 'bidx:9c1e5a77d0f3', '6222****1234', '张三',"
+		    " '房租', 1, 'unmatched', NULL, NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL,"
+		    " '2026-01-06T02:00:01.000000Z'), (1, 1, 's:ICBC20260105002233', 6, 5,"
+		    " 'ICBC20260105002233', '2026-01-05', -25000000, 95167000, NULL, NULL, '',"
+		    " '承接主体', '2025年第四季度运营服务费', NULL, 'ignored', NULL, NULL, NULL, 0,"
+		    " NULL, 0, 0, NULL, NULL, NULL, '2026-01-06T02:00:01.000000Z')");
+	exec_ok(db, "INSERT INTO bank_line_token (line_id, token) VALUES (1, 'WH1-1'), (2,"
+		    " '3-2-1502')");
+	exec_ok(db, "INSERT INTO bank_suggestion (line_id, household_id, tier, rule, rule_name,"
+		    " score, open_fen) VALUES (2, 1, 'rule', 'unit', '南苑附言中的房号', 85, 0)");
+	exec_ok(db, "INSERT INTO bank_match_pending (line_id, household_id, payment_id, rule,"
+		    " created_at) VALUES (4, 1, NULL, 'payer_account',"
+		    " '2026-01-06T02:00:01.000000Z')");
+	exec_ok(db, "INSERT INTO bank_balance_day (bank_account_id, day, statement_fen,"
+		    " ledger_fen, difference_fen, unmatched_lines, unmatched_fen, computed_at)"
+		    " VALUES (1, '2026-01-05', 95167000, 95098750, 68250, 1, 30000,"
+		    " '2026-01-06T18:00:00.000000Z')");
+
+	/* The owner's side: the counter's cash deposited, the operator paid. */
+	exec_ok(db, "INSERT INTO journal (period, event, object_type, object_id, reverses_id,"
+		    " memo, posted_at, posted_by) VALUES ('2026-01', 'remittance', 'remittance',"
+		    " 1, NULL, '现金缴存专户', '2026-01-06T03:00:00.000000Z', 'account:5'),"
+		    " ('2026-01', 'disbursement', 'disbursement', 1, NULL, '支付运营服务费',"
+		    " '2026-01-06T03:30:00.000000Z', 'account:5')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen)"
+		    " VALUES (6, 3, '2026-01', 500), (6, 2, '2026-01', -500), (7, 6, '2026-01',"
+		    " 25000000), (7, 3, '2026-01', -25000000)");
+	exec_ok(db, "INSERT INTO remittance (owner_id, period, amount_fen, remitted_on,"
+		    " reference, note, bank_line_id, journal_id, created_by, created_at) VALUES"
+		    " (1, '2026-01', 500, '2026-01-05', '缴款单 0001', '', 3, 6, 'account:5',"
+		    " '2026-01-06T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO disbursement (purpose, debit_kind, owner_id, payee, amount_fen,"
+		    " paid_on, reference, note, journal_id, created_by, created_at) VALUES"
+		    " ('operator_fee', 'operator_fees', 1, '承接主体', 25000000, '2026-01-05',"
+		    " 'HT-1 2025Q4', '2025年第四季度运营服务费', 7, 'account:5',"
+		    " '2026-01-06T03:30:00.000000Z')");
+}
+
 /* Rows in every table of every migration: 001_platform.sql and
  * 003_audit.sql with awkward values, the later ones with a realistic row or
  * two each, in the order their references need. */
@@ -655,6 +990,7 @@ fill_db(struct db *db)
 		    " issued_by) VALUES (1, 1, 1, '0123456789abcdef0123456789abcdef', 'issued',"
 		    " '2026-01-01T00:00:00.000000Z', 'account:1')");
 	fill_tenancy(db);
+	fill_rent(db);
 	ok(db, db_commit(db));
 }
 

@@ -427,6 +427,24 @@ test_load_resume_and_refuse(void **state)
 			 1);
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM offer WHERE state = 'accepted'"),
 			 query_int(db, "SELECT COUNT(*) FROM application WHERE state = 'housed'"));
+	/* The rent: a billing run a month, every chain in force billed this
+	 * month, most paid, a tail owing with its dunning case, and some owing
+	 * every month referred for the bureau's decision. */
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM billing_run WHERE state = 'done'"),
+			 DEMO_RENT_MONTHS);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM lease_chain c WHERE c.state = 'open'"
+				       " AND NOT EXISTS (SELECT 1 FROM charge x JOIN rent_line r"
+				       " ON r.charge_id = x.id WHERE x.source_id = c.id"
+				       " AND x.source_type = 'lease_chain' AND x.kind = 'rent'"
+				       " AND x.period = (SELECT MAX(period) FROM billing_run))"),
+			 0);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM charge WHERE kind = 'rent'"
+				  " AND state = 'paid'") >
+		    4 * query_int(db, "SELECT COUNT(*) FROM charge WHERE kind = 'rent'"
+				      " AND state = 'open'"));
+	assert_true(query_int(db, "SELECT COUNT(*) FROM dunning_case WHERE state = 'open'") > 0);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM arrears_referral"
+				  " WHERE state = 'proposed'") > 0);
 	{
 		struct ledger_check_stats st;
 

@@ -35,6 +35,13 @@ const ACTIONS = {
   'lease.renew': '续签租赁合同',
   'lease.end': '租赁合同终止',
   'payment.receive': '收款',
+  'payment.reverse': '收款冲正',
+  'rent.charge': '应收租金',
+  'rent.charge_cancel': '撤销费用',
+  'dunning.action': '催缴',
+  'payer_account.create': '登记缴款银行账户',
+  'payer_account.update': '修改缴款银行账户',
+  'payer_account.reveal': '查看完整银行账号',
 };
 
 export const actionTitle = (action) => ACTIONS[action] || action;
