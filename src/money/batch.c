@@ -30,19 +30,6 @@
  * so a connection caches a handful of statement texts per kind. */
 #define ROWS_MAX 256
 
-/* The account a kind's charge is credited to (charge.c's table). */
-static enum ledger_kind
-income_of(enum charge_kind k)
-{
-	switch (k) {
-	case CHARGE_RENT:
-	case CHARGE_OVERSTAY_RENT:
-	case CHARGE_BACK_CHARGE: return LEDGER_RENT_INCOME;
-	case CHARGE_DEPOSIT: return LEDGER_DEPOSIT_BILLED;
-	default: return LEDGER_OTHER_INCOME;
-	}
-}
-
 /* The size of the next statement for left rows. */
 static size_t
 rows_next(size_t left)
@@ -411,7 +398,7 @@ charge_raise_batch(struct db *db, struct charge_batch *b, struct charge_batch_it
 	/* What is new, summed per household and per income account. */
 	h = xcalloc(n, sizeof(*h));
 	for (size_t i = 0; i < n; i++) {
-		enum ledger_kind inc = income_of(items[i].kind);
+		enum ledger_kind inc = charge_kind_income(items[i].kind);
 
 		if (items[i].id == 0) {
 			b->existed++;

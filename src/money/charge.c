@@ -42,6 +42,12 @@ charge_kind_title(enum charge_kind k)
 	return (unsigned)k < CHARGE_KIND_COUNT ? kinds[k].title : NULL;
 }
 
+enum ledger_kind
+charge_kind_income(enum charge_kind k)
+{
+	return (unsigned)k < CHARGE_KIND_COUNT ? kinds[k].income : LEDGER_OTHER_INCOME;
+}
+
 int
 charge_kind_parse(const char *name, enum charge_kind *out)
 {

@@ -9,6 +9,9 @@
 
 struct db_stmt;
 
+/* The account a kind's charge is credited to when raised (charge.c). */
+enum ledger_kind charge_kind_income(enum charge_kind k);
+
 /* A household's two ledger accounts. */
 struct hh_accounts {
 	int64_t receivable;
