@@ -7,7 +7,9 @@
 # with one paper lease in force (existing = 1: its own amount, no standard),
 # from 2020-01-01 to 2099-12-31, except every tenth, which starts on
 # MID (a day inside the month to bill, so a tenth of the month's charges are
-# prorated).  Fixture code, not history: no audit rows, no contracts.
+# prorated); each household has its receivable account, as the deposit
+# charge of its move-in made it.  Fixture code, not history: no audit rows,
+# no contracts.
 #
 #   billing_fixture.sh DATA N MID
 set -eu
@@ -38,6 +40,10 @@ INSERT INTO household (community_id, category, employer, state, created_at, upda
 INSERT INTO person (name, created_at) $seq SELECT 'B-' || CAST(i AS TEXT), $t FROM n;
 INSERT INTO member (household_id, person_id, relationship, joined_at)
 	SELECT h.id, p.id, 'head', $t FROM household h JOIN person p ON p.name = h.employer
+	WHERE h.employer LIKE 'B-%';
+INSERT INTO ledger_account (code, kind, name, household_id, created_at)
+	SELECT 'receivable:' || CAST(h.id AS TEXT), 'receivable',
+	'应收住户款（住户 ' || CAST(h.id AS TEXT) || '）', h.id, $t FROM household h
 	WHERE h.employer LIKE 'B-%';
 INSERT INTO lease_chain (household_id, unit_id, community_id, state, started_on, created_at)
 	SELECT h.id, u.id, u.community_id, 'open', '2020-01-01', $t FROM household h

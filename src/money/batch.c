@@ -14,6 +14,7 @@
  * charges.  Everything runs in the caller's transaction, so a batch is
  * posted whole or not at all.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,155 +176,213 @@ cmp_hh(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The receivable accounts of the households (made where missing), k
- * households a statement. */
+/* Fills h[i].account_id from rows of (household_id, id). */
 static int
-receivables(struct db *db, struct hh_sum *h, size_t n, const char *now, struct anju_err *e)
+accounts_read(struct db_stmt *st, struct hh_sum *h, size_t k)
 {
-	size_t done = 0, missing;
 	int rc;
 
-	while (done < n) {
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct hh_sum key = { db_col_int64(st, 0), 0, 0 };
+		struct hh_sum *x = bsearch(&key, h, k, sizeof(*h), cmp_hh);
+
+		if (x != NULL)
+			x->account_id = db_col_int64(st, 1);
+	}
+	db_reset(st);
+	return rc;
+}
+
+/* Looks up the receivable accounts of h's households (sorted), k a
+ * statement. */
+static int
+accounts_lookup(struct db *db, struct hh_sum *h, size_t n, struct anju_err *e)
+{
+	for (size_t done = 0; done < n;) {
+		size_t k = rows_next(n - done);
+		/* By code, the unique key ledger_account_names() gives a
+		 * household's account ("receivable:12": the id from the 12th
+		 * character): its index alone answers. */
+		char *sql = multi_sql("SELECT CAST(SUBSTR(code, 12) AS BIGINT), id FROM"
+				      " ledger_account WHERE code IN (",
+				      "?", k, ")");
+		struct db_stmt *st;
+		int rc = db_prepare(db, sql, &st);
+
+		free(sql);
+		if (rc != 0)
+			return db_fail(db, rc, e);
+		/* IN (?, ?, ...): the placeholders are separated like rows. */
+		for (size_t i = done; i < done + k; i++) {
+			char code[LEDGER_CODE_LEN], name[LEDGER_NAME_LEN];
+
+			ledger_account_names(LEDGER_RECEIVABLE, h[i].household_id, code, name);
+			db_bind_cstr(st, (int)(i - done) + 1, code);
+		}
+		if ((rc = accounts_read(st, h + done, k)) != DB_DONE)
+			return db_fail(db, rc, e);
+		done += k;
+	}
+	return 0;
+}
+
+/* Makes the receivable accounts of h's households (sorted), k a statement;
+ * one made meanwhile by another transaction is skipped and left at 0. */
+static int
+accounts_make(struct db *db, struct hh_sum *h, size_t n, const char *now, struct anju_err *e)
+{
+	for (size_t done = 0; done < n;) {
 		size_t k = rows_next(n - done);
 		char *sql = multi_sql("INSERT INTO ledger_account (code, kind, name, household_id,"
 				      " created_at) VALUES ",
 				      "(?, 'receivable', ?, ?, ?)", k,
 				      " ON CONFLICT (code) DO NOTHING RETURNING household_id, id");
 		struct db_stmt *st;
-		int p = 1;
+		int p = 1, rc = db_prepare(db, sql, &st);
 
-		rc = db_prepare(db, sql, &st);
 		free(sql);
 		if (rc != 0)
 			return db_fail(db, rc, e);
-		/* The code and name ledger_account() gives a household's account. */
 		for (size_t i = done; i < done + k; i++) {
-			char code[48], name[96];
+			char code[LEDGER_CODE_LEN], name[LEDGER_NAME_LEN];
 
-			snprintf(code, sizeof(code), "receivable:%lld",
-				 (long long)h[i].household_id);
-			snprintf(name, sizeof(name), "应收住户款（住户 %lld）",
-				 (long long)h[i].household_id);
+			ledger_account_names(LEDGER_RECEIVABLE, h[i].household_id, code, name);
 			db_bind_cstr(st, p++, code);
 			db_bind_cstr(st, p++, name);
 			db_bind_int64(st, p++, h[i].household_id);
 			db_bind_cstr(st, p++, now);
 		}
-		/* The new accounts come back; the others are looked up. */
-		while ((rc = db_step(st)) == DB_ROW) {
-			struct hh_sum key = { db_col_int64(st, 0), 0, 0 };
-			struct hh_sum *x = bsearch(&key, h + done, k, sizeof(*h), cmp_hh);
-
-			if (x != NULL)
-				x->account_id = db_col_int64(st, 1);
-		}
-		db_reset(st);
-		if (rc != DB_DONE)
-			return db_fail(db, rc, e);
-		missing = 0;
-		for (size_t i = done; i < done + k; i++)
-			missing += h[i].account_id == 0;
-		if (missing == 0) {
-			done += k;
-			continue;
-		}
-		sql = multi_sql(
-			"SELECT household_id, id FROM ledger_account WHERE kind = 'receivable'"
-			" AND household_id IN (",
-			"?", k, ")");
-		rc = db_prepare(db, sql, &st);
-		free(sql);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		/* IN (?, ?, ...): the placeholders are separated like rows. */
-		for (size_t i = done; i < done + k; i++)
-			db_bind_int64(st, (int)(i - done) + 1, h[i].household_id);
-		while ((rc = db_step(st)) == DB_ROW) {
-			struct hh_sum key = { db_col_int64(st, 0), 0, 0 };
-			struct hh_sum *x = bsearch(&key, h + done, k, sizeof(*h), cmp_hh);
-
-			if (x != NULL)
-				x->account_id = db_col_int64(st, 1);
-		}
-		db_reset(st);
-		if (rc != DB_DONE)
+		if ((rc = accounts_read(st, h + done, k)) != DB_DONE)
 			return db_fail(db, rc, e);
 		done += k;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (h[i].account_id == 0)
-			return anju_fail(e, ANJU_EINTERNAL, "ledger_account", NULL,
-					 "住户 %lld 的应收账户缺失", (long long)h[i].household_id);
 	return 0;
 }
 
-/* The journal's entries: one per household receivable and one per income
- * account; then the stored balances, grouped over them. */
+/* The households' accounts still unknown, copied out of h (in h's order). */
+static size_t
+accounts_missing(const struct hh_sum *h, size_t n, struct hh_sum **out)
+{
+	size_t m = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (h[i].account_id == 0) {
+			*out = xrealloc(*out, (m + 1) * sizeof(**out));
+			(*out)[m++] = h[i];
+		}
+	return m;
+}
+
+/* The receivable accounts of the households (sorted): looked up, and the
+ * missing ones made (at a household's first charge; its deposit usually
+ * made it long before). */
+static int
+receivables(struct db *db, struct hh_sum *h, size_t n, const char *now, struct anju_err *e)
+{
+	struct hh_sum *miss;
+	size_t nmiss;
+	int rc;
+
+	if ((rc = accounts_lookup(db, h, n, e)) != 0)
+		return rc;
+	if ((nmiss = accounts_missing(h, n, &miss)) == 0)
+		return 0;
+	rc = accounts_make(db, miss, nmiss, now, e);
+	for (size_t i = 0; rc == 0 && i < nmiss; i++)
+		if (miss[i].account_id == 0) { /* made meanwhile elsewhere */
+			rc = accounts_lookup(db, miss, nmiss, e);
+			break;
+		}
+	for (size_t i = 0, x = 0; rc == 0 && i < n; i++) {
+		if (h[i].account_id != 0)
+			continue;
+		if ((h[i].account_id = miss[x++].account_id) == 0)
+			rc = anju_fail(e, ANJU_EINTERNAL, "ledger_account", NULL,
+				       "住户 %lld 的应收账户缺失", (long long)h[i].household_id);
+	}
+	free(miss);
+	return rc;
+}
+
+/* Adds to the stored balances of the period, k accounts a statement
+ * (each account once: a statement may not update one row twice). */
+#define BALANCE_UPSERT                                                                             \
+	" ON CONFLICT (account_id, period) DO UPDATE SET"                                          \
+	" debit_fen = ledger_balance.debit_fen + excluded.debit_fen,"                              \
+	" credit_fen = ledger_balance.credit_fen + excluded.credit_fen"
+
+/* Runs one multi-row statement of k rows of (account, amount): a journal
+ * entry each when entries, else the balance each moves (a positive amount
+ * a debit, a negative one a credit). */
+static int
+post_rows(struct db *db, const struct journal *j, const int64_t *account, const int64_t *fen,
+	  size_t k, bool entries, struct anju_err *e)
+{
+	char *sql = entries ? multi_sql("INSERT INTO journal_entry (journal_id, account_id,"
+					" period, amount_fen) VALUES ",
+					"(?, ?, ?, ?)", k, "")
+			    : multi_sql("INSERT INTO ledger_balance (account_id, period,"
+					" debit_fen, credit_fen) VALUES ",
+					"(?, ?, ?, ?)", k, BALANCE_UPSERT);
+	struct db_stmt *st;
+	int p = 1, rc = db_prepare(db, sql, &st);
+
+	free(sql);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	for (size_t i = 0; i < k; i++) {
+		if (entries)
+			db_bind_int64(st, p++, j->id);
+		db_bind_int64(st, p++, account[i]);
+		db_bind_cstr(st, p++, j->period);
+		if (entries) {
+			db_bind_int64(st, p++, fen[i]);
+		} else {
+			db_bind_int64(st, p++, fen[i] > 0 ? fen[i] : 0);
+			db_bind_int64(st, p++, fen[i] < 0 ? -fen[i] : 0);
+		}
+	}
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_fail(db, rc, e);
+}
+
+/* The journal's entries, one per household receivable (debited with the
+ * sum of its new charges) and one per income account (credited with its
+ * kinds' sum), and the stored balances they move. */
 static int
 post_entries(struct db *db, const struct journal *j, const struct hh_sum *h, size_t n,
 	     const int64_t income[LEDGER_KIND_COUNT], const int64_t sums[LEDGER_KIND_COUNT],
 	     struct anju_err *e)
 {
-	size_t done = 0;
-	struct db_stmt *st;
+	int64_t account[ROWS_MAX], fen[ROWS_MAX];
+	size_t k;
 	int rc;
 
-	while (done < n) {
-		size_t k = rows_next(n - done);
-		char *sql = multi_sql("INSERT INTO journal_entry (journal_id, account_id, period,"
-				      " amount_fen) VALUES ",
-				      "(?, ?, ?, ?)", k, "");
-		int p = 1;
-
-		rc = db_prepare(db, sql, &st);
-		free(sql);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		for (size_t i = done; i < done + k; i++) {
-			db_bind_int64(st, p++, j->id);
-			db_bind_int64(st, p++, h[i].account_id);
-			db_bind_cstr(st, p++, j->period);
-			db_bind_int64(st, p++, h[i].fen);
+	for (size_t done = 0; done < n; done += k) {
+		k = rows_next(n - done);
+		for (size_t i = 0; i < k; i++) {
+			account[i] = h[done + i].account_id;
+			fen[i] = h[done + i].fen;
 		}
-		rc = db_step(st);
-		db_reset(st);
-		if (rc != DB_DONE)
-			return db_fail(db, rc, e);
-		done += k;
+		if ((rc = post_rows(db, j, account, fen, k, true, e)) != 0 ||
+		    (rc = post_rows(db, j, account, fen, k, false, e)) != 0)
+			return rc;
 	}
-	for (int k = 0; k < LEDGER_KIND_COUNT; k++) {
-		if (sums[k] == 0)
-			continue;
-		rc = db_prepare(db,
-				"INSERT INTO journal_entry (journal_id, account_id, period,"
-				" amount_fen) VALUES (?, ?, ?, ?)",
-				&st);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		db_bind_int64(st, 1, j->id);
-		db_bind_int64(st, 2, income[k]);
-		db_bind_cstr(st, 3, j->period);
-		db_bind_int64(st, 4, -sums[k]);
-		rc = db_step(st);
-		db_reset(st);
-		if (rc != DB_DONE)
-			return db_fail(db, rc, e);
-	}
-	rc = db_prepare(db,
-			"INSERT INTO ledger_balance (account_id, period, debit_fen, credit_fen)"
-			" SELECT account_id, period, SUM(CASE WHEN amount_fen > 0 THEN amount_fen"
-			" ELSE 0 END), SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END)"
-			" FROM journal_entry WHERE journal_id = ? GROUP BY account_id, period"
-			" ON CONFLICT (account_id, period) DO UPDATE SET"
-			" debit_fen = ledger_balance.debit_fen + excluded.debit_fen,"
-			" credit_fen = ledger_balance.credit_fen + excluded.credit_fen",
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, j->id);
-	rc = db_step(st);
-	db_reset(st);
-	return rc == DB_DONE ? 0 : db_fail(db, rc, e);
+	k = 0;
+	for (int x = 0; x < LEDGER_KIND_COUNT; x++)
+		if (sums[x] != 0) {
+			account[k] = income[x];
+			fen[k++] = -sums[x];
+		}
+	/* Kinds may share an income account: one row each all the same for
+	 * the entries, but the balance rows one statement each. */
+	for (size_t i = 0; i < k; i++)
+		if ((rc = post_rows(db, j, &account[i], &fen[i], 1, true, e)) != 0 ||
+		    (rc = post_rows(db, j, &account[i], &fen[i], 1, false, e)) != 0)
+			return rc;
+	return 0;
 }
 
 /* The households of the batch that hold credit: their money settles what

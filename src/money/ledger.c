@@ -64,24 +64,31 @@ account_id_of(struct db *db, const char *code, int64_t *id, struct anju_err *e)
 	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
 }
 
+void
+ledger_account_names(enum ledger_kind k, int64_t household_id, char code[LEDGER_CODE_LEN],
+		     char name[LEDGER_NAME_LEN])
+{
+	if (household_id > 0) {
+		snprintf(code, LEDGER_CODE_LEN, "%s:%lld", kinds[k].name, (long long)household_id);
+		snprintf(name, LEDGER_NAME_LEN, "%s（住户 %lld）", kinds[k].title,
+			 (long long)household_id);
+	} else {
+		snprintf(code, LEDGER_CODE_LEN, "%s", kinds[k].name);
+		snprintf(name, LEDGER_NAME_LEN, "%s", kinds[k].title);
+	}
+}
+
 int
 ledger_account(struct db *db, enum ledger_kind k, int64_t household_id, int64_t *id,
 	       struct anju_err *e)
 {
-	char code[48], name[96], now[TIME_FMT_LEN];
+	char code[LEDGER_CODE_LEN], name[LEDGER_NAME_LEN], now[TIME_FMT_LEN];
 	struct db_stmt *st;
 	int rc;
 
 	if ((unsigned)k >= LEDGER_KIND_COUNT || kinds[k].per_household != (household_id > 0))
 		return anju_fail(e, ANJU_EINTERNAL, "ledger_account", NULL, "账户类型与住户不符");
-	if (household_id > 0) {
-		snprintf(code, sizeof(code), "%s:%lld", kinds[k].name, (long long)household_id);
-		snprintf(name, sizeof(name), "%s（住户 %lld）", kinds[k].title,
-			 (long long)household_id);
-	} else {
-		snprintf(code, sizeof(code), "%s", kinds[k].name);
-		snprintf(name, sizeof(name), "%s", kinds[k].title);
-	}
+	ledger_account_names(k, household_id, code, name);
 	rc = account_id_of(db, code, id, e);
 	if (rc != ANJU_ENOTFOUND)
 		return rc;

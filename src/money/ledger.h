@@ -40,6 +40,13 @@ const char *ledger_kind_name(enum ledger_kind k);
 /* 0 or -1. */
 int ledger_kind_parse(const char *name, enum ledger_kind *out);
 
+#define LEDGER_CODE_LEN 48
+#define LEDGER_NAME_LEN 96
+
+/* The unique code ("receivable:12", "cash") and the name of the account of
+ * kind k (household_id for RECEIVABLE and CREDIT, else 0). */
+void ledger_account_names(enum ledger_kind k, int64_t household_id, char code[LEDGER_CODE_LEN],
+			  char name[LEDGER_NAME_LEN]);
 /* The account of kind k (household_id for RECEIVABLE and CREDIT, else 0),
  * made on first use. */
 int ledger_account(struct db *db, enum ledger_kind k, int64_t household_id, int64_t *id,

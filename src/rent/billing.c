@@ -171,6 +171,12 @@ struct lines {
 	size_t n, cap;
 };
 
+/* Segments, read a chunk at a time into the same buffer. */
+struct segs {
+	struct seg *v;
+	size_t n, cap;
+};
+
 static struct line *
 line_add(struct lines *l)
 {
@@ -182,11 +188,19 @@ line_add(struct lines *l)
 	return &l->v[l->n++];
 }
 
+/* Empties the lines, keeping their buffer for the next chunk. */
 static void
-lines_free(struct lines *l)
+lines_reset(struct lines *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].segments);
+	l->n = 0;
+}
+
+static void
+lines_free(struct lines *l)
+{
+	lines_reset(l);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -288,15 +302,13 @@ chain_rent(const struct month *m, const struct seg *s, size_t n, const struct st
 
 /* The segments of the chains in (lo, hi], in chain and lease order. */
 static int
-load_segments(struct db *db, const struct month *m, int64_t lo, int64_t hi, struct seg **out,
-	      size_t *n, struct anju_err *e)
+load_segments(struct db *db, const struct month *m, int64_t lo, int64_t hi, struct segs *out,
+	      struct anju_err *e)
 {
 	struct db_stmt *st;
-	size_t cap = 0;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
+	out->n = 0;
 	/* A paper lease (no quote) bills its own amount, rounded half up;
 	 * a quoted one names its standard and the quote's inputs.  The range of
 	 * chains walks lease's (chain_id, seq) key; the state is compared as
@@ -327,11 +339,11 @@ load_segments(struct db *db, const struct month *m, int64_t lo, int64_t hi, stru
 		struct seg *s;
 		int64_t from = days_of(db_col_text(st, 5)), to = days_of(db_col_text(st, 6));
 
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 512;
-			*out = xrealloc(*out, cap * sizeof(**out));
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 512;
+			out->v = xrealloc(out->v, out->cap * sizeof(*out->v));
 		}
-		s = &(*out)[(*n)++];
+		s = &out->v[out->n++];
 		memset(s, 0, sizeof(*s));
 		s->chain_id = db_col_int64(st, 0);
 		s->lease_id = db_col_int64(st, 1);
@@ -351,9 +363,7 @@ load_segments(struct db *db, const struct month *m, int64_t lo, int64_t hi, stru
 	}
 	db_reset(st);
 	if (rc != DB_DONE) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+		out->n = 0;
 		return db_fail(db, rc, e);
 	}
 	return 0;
@@ -503,8 +513,7 @@ stay_lines(struct db *db, const struct month *m, const struct stays *stays, stru
 {
 	for (size_t i = 0; i < stays->n; i++) {
 		const struct stay *o = &stays->v[i];
-		struct seg *segs = NULL;
-		size_t nsegs = 0;
+		struct segs segs = { 0 };
 		struct db_stmt *st;
 		enum rounding r = ROUND_HALF_UP;
 		int64_t area = 0, community = 0, rate, full, amount, market, days = 0;
@@ -531,15 +540,16 @@ stay_lines(struct db *db, const struct month *m, const struct stays *stays, stru
 		if (rc < 0)
 			return db_fail(db, rc, e);
 		if ((rc = market_rate(db, o->policy_version, m->first_text, &rate, e)) != 0 ||
-		    (rc = load_segments(db, m, o->chain_id - 1, o->chain_id, &segs, &nsegs, e)) !=
-			    0)
+		    (rc = load_segments(db, m, o->chain_id - 1, o->chain_id, &segs, e)) != 0) {
+			free(segs.v);
 			return rc;
-		for (size_t k = 0; k < nsegs; k++) {
-			lease_days += segs[k].to - segs[k].from + 1;
-			rounding_parse(segs[k].rounding, &r);
-			due_day = segs[k].due_day;
 		}
-		free(segs);
+		for (size_t k = 0; k < segs.n; k++) {
+			lease_days += segs.v[k].to - segs.v[k].from + 1;
+			rounding_parse(segs.v[k].rounding, &r);
+			due_day = segs.v[k].due_day;
+		}
+		free(segs.v);
 		if ((rc = rent_billed(db, o->chain_id, m->period, &billed_days, &billed_monthly,
 				      e)) != 0)
 			return rc;
@@ -1030,18 +1040,16 @@ line_json(const struct line *l)
 	return j;
 }
 
-/* The lines of some chains: (lo, hi] and the month's stays. */
+/* The lines of some chains: (lo, hi] and the month's stays, their
+ * segments read into segs. */
 static int
 compute(struct db *db, const struct month *m, int64_t lo, int64_t hi, const struct stays *stays,
-	struct lines *out, struct anju_err *e)
+	struct segs *segs, struct lines *out, struct anju_err *e)
 {
-	struct seg *segs = NULL;
-	size_t nsegs = 0;
 	int rc;
 
-	if ((rc = load_segments(db, m, lo, hi, &segs, &nsegs, e)) == 0)
-		rc = rent_lines(m, segs, nsegs, stays, out, e);
-	free(segs);
+	if ((rc = load_segments(db, m, lo, hi, segs, e)) == 0)
+		rc = rent_lines(m, segs->v, segs->n, stays, out, e);
 	return rc;
 }
 
@@ -1050,6 +1058,7 @@ bill_chain_preview(struct db *db, int64_t chain_id, const char *period, json_t *
 		   struct anju_err *e)
 {
 	struct lines ls = { 0 };
+	struct segs segs = { 0 };
 	struct stays stays;
 	struct month m;
 	struct period p;
@@ -1062,13 +1071,14 @@ bill_chain_preview(struct db *db, int64_t chain_id, const char *period, json_t *
 	month_init(&m, period);
 	if ((rc = load_stays(db, &m, &chain_id, 1, &stays, e)) != 0)
 		return rc;
-	if ((rc = compute(db, &m, chain_id - 1, chain_id, &stays, &ls, e)) == 0 &&
+	if ((rc = compute(db, &m, chain_id - 1, chain_id, &stays, &segs, &ls, e)) == 0 &&
 	    (rc = stay_lines(db, &m, &stays, &ls, e)) == 0) {
 		*out = json_array();
 		for (size_t i = 0; i < ls.n; i++)
 			json_array_append_new(*out, line_json(&ls.v[i]));
 	}
 	free(stays.v);
+	free(segs.v);
 	lines_free(&ls);
 	return rc;
 }
@@ -1093,6 +1103,8 @@ struct run_state {
 	size_t nchains;
 	struct audit_actor who;
 	char by[80];
+	struct segs segs; /* buffers of a chunk, kept for the next one */
+	struct lines lines;
 };
 
 static int
@@ -1270,7 +1282,7 @@ job_chunk(struct job_ctx *ctx, struct run_state *r, int64_t *last, bool *more, s
 {
 	struct db *db = job_db(ctx);
 	struct db_stmt *st;
-	struct lines ls = { 0 };
+	struct lines *ls = &r->lines;
 	struct stays stays = { 0 };
 	struct chunk_out o;
 	int64_t hi = *last, n = 0;
@@ -1318,25 +1330,25 @@ job_chunk(struct job_ctx *ctx, struct run_state *r, int64_t *last, bool *more, s
 		/* Named chains one by one: they are few and far apart. */
 		for (size_t i = 0; i < r->nchains && rc == 0; i++)
 			if (r->chains[i] > *last && r->chains[i] <= hi)
-				rc = compute(db, &r->m, r->chains[i] - 1, r->chains[i], &stays, &ls,
-					     e);
+				rc = compute(db, &r->m, r->chains[i] - 1, r->chains[i], &stays,
+					     &r->segs, ls, e);
 	} else {
-		rc = compute(db, &r->m, *last, hi, &stays, &ls, e);
+		rc = compute(db, &r->m, *last, hi, &stays, &r->segs, ls, e);
 	}
-	if (rc != 0 || (rc = raise_lines(db, r->id, &r->m, &ls, &r->who, &o, e)) != 0 ||
+	if (rc != 0 || (rc = raise_lines(db, r->id, &r->m, ls, &r->who, &o, e)) != 0 ||
 	    (rc = run_add(db, r, r->seen + n, &o, e)) != 0)
 		goto fail;
 	r->seen += n;
 	*last = hi;
 	*more = n == chunk_chains;
 	free(stays.v);
-	lines_free(&ls);
+	lines_reset(ls);
 	snprintf(at, sizeof(at), "%lld", (long long)hi);
 	snprintf(note, sizeof(note), "已计租 %lld 条合同链", (long long)r->seen);
 	return job_chunk_end(ctx, r->seen, r->total > r->seen ? r->total : r->seen, at, note, e);
 fail:
 	free(stays.v);
-	lines_free(&ls);
+	lines_reset(ls);
 	return job_fail_db(ctx, rc, e);
 }
 
@@ -1415,7 +1427,7 @@ run(struct job_ctx *ctx, struct anju_err *e)
 	/* A long run reads and writes much: a larger page cache on this
 	 * connection while it runs (NOTES-performance.md). */
 	if (sqlite)
-		db_exec(db, "PRAGMA cache_size = -262144");
+		db_exec(db, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY");
 	if (job_resume_at(ctx)[0] == '\0')
 		rc = job_setup(ctx, &r, e);
 	else if ((rc = run_load(db, job_id(ctx), &r, e)) == 0 && r.id == 0)
@@ -1437,8 +1449,10 @@ run(struct job_ctx *ctx, struct anju_err *e)
 		rc = job_finish(ctx, &r, e);
 out:
 	if (sqlite)
-		db_exec(db, "PRAGMA cache_size = -2000");
+		db_exec(db, "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT");
 	free(r.chains);
+	free(r.segs.v);
+	lines_free(&r.lines);
 	return rc;
 }
 
@@ -1462,7 +1476,7 @@ bill_now(struct db *db, const char *period, const struct audit_actor *who, int64
 	month_init(&r.m, period);
 	if ((rc = count_chains(db, &r, e)) != 0 ||
 	    (rc = load_stays(db, &r.m, NULL, 0, &stays, e)) != 0 ||
-	    (rc = compute(db, &r.m, 0, INT64_MAX, &stays, &ls, e)) != 0 ||
+	    (rc = compute(db, &r.m, 0, INT64_MAX, &stays, &r.segs, &ls, e)) != 0 ||
 	    (rc = raise_lines(db, r.id, &r.m, &ls, &r.who, &o, e)) != 0 ||
 	    (rc = run_add(db, &r, r.total, &o, e)) != 0 ||
 	    (rc = stay_lines(db, &r.m, &stays, &stay_ls, e)) != 0 ||
@@ -1490,6 +1504,7 @@ bill_now(struct db *db, const char *period, const struct audit_actor *who, int64
 	*run_id = r.id;
 out:
 	free(stays.v);
+	free(r.segs.v);
 	lines_free(&ls);
 	lines_free(&stay_ls);
 	return rc;
