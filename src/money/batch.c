@@ -193,50 +193,25 @@ accounts_read(struct db_stmt *st, struct hh_sum *h, size_t k)
 	return rc;
 }
 
-/* Looks up the receivable accounts of h's households (sorted), k a
- * statement. */
+/* Looks up (now NULL) or makes (now: the time made) the receivable
+ * accounts of h's households (sorted), k a statement.  Looked up by code,
+ * the unique key ledger_account_names() gives a household's account
+ * ("receivable:12": the id from the 12th character), so that the index
+ * alone answers; one made meanwhile by another transaction is skipped by
+ * the insert and left at 0. */
 static int
-accounts_lookup(struct db *db, struct hh_sum *h, size_t n, struct anju_err *e)
+accounts_find(struct db *db, struct hh_sum *h, size_t n, const char *now, struct anju_err *e)
 {
 	for (size_t done = 0; done < n;) {
 		size_t k = rows_next(n - done);
-		/* By code, the unique key ledger_account_names() gives a
-		 * household's account ("receivable:12": the id from the 12th
-		 * character): its index alone answers. */
-		char *sql = multi_sql("SELECT CAST(SUBSTR(code, 12) AS BIGINT), id FROM"
-				      " ledger_account WHERE code IN (",
-				      "?", k, ")");
-		struct db_stmt *st;
-		int rc = db_prepare(db, sql, &st);
-
-		free(sql);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		/* IN (?, ?, ...): the placeholders are separated like rows. */
-		for (size_t i = done; i < done + k; i++) {
-			char code[LEDGER_CODE_LEN], name[LEDGER_NAME_LEN];
-
-			ledger_account_names(LEDGER_RECEIVABLE, h[i].household_id, code, name);
-			db_bind_cstr(st, (int)(i - done) + 1, code);
-		}
-		if ((rc = accounts_read(st, h + done, k)) != DB_DONE)
-			return db_fail(db, rc, e);
-		done += k;
-	}
-	return 0;
-}
-
-/* Makes the receivable accounts of h's households (sorted), k a statement;
- * one made meanwhile by another transaction is skipped and left at 0. */
-static int
-accounts_make(struct db *db, struct hh_sum *h, size_t n, const char *now, struct anju_err *e)
-{
-	for (size_t done = 0; done < n;) {
-		size_t k = rows_next(n - done);
-		char *sql = multi_sql("INSERT INTO ledger_account (code, kind, name, household_id,"
-				      " created_at) VALUES ",
-				      "(?, 'receivable', ?, ?, ?)", k,
-				      " ON CONFLICT (code) DO NOTHING RETURNING household_id, id");
+		char *sql = now == NULL ? multi_sql("SELECT CAST(SUBSTR(code, 12) AS BIGINT), id"
+						    " FROM ledger_account WHERE code IN (",
+						    "?", k, ")")
+					: multi_sql("INSERT INTO ledger_account (code, kind, name,"
+						    " household_id, created_at) VALUES ",
+						    "(?, 'receivable', ?, ?, ?)", k,
+						    " ON CONFLICT (code) DO NOTHING"
+						    " RETURNING household_id, id");
 		struct db_stmt *st;
 		int p = 1, rc = db_prepare(db, sql, &st);
 
@@ -248,6 +223,8 @@ accounts_make(struct db *db, struct hh_sum *h, size_t n, const char *now, struct
 
 			ledger_account_names(LEDGER_RECEIVABLE, h[i].household_id, code, name);
 			db_bind_cstr(st, p++, code);
+			if (now == NULL)
+				continue; /* IN (?, ?, ...) */
 			db_bind_cstr(st, p++, name);
 			db_bind_int64(st, p++, h[i].household_id);
 			db_bind_cstr(st, p++, now);
@@ -284,14 +261,14 @@ receivables(struct db *db, struct hh_sum *h, size_t n, const char *now, struct a
 	size_t nmiss;
 	int rc;
 
-	if ((rc = accounts_lookup(db, h, n, e)) != 0)
+	if ((rc = accounts_find(db, h, n, NULL, e)) != 0)
 		return rc;
 	if ((nmiss = accounts_missing(h, n, &miss)) == 0)
 		return 0;
-	rc = accounts_make(db, miss, nmiss, now, e);
+	rc = accounts_find(db, miss, nmiss, now, e);
 	for (size_t i = 0; rc == 0 && i < nmiss; i++)
 		if (miss[i].account_id == 0) { /* made meanwhile elsewhere */
-			rc = accounts_lookup(db, miss, nmiss, e);
+			rc = accounts_find(db, miss, nmiss, NULL, e);
 			break;
 		}
 	for (size_t i = 0, x = 0; rc == 0 && i < n; i++) {
