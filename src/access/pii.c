@@ -1,6 +1,6 @@
 /*
- * Sealing, opening and indexing personal data, and the list of the columns
- * that hold it.  See pii.h for the format.
+ * Sealing, opening and indexing personal data, the list of the columns
+ * that hold it, and files stored sealed in pieces.  See pii.h for the format.
  */
 #include "access/pii.h"
 
@@ -215,4 +215,142 @@ pii_count(struct db *db, const struct pii_table *t, const char *column, int kid,
 		return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL,
 				 "database: %s", db_errmsg(db));
 	return 0;
+}
+
+/* Appends " WHERE <key_column> = ?[ AND kind = ?]": p's pieces. */
+static void
+parts_where(struct buf *sql, const struct pii_parts *p)
+{
+	buf_printf(sql, " WHERE %s = ?%s", p->key_column, p->kind != NULL ? " AND kind = ?" : "");
+}
+
+/* Binds p's key (and kind) from parameter 1; the next parameter's number. */
+static int
+parts_bind(struct db_stmt *st, const struct pii_parts *p)
+{
+	db_bind_int64(st, 1, p->key);
+	if (p->kind == NULL)
+		return 2;
+	db_bind_cstr(st, 2, p->kind);
+	return 3;
+}
+
+int
+pii_parts_put(struct db *db, const struct pii_parts *p, const char *data, size_t n,
+	      struct anju_err *e)
+{
+	const struct keyring *kr = keys_current();
+	struct db_stmt *st;
+	struct buf sql;
+	int rc = 0;
+
+	if (kr == NULL)
+		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
+				 "the personal-data keys are not loaded");
+	buf_init(&sql, 0);
+	buf_printf(&sql, "INSERT INTO %s (%s, %sseq, sealed) VALUES (?, %s?, ?)", p->table,
+		   p->key_column, p->kind != NULL ? "kind, " : "", p->kind != NULL ? "?, " : "");
+	for (size_t off = 0, seq = 0; off < n; off += PII_PART_BYTES, seq++) {
+		size_t len = n - off < PII_PART_BYTES ? n - off : PII_PART_BYTES;
+		char *sealed = NULL;
+
+		if (pii_seal(kr, data + off, len, &sealed) != 0) {
+			rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "cannot seal a piece");
+			break;
+		}
+		rc = db_prepare(db, sql.p, &st);
+		if (rc == 0) {
+			int i = parts_bind(st, p);
+
+			db_bind_int64(st, i, (int64_t)seq);
+			db_bind_cstr(st, i + 1, sealed);
+			rc = db_step(st);
+			db_reset(st);
+		}
+		free(sealed);
+		if (rc < 0) {
+			rc = db_fail(db, rc, e);
+			break;
+		}
+	}
+	buf_free(&sql);
+	return rc;
+}
+
+int
+pii_parts_each(struct db *db, const struct pii_parts *p,
+	       int (*take)(void *arg, const char *plain, size_t n, struct anju_err *e), void *arg,
+	       struct anju_err *e)
+{
+	const struct keyring *kr = keys_current();
+	struct db_stmt *st;
+	struct buf sql;
+	int rc;
+
+	if (kr == NULL)
+		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
+				 "the personal-data keys are not loaded");
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT sealed FROM %s", p->table);
+	parts_where(&sql, p);
+	buf_adds(&sql, " ORDER BY seq");
+	rc = db_prepare(db, sql.p, &st);
+	buf_free(&sql);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	parts_bind(st, p);
+	while ((rc = db_step(st)) == DB_ROW) {
+		char *plain = NULL;
+		size_t n = 0;
+		int orc = pii_open(kr, db_col_text(st, 0), &plain, &n);
+
+		if (orc != 0) {
+			db_reset(st);
+			return anju_fail(e, ANJU_EINTERNAL, "unsealable", NULL,
+					 "a stored piece of %s %lld cannot be opened", p->noun,
+					 (long long)p->key);
+		}
+		orc = take(arg, plain, n, e);
+		pii_plain_free(plain, n);
+		if (orc != 0) {
+			db_reset(st);
+			return orc;
+		}
+	}
+	db_reset(st);
+	return rc < 0 ? db_fail(db, rc, e) : 0;
+}
+
+static int
+take_into_buf(void *arg, const char *plain, size_t n, struct anju_err *e)
+{
+	if (buf_add(arg, plain, n) != 0)
+		return anju_fail(e, ANJU_ETOOBIG, "file_too_large", NULL, "文件过大");
+	return 0;
+}
+
+int
+pii_parts_load(struct db *db, const struct pii_parts *p, struct buf *out, struct anju_err *e)
+{
+	return pii_parts_each(db, p, take_into_buf, out, e);
+}
+
+int
+pii_parts_drop(struct db *db, const struct pii_parts *p, struct anju_err *e)
+{
+	struct db_stmt *st;
+	struct buf sql;
+	int rc;
+
+	buf_init(&sql, 0);
+	buf_printf(&sql, "DELETE FROM %s", p->table);
+	parts_where(&sql, p);
+	rc = db_prepare(db, sql.p, &st);
+	buf_free(&sql);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	parts_bind(st, p);
+	rc = db_step(st);
+	db_reset(st);
+	return rc < 0 ? db_fail(db, rc, e) : 0;
 }

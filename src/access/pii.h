@@ -24,6 +24,7 @@
 
 #include "core/err.h"
 
+struct buf;
 struct db;
 struct keyring;
 
@@ -43,6 +44,38 @@ int pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t 
 
 /* Wipes and frees what pii_open returned; NULL is fine. */
 void pii_plain_free(char *plain, size_t n);
+
+/*
+ * A file stored sealed in pieces of PII_PART_BYTES (an upload until its job
+ * has read it): the rows (key_column, [kind,] seq, sealed) of table whose
+ * key_column is key, and whose kind is kind when kind is not NULL.  table
+ * and key_column are the caller's constants, quoted into the SQL.
+ */
+#define PII_PART_BYTES (1024 * 1024)
+
+struct pii_parts {
+	const char *table;      /* "dataset_part" */
+	const char *key_column; /* "dataset_id" */
+	int64_t key;
+	const char *kind; /* the kind column's value; NULL: the table has none */
+	const char *noun; /* the file in the "unsealable" message: "dataset" */
+};
+
+/* Seals n bytes of data into pieces numbered from 0.  0, or an error with e
+ * (ANJU_EINTERNAL "no_keyring" when the keys are not loaded). */
+int pii_parts_put(struct db *db, const struct pii_parts *p, const char *data, size_t n,
+		  struct anju_err *e);
+/* Opens the pieces in order and hands each to take, which returns 0 or an
+ * error it has set in e (that ends the reading).  ANJU_EINTERNAL
+ * "unsealable" when a piece cannot be opened. */
+int pii_parts_each(struct db *db, const struct pii_parts *p,
+		   int (*take)(void *arg, const char *plain, size_t n, struct anju_err *e),
+		   void *arg, struct anju_err *e);
+/* The whole file appended to out: ANJU_ETOOBIG "file_too_large" ("文件过大")
+ * past out's max. */
+int pii_parts_load(struct db *db, const struct pii_parts *p, struct buf *out, struct anju_err *e);
+/* Deletes the pieces. */
+int pii_parts_drop(struct db *db, const struct pii_parts *p, struct anju_err *e);
 
 /* The blind index of a normalised value (see above) in domain: 64 lower-case
  * hex digits and a NUL into out. */

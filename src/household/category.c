@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "audit/audit.h"
 #include "household/household.h"
 #include "household/internal.h"
@@ -84,27 +85,14 @@ category_usable(struct db *db, const char *code, const char *field, struct anju_
 	return rc;
 }
 
-static bool
-code_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
 static int
 check(const struct household_category_in *in, bool create, struct anju_err *e)
 {
-	if (create && !code_ok(in->code))
+	if (create && !text_is_code(in->code))
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "code",
 				 "类别代码应为小写字母开头的 2 到 32 个小写字母、数字或下划线");
 	if ((create || in->name != NULL) &&
-	    (in->name == NULL || in->name[0] == '\0' || utf8_chars(in->name) > 64))
+	    (in->name == NULL || in->name[0] == '\0' || text_chars(in->name) > 64))
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "name",
 				 "类别名称应为 1 到 64 个字符");
 	if ((create || in->priority >= 0) && (in->priority < 0 || in->priority > PRIORITY_MAX))

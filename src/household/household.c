@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/idnum.h"
+#include "core/text.h"
 #include "household/internal.h"
 #include "store/db.h"
 #include "store/page.h"
@@ -21,17 +22,6 @@
 #define LONG_TEXT_MAX  500
 /* Amounts above a trillion fen are typing errors, not incomes. */
 #define AMOUNT_MAX INT64_C(1000000000000000)
-
-size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 bool
 relationship_ok(const char *r)
@@ -118,7 +108,7 @@ household_touch(struct db *db, int64_t id, struct anju_err *e)
 static int
 text_ok(const char *s, size_t max, const char *field, struct anju_err *e)
 {
-	if (s != NULL && utf8_chars(s) > max)
+	if (s != NULL && text_chars(s) > max)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", field, "%s 不能超过 %zu 个字符",
 				 field, max);
 	return 0;

@@ -59,7 +59,6 @@ void err_field_prefix(struct anju_err *e, const char *prefix);
 
 /* Characters of UTF-8 text s (a byte that does not continue one starts
  * one). */
-size_t utf8_chars(const char *s);
 
 /* Makes person p (found by ID number, else created) a member of
  * household_id with relationship; error fields are prefixed ("members[2].").

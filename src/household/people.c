@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/config.h"
 #include "core/date.h"
+#include "core/text.h"
 #include "household/household.h"
 #include "household/internal.h"
 #include "store/db.h"
@@ -146,7 +147,7 @@ household_person_reveal(struct db *db, const struct caller *c, const struct audi
 {
 	json_t *after;
 	char oid[24];
-	size_t len = reason ? utf8_chars(reason) : 0;
+	size_t len = reason ? text_chars(reason) : 0;
 	int rc;
 
 	*value = NULL;

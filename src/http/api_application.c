@@ -98,26 +98,10 @@ static const struct field page_query[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 static int
 app_id(struct req *r, int64_t *id, struct anju_err *e)
 {
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, "application_not_found", NULL, "没有这个申请");
-	return 0;
-}
-
-static int64_t
-query_int(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-
-	return v ? strtoll(v, NULL, 10) : 0;
+	return req_object_id(r, 0, id, "application_not_found", "没有这个申请", e);
 }
 
 /* Answers with the application as the caller now sees it. */
@@ -141,9 +125,9 @@ create(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	rc = application_create(r->db, r->caller, &who,
-				json_integer_value(json_object_get(r->json, "household_id")),
-				str_field(r->json, "category"), str_field(r->json, "note"), &id, e);
+	rc = application_create(r->db, r->caller, &who, member_int(r->json, "household_id", 0),
+				member_str(r->json, "category"), member_str(r->json, "note"), &id,
+				e);
 	return rc != 0 ? rc : reply_app(r, 201, id, e);
 }
 
@@ -158,7 +142,7 @@ list(struct req *r, struct anju_err *e)
 	if ((rc = req_page(r, &f.limit, &f.after_id, e)) != 0)
 		return rc;
 	f.state = req_query(r, "state");
-	f.community_id = query_int(r, "community_id");
+	f.community_id = req_query_id(r, "community_id");
 	f.category = req_query(r, "category");
 	f.q = req_query(r, "q");
 	if ((rc = application_list(r->db, r->caller, &f, &items, &next, e)) != 0)
@@ -173,7 +157,8 @@ counts(struct req *r, struct anju_err *e)
 	json_t *out = NULL;
 	int rc;
 
-	if ((rc = application_counts(r->db, r->caller, query_int(r, "community_id"), &out, e)) != 0)
+	if ((rc = application_counts(r->db, r->caller, req_query_id(r, "community_id"), &out, e)) !=
+	    0)
 		return rc;
 	reply_json(r, 200, out);
 	return 0;
@@ -217,7 +202,7 @@ first_review(struct req *r, struct anju_err *e)
 	access_actor(r, &who);
 	rc = application_first_review(r->db, r->caller, &who, id,
 				      json_is_true(json_object_get(r->json, "pass")),
-				      str_field(r->json, "reason"), e);
+				      member_str(r->json, "reason"), e);
 	return rc != 0 ? rc : reply_app(r, 200, id, e);
 }
 
@@ -234,7 +219,7 @@ decide(struct req *r, struct anju_err *e)
 	access_actor(r, &who);
 	if ((rc = application_decide(r->db, r->caller, &who, id,
 				     json_is_true(json_object_get(r->json, "grant")),
-				     str_field(r->json, "reason"), &approval, e)) != 0 ||
+				     member_str(r->json, "reason"), &approval, e)) != 0 ||
 	    (rc = approval_get(r->db, r->caller, approval, &ap, e)) != 0)
 		return rc;
 	if ((rc = application_get(r->db, r->caller, id, &app, e)) != 0) {
@@ -255,7 +240,7 @@ withdraw(struct req *r, struct anju_err *e)
 	if ((rc = app_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	rc = application_withdraw(r->db, r->caller, &who, id, str_field(r->json, "reason"), e);
+	rc = application_withdraw(r->db, r->caller, &who, id, member_str(r->json, "reason"), e);
 	return rc != 0 ? rc : reply_app(r, 200, id, e);
 }
 
@@ -306,7 +291,7 @@ history(struct req *r, struct anju_err *e)
 	f.object_id = r->params[0];
 	if ((rc = audit_list(r->db, &f, &items, &next, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -320,9 +305,9 @@ add_objection(struct req *r, struct anju_err *e)
 	if ((rc = app_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	rc = objection_add(r->db, r->caller, &who, id, str_field(r->json, "objector"),
-			   str_field(r->json, "contact"), str_field(r->json, "content"), &objection,
-			   e);
+	rc = objection_add(r->db, r->caller, &who, id, member_str(r->json, "objector"),
+			   member_str(r->json, "contact"), member_str(r->json, "content"),
+			   &objection, e);
 	return rc != 0 ? rc : reply_app(r, 201, id, e);
 }
 
@@ -334,12 +319,12 @@ resolve(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if (req_param_id(r, 0, &id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, "objection_not_found", NULL, "没有这件异议");
+	if ((rc = req_object_id(r, 0, &id, "objection_not_found", "没有这件异议", e)) != 0)
+		return rc;
 	access_actor(r, &who);
 	rc = objection_resolve(r->db, r->caller, &who, id,
 			       json_is_true(json_object_get(r->json, "upheld")),
-			       str_field(r->json, "resolution"), &out, e);
+			       member_str(r->json, "resolution"), &out, e);
 	if (rc != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -400,10 +385,9 @@ public_objection(struct req *r, struct anju_err *e)
 				 "提交过于频繁，请一小时后再试，或到受理窗口当面反映");
 	}
 	access_actor(r, &who);
-	rc = objection_add(r->db, NULL, &who,
-			   json_integer_value(json_object_get(r->json, "application_id")),
-			   str_field(r->json, "objector"), str_field(r->json, "contact"),
-			   str_field(r->json, "content"), &id, e);
+	rc = objection_add(r->db, NULL, &who, member_int(r->json, "application_id", 0),
+			   member_str(r->json, "objector"), member_str(r->json, "contact"),
+			   member_str(r->json, "content"), &id, e);
 	if (rc != 0)
 		return rc;
 	reply_json(r, 201,

@@ -37,26 +37,6 @@
 #define NSTR "{\"type\":[\"string\",\"null\"]}"
 #define NINT "{\"type\":[\"integer\",\"null\"]}"
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-static int
-param_id(struct req *r, int n, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, n, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
-}
-
-static int
-page_cursor(struct req *r, int *limit, int64_t *cursor, struct anju_err *e)
-{
-	return req_page(r, limit, cursor, e);
-}
-
 /* ---- payer accounts ---- */
 
 static const struct field payer_body[] = {
@@ -102,10 +82,10 @@ list_payers(struct req *r, struct anju_err *e)
 	int64_t hh;
 	int rc;
 
-	if ((rc = param_id(r, 0, &hh, "household_not_found", "没有这个家庭", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &hh, "household_not_found", "没有这个家庭", e)) != 0 ||
 	    (rc = payer_account_list(r->db, r->caller, hh, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -118,16 +98,15 @@ add_payer(struct req *r, struct anju_err *e)
 	int64_t hh, id = 0;
 	int rc;
 
-	if ((rc = param_id(r, 0, &hh, "household_not_found", "没有这个家庭", e)) != 0)
+	if ((rc = req_object_id(r, 0, &hh, "household_not_found", "没有这个家庭", e)) != 0)
 		return rc;
-	in.holder_name = str_field(r->json, "holder_name");
-	in.bank_name = str_field(r->json, "bank_name");
-	in.number = str_field(r->json, "number");
-	in.bank_code = str_field(r->json, "bank_code");
+	in.holder_name = member_str(r->json, "holder_name");
+	in.bank_name = member_str(r->json, "bank_name");
+	in.number = member_str(r->json, "number");
+	in.bank_code = member_str(r->json, "bank_code");
 	in.withholding = flag(r->json, "withholding") > 0;
-	in.authorized_on = str_field(r->json, "authorized_on");
-	in.authorization_file_id =
-		json_integer_value(json_object_get(r->json, "authorization_file_id"));
+	in.authorized_on = member_str(r->json, "authorized_on");
+	in.authorization_file_id = member_int(r->json, "authorization_file_id", 0);
 	in.active = 1;
 	access_actor(r, &who);
 	if ((rc = payer_account_add(r->db, r->caller, hh, &in, &who, &id, e)) != 0 ||
@@ -144,7 +123,8 @@ get_payer(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "payer_account_not_found", "没有这个银行账户", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "payer_account_not_found", "没有这个银行账户", e)) !=
+		    0 ||
 	    (rc = payer_account_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -160,13 +140,13 @@ update_payer(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "payer_account_not_found", "没有这个银行账户", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "payer_account_not_found", "没有这个银行账户", e)) != 0)
 		return rc;
-	in.holder_name = str_field(r->json, "holder_name");
-	in.bank_name = str_field(r->json, "bank_name");
-	in.bank_code = str_field(r->json, "bank_code");
+	in.holder_name = member_str(r->json, "holder_name");
+	in.bank_name = member_str(r->json, "bank_name");
+	in.bank_code = member_str(r->json, "bank_code");
 	in.withholding = flag(r->json, "withholding");
-	in.authorized_on = str_field(r->json, "authorized_on");
+	in.authorized_on = member_str(r->json, "authorized_on");
 	f = json_object_get(r->json, "authorization_file_id");
 	in.authorization_file_id = f ? json_integer_value(f) : -1;
 	in.active = flag(r->json, "active");
@@ -189,12 +169,12 @@ reveal_payer(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "payer_account_not_found", "没有这个银行账户", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "payer_account_not_found", "没有这个银行账户", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = db_begin(r->db)) != 0)
 		return db_fail(r->db, rc, e);
-	rc = payer_account_reveal(r->db, r->caller, &who, id, str_field(r->json, "reason"), &value,
+	rc = payer_account_reveal(r->db, r->caller, &who, id, member_str(r->json, "reason"), &value,
 				  &n, e);
 	if (rc == 0 && (rc = db_commit(r->db)) != 0)
 		rc = db_fail(r->db, rc, e);
@@ -286,7 +266,7 @@ list_banks(struct req *r, struct anju_err *e)
 
 	if ((rc = withholding_bank_list(r->db, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -308,7 +288,7 @@ put_bank(struct req *r, const char *code, bool create, struct anju_err *e)
 static int
 create_bank(struct req *r, struct anju_err *e)
 {
-	return put_bank(r, str_field(r->json, "code"), true, e);
+	return put_bank(r, member_str(r->json, "code"), true, e);
 }
 
 static int
@@ -327,8 +307,8 @@ export_batch(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = withholding_export(r->db, r->caller, str_field(r->json, "bank_code"),
-				     str_field(r->json, "period"), &who, &id, &created, e)) != 0 ||
+	if ((rc = withholding_export(r->db, r->caller, member_str(r->json, "bank_code"),
+				     member_str(r->json, "period"), &who, &id, &created, e)) != 0 ||
 	    (rc = withholding_batch_get(r->db, id, &out, e)) != 0)
 		return rc;
 	json_object_set_new(out, "created", json_boolean(created));
@@ -343,7 +323,7 @@ list_batches(struct req *r, struct anju_err *e)
 	int64_t cursor, next = 0;
 	int limit, rc;
 
-	if ((rc = page_cursor(r, &limit, &cursor, e)) != 0 ||
+	if ((rc = req_page(r, &limit, &cursor, e)) != 0 ||
 	    (rc = withholding_batch_list(r->db, req_query(r, "bank_code"), req_query(r, "period"),
 					 cursor, limit, &items, &next, e)) != 0)
 		return rc;
@@ -358,7 +338,7 @@ get_batch(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
 	    (rc = withholding_batch_get(r->db, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -372,7 +352,7 @@ batch_file(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
 	    (rc = withholding_file(r->db, id, &r->raw, &name, e)) != 0)
 		return rc;
 	r->status = 200;
@@ -391,8 +371,8 @@ list_items(struct req *r, struct anju_err *e)
 	int64_t id, cursor, next = 0;
 	int limit, rc;
 
-	if ((rc = param_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
-	    (rc = page_cursor(r, &limit, &cursor, e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
+	    (rc = req_page(r, &limit, &cursor, e)) != 0 ||
 	    (rc = withholding_item_list(r->db, id, req_query(r, "state"), cursor, limit, &items,
 					&next, e)) != 0)
 		return rc;
@@ -408,7 +388,7 @@ cancel_batch(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = withholding_cancel(r->db, id, &who, e)) != 0 ||
@@ -430,7 +410,7 @@ import_results(struct req *r, struct anju_err *e)
 	int64_t id, rid = 0;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0)
 		return rc;
 	if (r->body.n == 0)
 		return anju_fail(e, ANJU_EINVAL, "file_empty", "file", "请上传银行回盘文件");
@@ -473,10 +453,10 @@ list_results(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "batch_not_found", "没有这个代扣批次", e)) != 0 ||
 	    (rc = withholding_result_list(r->db, id, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -487,7 +467,7 @@ get_result(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "result_not_found", "没有这个回盘记录", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "result_not_found", "没有这个回盘记录", e)) != 0 ||
 	    (rc = withholding_result_get(r->db, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -519,10 +499,8 @@ create_order(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = online_order_create(r->db, r->caller,
-				      json_integer_value(json_object_get(r->json, "household_id")),
-				      json_integer_value(json_object_get(r->json, "amount_fen")),
-				      &who, &out, e)) != 0)
+	if ((rc = online_order_create(r->db, r->caller, member_int(r->json, "household_id", 0),
+				      member_int(r->json, "amount_fen", 0), &who, &out, e)) != 0)
 		return rc;
 	reply_json(r, 201, out);
 	return 0;
@@ -532,11 +510,10 @@ static int
 list_orders(struct req *r, struct anju_err *e)
 {
 	json_t *items = NULL;
-	int64_t hh = 0, cursor, next = 0;
+	int64_t hh = req_query_id(r, "household_id"), cursor, next = 0;
 	int limit, rc;
 
-	str_to_int64(str_c(req_query(r, "household_id")), 1, INT64_MAX, &hh);
-	if ((rc = page_cursor(r, &limit, &cursor, e)) != 0 ||
+	if ((rc = req_page(r, &limit, &cursor, e)) != 0 ||
 	    (rc = online_order_list(r->db, r->caller, hh, req_query(r, "state"), cursor, limit,
 				    &items, &next, e)) != 0)
 		return rc;
@@ -551,7 +528,7 @@ get_order(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "order_not_found", "没有这个线上支付订单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "order_not_found", "没有这个线上支付订单", e)) != 0 ||
 	    (rc = online_order_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -566,7 +543,7 @@ cancel_order(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "order_not_found", "没有这个线上支付订单", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "order_not_found", "没有这个线上支付订单", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = online_order_cancel(r->db, r->caller, id, &who, e)) != 0 ||
@@ -605,7 +582,7 @@ list_channels(struct req *r, struct anju_err *e)
 
 	if ((rc = payment_channel_list(r->db, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -637,16 +614,15 @@ static int
 create_channel(struct req *r, struct anju_err *e)
 {
 	struct audit_actor who;
-	const char *code = str_field(r->json, "code");
+	const char *code = member_str(r->json, "code");
 	char *secret = NULL;
 	int rc;
 
 	access_actor(r, &who);
 	if ((rc = db_begin(r->db)) != 0)
 		return db_fail(r->db, rc, e);
-	rc = payment_channel_create(r->db, code, str_field(r->json, "name"),
-				    json_integer_value(json_object_get(r->json, "window_seconds")),
-				    &who, &secret, e);
+	rc = payment_channel_create(r->db, code, member_str(r->json, "name"),
+				    member_int(r->json, "window_seconds", 0), &who, &secret, e);
 	if (rc != 0) {
 		db_rollback(r->db);
 		return rc;
@@ -680,7 +656,7 @@ update_channel(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = payment_channel_update(r->db, r->params[0], str_field(r->json, "name"),
+	if ((rc = payment_channel_update(r->db, r->params[0], member_str(r->json, "name"),
 					 w ? json_integer_value(w) : -1, flag(r->json, "enabled"),
 					 &who, e)) != 0 ||
 	    (rc = payment_channel_get(r->db, r->params[0], &out, e)) != 0)
@@ -696,7 +672,7 @@ list_attempts(struct req *r, struct anju_err *e)
 	int64_t cursor, next = 0;
 	int limit, rc;
 
-	if ((rc = page_cursor(r, &limit, &cursor, e)) != 0 ||
+	if ((rc = req_page(r, &limit, &cursor, e)) != 0 ||
 	    (rc = payment_callback_attempts(r->db, req_query(r, "channel"), cursor, limit, &items,
 					    &next, e)) != 0)
 		return rc;

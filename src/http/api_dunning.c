@@ -131,31 +131,6 @@ static const struct field sender_body[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-static int64_t
-query_id(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-	int64_t id = 0;
-
-	if (v != NULL && str_to_int64(str_c(v), 1, INT64_MAX, &id) != 0)
-		id = 0;
-	return id;
-}
-
-static int
-path_id(struct req *r, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
-}
-
 /*
  * Arrears.
  */
@@ -173,7 +148,7 @@ list_arrears(struct req *r, struct anju_err *e)
 	    (rc = arrears_as_of(req_query(r, "as_of"), "as_of", as_of, e)) != 0)
 		return rc;
 	f.as_of = as_of;
-	f.community_id = query_id(r, "community_id");
+	f.community_id = req_query_id(r, "community_id");
 	if (req_query(r, "min_months") != NULL)
 		str_to_int64(str_c(req_query(r, "min_months")), 1, 600, &min);
 	f.min_months = (int)min;
@@ -184,36 +159,36 @@ list_arrears(struct req *r, struct anju_err *e)
 	return 0;
 }
 
+/* The arrears of what the path names (a household, a chain) as of ?as_of. */
 static int
-household_arrears(struct req *r, struct anju_err *e)
+reply_arrears(struct req *r, const char *key, const char *msg,
+	      int (*get)(struct db *, const struct caller *, int64_t, const char *, json_t **,
+			 struct anju_err *),
+	      struct anju_err *e)
 {
 	char as_of[11];
 	json_t *out = NULL;
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, key, msg, e)) != 0 ||
 	    (rc = arrears_as_of(req_query(r, "as_of"), "as_of", as_of, e)) != 0 ||
-	    (rc = arrears_household_json(r->db, r->caller, id, as_of, &out, e)) != 0)
+	    (rc = get(r->db, r->caller, id, as_of, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
 	return 0;
 }
 
 static int
+household_arrears(struct req *r, struct anju_err *e)
+{
+	return reply_arrears(r, "household_not_found", "没有这个家庭", arrears_household_json, e);
+}
+
+static int
 chain_arrears(struct req *r, struct anju_err *e)
 {
-	char as_of[11];
-	json_t *out = NULL;
-	int64_t id;
-	int rc;
-
-	if ((rc = path_id(r, &id, "chain_not_found", "没有这个租赁（合同链）", e)) != 0 ||
-	    (rc = arrears_as_of(req_query(r, "as_of"), "as_of", as_of, e)) != 0 ||
-	    (rc = arrears_chain_json(r->db, r->caller, id, as_of, &out, e)) != 0)
-		return rc;
-	reply_json(r, 200, out);
-	return 0;
+	return reply_arrears(r, "chain_not_found", "没有这个租赁（合同链）", arrears_chain_json, e);
 }
 
 /*
@@ -232,8 +207,8 @@ list_cases(struct req *r, struct anju_err *e)
 		return rc;
 	f.state = req_query(r, "state");
 	f.level = req_query(r, "level");
-	f.community_id = query_id(r, "community_id");
-	f.household_id = query_id(r, "household_id");
+	f.community_id = req_query_id(r, "community_id");
+	f.household_id = req_query_id(r, "household_id");
 	if ((rc = dunning_case_list(r->db, r->caller, &f, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
@@ -247,7 +222,7 @@ get_case(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "dunning_case_not_found", "没有这个催缴案件", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "dunning_case_not_found", "没有这个催缴案件", e)) != 0 ||
 	    (rc = dunning_case_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -263,12 +238,12 @@ record_action(struct req *r, struct anju_err *e)
 	int64_t id, action = 0;
 	int rc;
 
-	if ((rc = path_id(r, &id, "dunning_case_not_found", "没有这个催缴案件", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "dunning_case_not_found", "没有这个催缴案件", e)) != 0)
 		return rc;
-	in.channel = str_field(r->json, "channel");
-	in.result = str_field(r->json, "result");
-	in.note = str_field(r->json, "note");
-	in.attachment_id = json_integer_value(json_object_get(r->json, "attachment_id"));
+	in.channel = member_str(r->json, "channel");
+	in.result = member_str(r->json, "result");
+	in.note = member_str(r->json, "note");
+	in.attachment_id = member_int(r->json, "attachment_id", 0);
 	access_actor(r, &who);
 	if ((rc = dunning_action_record(r->db, r->caller, &who, id, &in, &action, e)) != 0 ||
 	    (rc = dunning_case_get(r->db, r->caller, id, &out, e)) != 0)
@@ -285,7 +260,7 @@ issue_notice(struct req *r, struct anju_err *e)
 	int64_t id, notice = 0;
 	int rc;
 
-	if ((rc = path_id(r, &id, "dunning_case_not_found", "没有这个催缴案件", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "dunning_case_not_found", "没有这个催缴案件", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = dunning_notice_issue(r->db, r->caller, &who, id, &notice, e)) != 0 ||
@@ -301,18 +276,11 @@ notice_pdf(struct req *r, struct anju_err *e)
 	int64_t id, size = 0;
 	int fd = -1, rc;
 
-	if ((rc = path_id(r, &id, "dunning_notice_not_found", "没有这份催缴通知书", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "dunning_notice_not_found", "没有这份催缴通知书", e)) !=
+		    0 ||
 	    (rc = dunning_notice_open(r->db, r->caller, id, &fd, &size, e)) != 0)
 		return rc;
-	r->fd = fd;
-	r->fd_size = size;
-	r->status = 200;
-	r->content_type = "application/pdf";
-	req_add_header(r, "Content-Disposition",
-		       arena_printf(r->arena, "inline; filename=\"dunning-notice-%lld.pdf\"",
-				    (long long)id));
-	/* A household's masked name is on it: never in a shared cache. */
-	req_add_header(r, "Cache-Control", "private, no-store");
+	reply_pdf(r, fd, size, arena_printf(r->arena, "dunning-notice-%lld.pdf", (long long)id));
 	return 0;
 }
 
@@ -344,7 +312,7 @@ list_levels(struct req *r, struct anju_err *e)
 
 	if ((rc = dunning_level_list(r->db, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -353,10 +321,10 @@ level_in(json_t *b, struct dunning_level_in *in)
 {
 	json_t *active = json_object_get(b, "active");
 
-	in->code = str_field(b, "code");
-	in->name = str_field(b, "name");
-	in->channel = str_field(b, "channel");
-	in->template = str_field(b, "template");
+	in->code = member_str(b, "code");
+	in->name = member_str(b, "name");
+	in->channel = member_str(b, "channel");
+	in->template = member_str(b, "template");
 	in->days_past_due = json_object_get(b, "days_past_due")
 				    ? (int)json_integer_value(json_object_get(b, "days_past_due"))
 				    : -1;
@@ -395,7 +363,7 @@ patch_level(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "level_not_found", "没有这个催缴等级", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "level_not_found", "没有这个催缴等级", e)) != 0)
 		return rc;
 	return save_level(r, id, e);
 }
@@ -419,9 +387,8 @@ put_policy(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = dunning_policy_set(
-		     r->db, (int)json_integer_value(json_object_get(r->json, "referral_months")),
-		     &who, e)) != 0)
+	if ((rc = dunning_policy_set(r->db, (int)member_int(r->json, "referral_months", 0), &who,
+				     e)) != 0)
 		return rc;
 	return get_policy(r, e);
 }
@@ -441,8 +408,8 @@ list_referrals(struct req *r, struct anju_err *e)
 	if ((rc = req_page(r, &f.limit, &f.after_id, e)) != 0)
 		return rc;
 	f.state = req_query(r, "state");
-	f.community_id = query_id(r, "community_id");
-	f.household_id = query_id(r, "household_id");
+	f.community_id = req_query_id(r, "community_id");
+	f.household_id = req_query_id(r, "household_id");
 	if ((rc = referral_list(r->db, r->caller, &f, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
@@ -456,7 +423,7 @@ get_referral(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "referral_not_found", "没有这条清退提请", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "referral_not_found", "没有这条清退提请", e)) != 0 ||
 	    (rc = referral_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -471,11 +438,11 @@ decide_referral(struct req *r, struct anju_err *e)
 	int64_t id, eviction = 0;
 	int rc;
 
-	if ((rc = path_id(r, &id, "referral_not_found", "没有这条清退提请", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "referral_not_found", "没有这条清退提请", e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = referral_decide(r->db, r->caller, &who, id, str_field(r->json, "decision"),
-				  str_field(r->json, "reason"), &eviction, e)) != 0 ||
+	if ((rc = referral_decide(r->db, r->caller, &who, id, member_str(r->json, "decision"),
+				  member_str(r->json, "reason"), &eviction, e)) != 0 ||
 	    (rc = referral_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200,
@@ -512,7 +479,7 @@ get_message(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "message_not_found", "没有这条消息", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "message_not_found", "没有这条消息", e)) != 0 ||
 	    (rc = outbox_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -527,7 +494,7 @@ retry_message(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "message_not_found", "没有这条消息", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "message_not_found", "没有这条消息", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = outbox_retry(r->db, r->caller, &who, id, e)) != 0 ||
@@ -569,8 +536,8 @@ put_sender(struct req *r, struct anju_err *e)
 	json_t *b = r->json, *v;
 	int rc;
 
-	in.url = str_field(b, "url");
-	in.secret = str_field(b, "secret");
+	in.url = member_str(b, "url");
+	in.secret = member_str(b, "secret");
 	if ((v = json_object_get(b, "timeout_seconds")) != NULL)
 		in.timeout_seconds = (int)json_integer_value(v);
 	if ((v = json_object_get(b, "max_attempts")) != NULL)

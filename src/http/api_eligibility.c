@@ -6,7 +6,6 @@
  * versions and refused rows, and the art. 36 bans.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "access/auth.h"
 #include "household/household.h"
@@ -91,9 +90,10 @@ static int
 household_param(struct req *r, int64_t *id, struct anju_err *e)
 {
 	int64_t community;
+	int rc;
 
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, "household_not_found", NULL, "没有这个家庭");
+	if ((rc = req_object_id(r, 0, id, "household_not_found", "没有这个家庭", e)) != 0)
+		return rc;
 	/* Outside the caller's scope the household does not exist. */
 	return household_community(r->db, r->caller, *id, &community, e);
 }
@@ -149,11 +149,11 @@ static int
 add_rule(struct req *r, struct anju_err *e)
 {
 	struct tenancy_rule_in in = {
-		.kind = json_string_value(json_object_get(r->json, "kind")),
-		.category = json_string_value(json_object_get(r->json, "category")),
-		.effective_from = json_string_value(json_object_get(r->json, "effective_from")),
+		.kind = member_str(r->json, "kind"),
+		.category = member_str(r->json, "category"),
+		.effective_from = member_str(r->json, "effective_from"),
 		.body = json_object_get(r->json, "body"),
-		.note = json_string_value(json_object_get(r->json, "note")),
+		.note = member_str(r->json, "note"),
 	};
 	struct audit_actor who;
 	json_t *rule = NULL;
@@ -211,7 +211,7 @@ household_bans(struct req *r, struct anju_err *e)
 	if ((rc = household_param(r, &id, e)) != 0 ||
 	    (rc = ban_list_household(r->db, id, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -223,20 +223,17 @@ add_ban(struct req *r, struct anju_err *e)
 	json_t *out;
 	int rc;
 
-	if (req_param_id(r, 0, &person) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, "person_not_found", NULL, "没有这个人员");
-	if ((rc = household_person_visible(r->db, r->caller, person, e)) != 0)
+	if ((rc = req_object_id(r, 0, &person, "person_not_found", "没有这个人员", e)) != 0 ||
+	    (rc = household_person_visible(r->db, r->caller, person, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	rc = ban_record(r->db, r->caller, &who, person,
-			json_string_value(json_object_get(r->json, "from_on")),
-			json_string_value(json_object_get(r->json, "reason")), &id, e);
+	rc = ban_record(r->db, r->caller, &who, person, member_str(r->json, "from_on"),
+			member_str(r->json, "reason"), &id, e);
 	if (rc != 0)
 		return rc;
 	out = json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)id, "person_id",
-			(json_int_t)person, "from_on",
-			json_string_value(json_object_get(r->json, "from_on")), "reason",
-			json_string_value(json_object_get(r->json, "reason")));
+			(json_int_t)person, "from_on", member_str(r->json, "from_on"), "reason",
+			member_str(r->json, "reason"));
 	/* The end date the policy gave it. */
 	{
 		struct db_stmt *st;
@@ -260,26 +257,12 @@ add_ban(struct req *r, struct anju_err *e)
 /* The content types a CSV file arrives with (Windows browsers call a .csv
  * application/vnd.ms-excel); a charset parameter is ignored: the encoding is
  * the query's, or told from the bytes. */
-static bool
-csv_type(const char *ct)
-{
-	static const char *const types[] = { "text/csv",
-					     "application/csv",
-					     "text/plain",
-					     "application/vnd.ms-excel",
-					     "application/octet-stream",
-					     NULL };
-
-	if (ct == NULL)
-		return false;
-	for (const char *const *t = types; *t != NULL; t++) {
-		size_t n = strlen(*t);
-
-		if (strncasecmp(ct, *t, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return true;
-	}
-	return false;
-}
+static const char *const csv_types[] = { "text/csv",
+					 "application/csv",
+					 "text/plain",
+					 "application/vnd.ms-excel",
+					 "application/octet-stream",
+					 NULL };
 
 static int
 upload_dataset(struct req *r, struct anju_err *e)
@@ -300,7 +283,7 @@ upload_dataset(struct req *r, struct anju_err *e)
 	if (r->body.n >= 4 && memcmp(r->body.p, "PK\x03\x04", 4) == 0)
 		return anju_fail(e, ANJU_EMEDIATYPE, "xlsx_not_csv", NULL,
 				 "这是 Excel 文件：请另存为 CSV（UTF-8 或 GB18030）后上传");
-	if (!csv_type(req_header(r, "Content-Type")))
+	if (!req_content_type_in(r, csv_types))
 		return anju_fail(e, ANJU_EMEDIATYPE, "unsupported_media_type", NULL,
 				 "请求内容应为 CSV 文件（Content-Type: text/csv）");
 	access_actor(r, &who);
@@ -330,9 +313,7 @@ list_datasets(struct req *r, struct anju_err *e)
 static int
 dataset_param(struct req *r, int64_t *id, struct anju_err *e)
 {
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, "dataset_not_found", NULL, "没有这批数据");
-	return 0;
+	return req_object_id(r, 0, id, "dataset_not_found", "没有这批数据", e);
 }
 
 static int

@@ -131,40 +131,16 @@ static const struct field dossier_query[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-/* An integer member of the body, or dflt when absent. */
-static int64_t
-int_field(json_t *o, const char *name, int64_t dflt)
-{
-	json_t *v = json_object_get(o, name);
-
-	return json_is_integer(v) ? json_integer_value(v) : dflt;
-}
-
-/* The route's n-th parameter as an id, else the not-found of what it names. */
-static int
-param_id(struct req *r, int n, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, n, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
-}
-
 static int
 household_param(struct req *r, int64_t *id, struct anju_err *e)
 {
-	return param_id(r, 0, id, "household_not_found", "没有这个家庭", e);
+	return req_object_id(r, 0, id, "household_not_found", "没有这个家庭", e);
 }
 
 static int
 person_param(struct req *r, int64_t *id, struct anju_err *e)
 {
-	return param_id(r, 0, id, "person_not_found", "没有这个人员", e);
+	return req_object_id(r, 0, id, "person_not_found", "没有这个人员", e);
 }
 
 static int
@@ -187,59 +163,43 @@ list_categories(struct req *r, struct anju_err *e)
 	int rc = household_category_list(r->db, &items, e);
 
 	if (rc == 0)
-		reply_json(r, 200, json_pack("{s:o}", "items", items));
+		reply_items(r, items);
 	return rc;
 }
 
+/* Adds (create) or changes the category code from the body and replies it. */
 static int
-reply_category(struct req *r, int status, const char *code, struct anju_err *e)
+save_category(struct req *r, const char *code, bool create, struct anju_err *e)
 {
-	json_t *c = NULL;
-	int rc = household_category_get(r->db, code, &c, e);
+	json_t *active = json_object_get(r->json, "active"), *c = NULL;
+	struct household_category_in in = {
+		.code = code,
+		.name = member_str(r->json, "name"),
+		.priority = member_int(r->json, "priority", -1),
+		.active = json_is_boolean(active) ? json_is_true(active) : -1,
+	};
+	struct audit_actor who;
+	int rc;
 
-	if (rc == 0)
-		reply_json(r, status, c);
-	return rc;
+	access_actor(r, &who);
+	rc = create ? household_category_create(r->db, &in, &who, e)
+		    : household_category_update(r->db, &in, &who, e);
+	if (rc != 0 || (rc = household_category_get(r->db, in.code, &c, e)) != 0)
+		return rc;
+	reply_json(r, create ? 201 : 200, c);
+	return 0;
 }
 
 static int
 create_category(struct req *r, struct anju_err *e)
 {
-	struct household_category_in in = {
-		.code = str_field(r->json, "code"),
-		.name = str_field(r->json, "name"),
-		.priority = int_field(r->json, "priority", -1),
-		.active = json_is_boolean(json_object_get(r->json, "active"))
-				  ? json_is_true(json_object_get(r->json, "active"))
-				  : -1,
-	};
-	struct audit_actor who;
-	int rc;
-
-	access_actor(r, &who);
-	if ((rc = household_category_create(r->db, &in, &who, e)) != 0)
-		return rc;
-	return reply_category(r, 201, in.code, e);
+	return save_category(r, member_str(r->json, "code"), true, e);
 }
 
 static int
 update_category(struct req *r, struct anju_err *e)
 {
-	struct household_category_in in = {
-		.code = r->params[0],
-		.name = str_field(r->json, "name"),
-		.priority = int_field(r->json, "priority", -1),
-		.active = json_is_boolean(json_object_get(r->json, "active"))
-				  ? json_is_true(json_object_get(r->json, "active"))
-				  : -1,
-	};
-	struct audit_actor who;
-	int rc;
-
-	access_actor(r, &who);
-	if ((rc = household_category_update(r->db, &in, &who, e)) != 0)
-		return rc;
-	return reply_category(r, 200, in.code, e);
+	return save_category(r, r->params[0], false, e);
 }
 
 /* Households. */
@@ -251,16 +211,13 @@ list_households(struct req *r, struct anju_err *e)
 		.category = req_query(r, "category"),
 		.state = req_query(r, "state"),
 	};
-	const char *community = req_query(r, "community_id");
 	json_t *items = NULL;
 	int64_t next = 0;
 	int rc;
 
 	if ((rc = req_page(r, &f.limit, &f.after_id, e)) != 0)
 		return rc;
-	/* The route's query fields already checked it. */
-	if (community != NULL)
-		str_to_int64(str_c(community), 1, INT64_MAX, &f.community_id);
+	f.community_id = req_query_id(r, "community_id");
 	if ((rc = household_list(r->db, r->caller, &f, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
@@ -270,10 +227,10 @@ list_households(struct req *r, struct anju_err *e)
 static void
 member_of(json_t *o, struct member_in *m)
 {
-	m->person.name = str_field(o, "name");
-	m->person.id_number = str_field(o, "id_number");
-	m->person.phone = str_field(o, "phone");
-	m->relationship = str_field(o, "relationship");
+	m->person.name = member_str(o, "name");
+	m->person.id_number = member_str(o, "id_number");
+	m->person.phone = member_str(o, "phone");
+	m->relationship = member_str(o, "relationship");
 }
 
 static int
@@ -284,20 +241,20 @@ create_household(struct req *r, struct anju_err *e)
 		r->arena,
 		sizeof(*list) * (json_array_size(members) ? json_array_size(members) : 1));
 	struct household_in in = {
-		.community_id = int_field(r->json, "community_id", 0),
-		.category = str_field(r->json, "category"),
-		.hukou = str_field(r->json, "hukou"),
-		.employer = str_field(r->json, "employer"),
-		.monthly_income_fen = int_field(r->json, "monthly_income_fen", 0),
-		.assets_fen = int_field(r->json, "assets_fen", 0),
-		.assets_note = str_field(r->json, "assets_note"),
-		.current_housing = str_field(r->json, "current_housing"),
+		.community_id = member_int(r->json, "community_id", 0),
+		.category = member_str(r->json, "category"),
+		.hukou = member_str(r->json, "hukou"),
+		.employer = member_str(r->json, "employer"),
+		.monthly_income_fen = member_int(r->json, "monthly_income_fen", 0),
+		.assets_fen = member_int(r->json, "assets_fen", 0),
+		.assets_note = member_str(r->json, "assets_note"),
+		.current_housing = member_str(r->json, "current_housing"),
 		.members = list,
 		.nmembers = (int)json_array_size(members),
-		.housing_area_centi = int_field(r->json, "housing_area_centi", 0),
+		.housing_area_centi = member_int(r->json, "housing_area_centi", 0),
 		.local_hukou = json_is_true(json_object_get(r->json, "local_hukou")),
-		.insurance_months = int_field(r->json, "insurance_months", 0),
-		.special_groups = str_field(r->json, "special_groups"),
+		.insurance_months = member_int(r->json, "insurance_months", 0),
+		.special_groups = member_str(r->json, "special_groups"),
 	};
 	struct audit_actor who;
 	int64_t id = 0;
@@ -359,21 +316,21 @@ static int
 update_household(struct req *r, struct anju_err *e)
 {
 	struct household_patch p = {
-		.category = str_field(r->json, "category"),
-		.hukou = str_field(r->json, "hukou"),
-		.employer = str_field(r->json, "employer"),
-		.assets_note = str_field(r->json, "assets_note"),
-		.current_housing = str_field(r->json, "current_housing"),
-		.monthly_income_fen = int_field(r->json, "monthly_income_fen", -1),
-		.assets_fen = int_field(r->json, "assets_fen", -1),
+		.category = member_str(r->json, "category"),
+		.hukou = member_str(r->json, "hukou"),
+		.employer = member_str(r->json, "employer"),
+		.assets_note = member_str(r->json, "assets_note"),
+		.current_housing = member_str(r->json, "current_housing"),
+		.monthly_income_fen = member_int(r->json, "monthly_income_fen", -1),
+		.assets_fen = member_int(r->json, "assets_fen", -1),
 		.has_housing_area = json_is_integer(json_object_get(r->json, "housing_area_centi")),
-		.housing_area_centi = int_field(r->json, "housing_area_centi", 0),
+		.housing_area_centi = member_int(r->json, "housing_area_centi", 0),
 		.has_local_hukou = json_is_boolean(json_object_get(r->json, "local_hukou")),
 		.local_hukou = json_is_true(json_object_get(r->json, "local_hukou")),
 		.has_insurance_months =
 			json_is_integer(json_object_get(r->json, "insurance_months")),
-		.insurance_months = int_field(r->json, "insurance_months", 0),
-		.special_groups = str_field(r->json, "special_groups"),
+		.insurance_months = member_int(r->json, "insurance_months", 0),
+		.special_groups = member_str(r->json, "special_groups"),
 	};
 	struct audit_actor who;
 	int64_t id;
@@ -410,7 +367,7 @@ leave_member(struct req *r, struct anju_err *e)
 	int rc;
 
 	if ((rc = changing(r, &id, &who, e)) != 0 ||
-	    (rc = param_id(r, 1, &member, "member_not_found", "没有这个家庭成员", e)) != 0 ||
+	    (rc = req_object_id(r, 1, &member, "member_not_found", "没有这个家庭成员", e)) != 0 ||
 	    (rc = member_leave(r->db, id, member, &who, e)) != 0)
 		return rc;
 	return reply_household(r, 200, id, e);
@@ -424,8 +381,9 @@ set_head(struct req *r, struct anju_err *e)
 	int rc;
 
 	if ((rc = changing(r, &id, &who, e)) != 0 ||
-	    (rc = household_set_head(r->db, id, int_field(r->json, "member_id", 0),
-				     str_field(r->json, "former_head_relationship"), &who, e)) != 0)
+	    (rc = household_set_head(r->db, id, member_int(r->json, "member_id", 0),
+				     member_str(r->json, "former_head_relationship"), &who, e)) !=
+		    0)
 		return rc;
 	return reply_household(r, 200, id, e);
 }
@@ -476,8 +434,8 @@ update_person(struct req *r, struct anju_err *e)
 	    (rc = household_person_visible(r->db, r->caller, id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	rc = person_update(r->db, id, str_field(r->json, "name"), str_field(r->json, "phone"), &who,
-			   e);
+	rc = person_update(r->db, id, member_str(r->json, "name"), member_str(r->json, "phone"),
+			   &who, e);
 	if (rc != 0 || (rc = household_person_get(r->db, r->caller, id, &p, e)) != 0)
 		return rc;
 	reply_json(r, 200, p);
@@ -491,7 +449,7 @@ static int
 reveal(struct req *r, struct anju_err *e)
 {
 	struct audit_actor who;
-	const char *field = str_field(r->json, "field");
+	const char *field = member_str(r->json, "field");
 	char *value = NULL;
 	size_t n = 0;
 	int64_t id;
@@ -503,7 +461,7 @@ reveal(struct req *r, struct anju_err *e)
 	if ((rc = db_begin(r->db)) != 0)
 		return db_fail(r->db, rc, e);
 	rc = household_person_reveal(r->db, r->caller, &who, id, field,
-				     str_field(r->json, "reason"), &value, &n, e);
+				     member_str(r->json, "reason"), &value, &n, e);
 	if (rc == 0 && (rc = db_commit(r->db)) != 0)
 		rc = db_fail(r->db, rc, e);
 	if (rc != 0) {

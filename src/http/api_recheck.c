@@ -89,37 +89,12 @@ static const struct field close_body[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 static bool
 query_true(struct req *r, const char *name)
 {
 	const char *v = req_query(r, name);
 
 	return v != NULL && strcmp(v, "true") == 0;
-}
-
-static int64_t
-query_id(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-	int64_t id = 0;
-
-	if (v != NULL && str_to_int64(str_c(v), 1, INT64_MAX, &id) != 0)
-		id = 0;
-	return id;
-}
-
-static int
-path_id(struct req *r, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
 }
 
 /*
@@ -135,7 +110,7 @@ start(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = recheck_start(r->db, &who, str_field(r->json, "as_of"), &run_id, &job_id, e)) !=
+	if ((rc = recheck_start(r->db, &who, member_str(r->json, "as_of"), &run_id, &job_id, e)) !=
 		    0 ||
 	    (rc = recheck_run_get(r->db, run_id, &run, e)) != 0)
 		return rc;
@@ -165,7 +140,7 @@ get_run(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "recheck_not_found", "没有这次复核", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "recheck_not_found", "没有这次复核", e)) != 0 ||
 	    (rc = recheck_run_get(r->db, id, &run, e)) != 0)
 		return rc;
 	reply_json(r, 200, run);
@@ -180,12 +155,12 @@ list_results(struct req *r, struct anju_err *e)
 	int64_t next = 0;
 	int rc;
 
-	if ((rc = path_id(r, &f.run_id, "recheck_not_found", "没有这次复核", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &f.run_id, "recheck_not_found", "没有这次复核", e)) != 0 ||
 	    (rc = req_page(r, &f.limit, &f.after_id, e)) != 0)
 		return rc;
 	f.outcome = req_query(r, "outcome");
 	f.decision = req_query(r, "decision");
-	f.community_id = query_id(r, "community_id");
+	f.community_id = req_query_id(r, "community_id");
 	if ((rc = recheck_result_list(r->db, r->caller, &f, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
@@ -199,7 +174,8 @@ get_result(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "recheck_result_not_found", "没有这条复核结果", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "recheck_result_not_found", "没有这条复核结果", e)) !=
+		    0 ||
 	    (rc = recheck_result_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -214,11 +190,11 @@ decide(struct req *r, bool confirm, struct anju_err *e)
 	int64_t id, eviction = 0;
 	int rc;
 
-	if ((rc = path_id(r, &id, "recheck_result_not_found", "没有这条复核结果", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "recheck_result_not_found", "没有这条复核结果", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = recheck_result_decide(r->db, r->caller, &who, id, confirm,
-					str_field(r->json, "note"), &eviction, e)) != 0 ||
+					member_str(r->json, "note"), &eviction, e)) != 0 ||
 	    (rc = recheck_result_get(r->db, r->caller, id, &result, e)) != 0)
 		return rc;
 	if (eviction != 0 && (rc = eviction_get(r->db, r->caller, eviction, &ev, e)) != 0) {
@@ -249,10 +225,10 @@ household_signals(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
 	    (rc = tenancy_signal_list(r->db, r->caller, id, &items, e)) != 0)
 		return rc;
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -273,8 +249,8 @@ list_evictions(struct req *r, struct anju_err *e)
 	f.state = req_query(r, "state");
 	f.overdue = query_true(r, "overdue");
 	f.open = query_true(r, "open");
-	f.community_id = query_id(r, "community_id");
-	f.household_id = query_id(r, "household_id");
+	f.community_id = req_query_id(r, "community_id");
+	f.household_id = req_query_id(r, "household_id");
 	if ((rc = eviction_list(r->db, r->caller, &f, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
@@ -288,7 +264,7 @@ get_eviction(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "eviction_not_found", "没有这个清退案件", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "eviction_not_found", "没有这个清退案件", e)) != 0 ||
 	    (rc = eviction_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -305,23 +281,23 @@ act(struct req *r, enum ev_action what, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, &id, "eviction_not_found", "没有这个清退案件", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "eviction_not_found", "没有这个清退案件", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	switch (what) {
 	case EV_NOTICE:
 		rc = eviction_serve_notice(r->db, r->caller, &who, id,
-					   str_field(r->json, "served_on"), e);
+					   member_str(r->json, "served_on"), e);
 		break;
 	case EV_VACATED:
-		rc = eviction_vacated(r->db, r->caller, &who, id, str_field(r->json, "vacated_on"),
+		rc = eviction_vacated(r->db, r->caller, &who, id, member_str(r->json, "vacated_on"),
 				      e);
 		break;
 	case EV_CANCEL:
-		rc = eviction_cancel(r->db, r->caller, &who, id, str_field(r->json, "reason"), e);
+		rc = eviction_cancel(r->db, r->caller, &who, id, member_str(r->json, "reason"), e);
 		break;
 	case EV_CLOSE:
-		rc = eviction_close(r->db, r->caller, &who, id, str_field(r->json, "note"), e);
+		rc = eviction_close(r->db, r->caller, &who, id, member_str(r->json, "note"), e);
 		break;
 	}
 	if (rc != 0 || (rc = eviction_get(r->db, r->caller, id, &out, e)) != 0)
@@ -360,18 +336,10 @@ notice_pdf(struct req *r, struct anju_err *e)
 	int64_t id, size = 0;
 	int fd = -1, rc;
 
-	if ((rc = path_id(r, &id, "eviction_not_found", "没有这个清退案件", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "eviction_not_found", "没有这个清退案件", e)) != 0 ||
 	    (rc = eviction_notice_open(r->db, r->caller, id, &fd, &size, e)) != 0)
 		return rc;
-	r->fd = fd;
-	r->fd_size = size;
-	r->status = 200;
-	r->content_type = "application/pdf";
-	req_add_header(r, "Content-Disposition",
-		       arena_printf(r->arena, "inline; filename=\"eviction-notice-%lld.pdf\"",
-				    (long long)id));
-	/* A household's masked name is on it: never in a shared cache. */
-	req_add_header(r, "Cache-Control", "private, no-store");
+	reply_pdf(r, fd, size, arena_printf(r->arena, "eviction-notice-%lld.pdf", (long long)id));
 	return 0;
 }
 

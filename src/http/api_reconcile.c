@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "access/auth.h"
 #include "core/date.h"
@@ -169,37 +168,6 @@ static const struct field disbursement_body[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-static int64_t
-int_field(json_t *o, const char *name)
-{
-	return json_integer_value(json_object_get(o, name));
-}
-
-static int64_t
-query_id(struct req *r, const char *name)
-{
-	int64_t v = 0;
-	const char *s = req_query(r, name);
-
-	if (s != NULL)
-		str_to_int64(str_c(s), 1, INT64_MAX, &v);
-	return v;
-}
-
-static int
-param(struct req *r, int n, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, n, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
-}
-
 /* ---- formats and accounts ---- */
 
 static int
@@ -209,27 +177,38 @@ list_formats(struct req *r, struct anju_err *e)
 	int rc = bank_format_list(r->db, &items, e);
 
 	if (rc == 0)
-		reply_json(r, 200, json_pack("{s:o}", "items", items));
+		reply_items(r, items);
 	return rc;
+}
+
+/* Creates (POST) or replaces (PUT, the path's id) a format or an account
+ * and replies it. */
+static int
+save_and_reply(struct req *r, const char *key, const char *msg,
+	       int (*save)(struct db *, int64_t, json_t *, const struct audit_actor *, int64_t *,
+			   struct anju_err *),
+	       int (*get)(struct db *, int64_t, json_t **, struct anju_err *), struct anju_err *e)
+{
+	struct audit_actor who;
+	int64_t id = 0, out = 0;
+	json_t *x = NULL;
+	int rc;
+
+	if (r->nparams > 0 && (rc = req_object_id(r, 0, &id, key, msg, e)) != 0)
+		return rc;
+	access_actor(r, &who);
+	if ((rc = save(r->db, id, r->json, &who, &out, e)) != 0 ||
+	    (rc = get(r->db, out, &x, e)) != 0)
+		return rc;
+	reply_json(r, id > 0 ? 200 : 201, x);
+	return 0;
 }
 
 static int
 save_format(struct req *r, struct anju_err *e)
 {
-	struct audit_actor who;
-	int64_t id = 0, out = 0;
-	json_t *f = NULL;
-	int rc;
-
-	if (r->nparams > 0 &&
-	    (rc = param(r, 0, &id, "bank_format_not_found", "没有这种对账单格式", e)) != 0)
-		return rc;
-	access_actor(r, &who);
-	if ((rc = bank_format_save(r->db, id, r->json, &who, &out, e)) != 0 ||
-	    (rc = bank_format_get(r->db, out, &f, e)) != 0)
-		return rc;
-	reply_json(r, id > 0 ? 200 : 201, f);
-	return 0;
+	return save_and_reply(r, "bank_format_not_found", "没有这种对账单格式", bank_format_save,
+			      bank_format_get, e);
 }
 
 static int
@@ -239,49 +218,23 @@ list_accounts(struct req *r, struct anju_err *e)
 	int rc = bank_account_list(r->db, &items, e);
 
 	if (rc == 0)
-		reply_json(r, 200, json_pack("{s:o}", "items", items));
+		reply_items(r, items);
 	return rc;
 }
 
 static int
 save_account(struct req *r, struct anju_err *e)
 {
-	struct audit_actor who;
-	int64_t id = 0, out = 0;
-	json_t *a = NULL;
-	int rc;
-
-	if (r->nparams > 0 &&
-	    (rc = param(r, 0, &id, "bank_account_not_found", "没有这个银行账户", e)) != 0)
-		return rc;
-	access_actor(r, &who);
-	if ((rc = bank_account_save(r->db, id, r->json, &who, &out, e)) != 0 ||
-	    (rc = bank_account_get(r->db, out, &a, e)) != 0)
-		return rc;
-	reply_json(r, id > 0 ? 200 : 201, a);
-	return 0;
+	return save_and_reply(r, "bank_account_not_found", "没有这个银行账户", bank_account_save,
+			      bank_account_get, e);
 }
 
 /* ---- statements ---- */
 
 /* The content types a CSV file arrives with (a .csv from Windows browsers
  * is application/vnd.ms-excel); the encoding is told from the bytes. */
-static bool
-csv_type(const char *ct)
-{
-	static const char *const types[] = { "text/csv", "application/csv", "text/plain",
-					     "application/vnd.ms-excel", NULL };
-
-	if (ct == NULL)
-		return false;
-	for (const char *const *t = types; *t != NULL; t++) {
-		size_t n = strlen(*t);
-
-		if (strncasecmp(ct, *t, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return true;
-	}
-	return false;
-}
+static const char *const csv_types[] = { "text/csv", "application/csv", "text/plain",
+					 "application/vnd.ms-excel", NULL };
 
 static int
 import_statement(struct req *r, struct anju_err *e)
@@ -291,12 +244,13 @@ import_statement(struct req *r, struct anju_err *e)
 	json_t *s = NULL;
 	int rc;
 
-	if ((rc = param(r, 0, &account, "bank_account_not_found", "没有这个银行账户", e)) != 0)
+	if ((rc = req_object_id(r, 0, &account, "bank_account_not_found", "没有这个银行账户", e)) !=
+	    0)
 		return rc;
 	if (r->body.n >= 4 && memcmp(r->body.p, "PK\x03\x04", 4) == 0)
 		return anju_fail(e, ANJU_EMEDIATYPE, "xlsx_not_csv", NULL,
 				 "这是 Excel 文件：请在网银导出 CSV，或另存为 CSV 后再导入");
-	if (!csv_type(req_header(r, "Content-Type")))
+	if (!req_content_type_in(r, csv_types))
 		return anju_fail(e, ANJU_EMEDIATYPE, "unsupported_media_type", NULL,
 				 "请求内容应为 CSV 文件（Content-Type: text/csv）");
 	access_actor(r, &who);
@@ -317,7 +271,7 @@ list_statements(struct req *r, struct anju_err *e)
 	int limit, rc;
 
 	if ((rc = req_page(r, &limit, &cursor, e)) != 0 ||
-	    (rc = statement_list(r->db, query_id(r, "bank_account_id"), cursor, limit, &items,
+	    (rc = statement_list(r->db, req_query_id(r, "bank_account_id"), cursor, limit, &items,
 				 &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
@@ -331,7 +285,7 @@ get_statement(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param(r, 0, &id, "bank_statement_not_found", "没有这份对账单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "bank_statement_not_found", "没有这份对账单", e)) != 0 ||
 	    (rc = statement_get(r->db, id, &s, e)) != 0)
 		return rc;
 	reply_json(r, 200, s);
@@ -345,7 +299,7 @@ statement_report(struct req *r, struct anju_err *e)
 	int64_t id, cursor, next = 0;
 	int limit, rc;
 
-	if ((rc = param(r, 0, &id, "bank_statement_not_found", "没有这份对账单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "bank_statement_not_found", "没有这份对账单", e)) != 0 ||
 	    (rc = req_page(r, &limit, &cursor, e)) != 0 ||
 	    (rc = statement_errors(r->db, id, cursor, limit, &items, &next, e)) != 0)
 		return rc;
@@ -358,8 +312,8 @@ statement_report(struct req *r, struct anju_err *e)
 static int
 list_lines(struct req *r, struct anju_err *e)
 {
-	struct line_filter f = { req_query(r, "state"), query_id(r, "bank_account_id"),
-				 query_id(r, "statement_id"), query_id(r, "household_id") };
+	struct line_filter f = { req_query(r, "state"), req_query_id(r, "bank_account_id"),
+				 req_query_id(r, "statement_id"), req_query_id(r, "household_id") };
 	json_t *items = NULL;
 	int64_t cursor, next = 0;
 	int limit, rc;
@@ -378,7 +332,7 @@ get_line(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param(r, 0, &id, "bank_line_not_found", "没有这条银行流水", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "bank_line_not_found", "没有这条银行流水", e)) != 0 ||
 	    (rc = bank_line_get(r->db, id, &l, e)) != 0)
 		return rc;
 	reply_json(r, 200, l);
@@ -393,11 +347,11 @@ confirm_line(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param(r, 0, &id, "bank_line_not_found", "没有这条银行流水", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "bank_line_not_found", "没有这条银行流水", e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = bank_line_confirm(r->db, r->caller, id, int_field(r->json, "household_id"), &who,
-				    e)) != 0 ||
+	if ((rc = bank_line_confirm(r->db, r->caller, id, member_int(r->json, "household_id", 0),
+				    &who, e)) != 0 ||
 	    (rc = bank_line_get(r->db, id, &l, e)) != 0)
 		return rc;
 	reply_json(r, 200, l);
@@ -412,10 +366,10 @@ undo_line(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param(r, 0, &id, "bank_line_not_found", "没有这条银行流水", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "bank_line_not_found", "没有这条银行流水", e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = bank_line_undo(r->db, id, str_field(r->json, "reason"), &who, e)) != 0 ||
+	if ((rc = bank_line_undo(r->db, id, member_str(r->json, "reason"), &who, e)) != 0 ||
 	    (rc = bank_line_get(r->db, id, &l, e)) != 0)
 		return rc;
 	reply_json(r, 200, l);
@@ -445,10 +399,10 @@ get_job(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param(r, 0, &id, "job_not_found", "没有这个任务", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "job_not_found", "没有这个任务", e)) != 0 ||
 	    (rc = job_get(r->db, id, &j, e)) != 0)
 		return rc;
-	kind = str_field(j, "kind");
+	kind = member_str(j, "kind");
 	if (kind == NULL || strncmp(kind, "bank_", 5) != 0) {
 		json_decref(j);
 		return anju_fail(e, ANJU_ENOTFOUND, "job_not_found", NULL, "没有这个任务");
@@ -466,7 +420,7 @@ list_rules(struct req *r, struct anju_err *e)
 	int rc = match_rule_list(r->db, &items, e);
 
 	if (rc == 0)
-		reply_json(r, 200, json_pack("{s:o}", "items", items));
+		reply_items(r, items);
 	return rc;
 }
 
@@ -480,14 +434,14 @@ save_rule(struct req *r, struct anju_err *e)
 	int rc;
 
 	if (r->nparams > 0 &&
-	    (rc = param(r, 0, &id, "match_rule_not_found", "没有这条匹配规则", e)) != 0)
+	    (rc = req_object_id(r, 0, &id, "match_rule_not_found", "没有这条匹配规则", e)) != 0)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = match_rule_save(r->db, id, r->json, &who, &out, e)) != 0 ||
 	    (rc = match_rule_list(r->db, &items, e)) != 0)
 		return rc;
 	json_array_foreach (items, i, x)
-		if (int_field(x, "id") == out) {
+		if (member_int(x, "id", 0) == out) {
 			reply_json(r, id > 0 ? 200 : 201, json_incref(x));
 			break;
 		}
@@ -514,8 +468,8 @@ set_policy(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = match_policy_set(r->db, int_field(r->json, "tolerance_fen"),
-				   (int)int_field(r->json, "window_days"), &who, e)) != 0 ||
+	if ((rc = match_policy_set(r->db, member_int(r->json, "tolerance_fen", 0),
+				   (int)member_int(r->json, "window_days", 0), &who, e)) != 0 ||
 	    (rc = match_policy_get(r->db, &p, e)) != 0)
 		return rc;
 	reply_json(r, 200, p);
@@ -533,8 +487,8 @@ list_balances(struct req *r, struct anju_err *e)
 
 	if (l != NULL)
 		str_to_int64(str_c(l), 1, 200, &limit);
-	if ((rc = bank_balance_list(r->db, query_id(r, "bank_account_id"), req_query(r, "cursor"),
-				    (int)limit, &items, next, e)) != 0)
+	if ((rc = bank_balance_list(r->db, req_query_id(r, "bank_account_id"),
+				    req_query(r, "cursor"), (int)limit, &items, next, e)) != 0)
 		return rc;
 	reply_json(r, 200,
 		   json_pack("{s:o, s:o}", "items", items, "next",
@@ -545,7 +499,7 @@ list_balances(struct req *r, struct anju_err *e)
 static int
 compute_balances(struct req *r, struct anju_err *e)
 {
-	const char *day = str_field(r->json, "day");
+	const char *day = member_str(r->json, "day");
 	char today[DATE_FMT_LEN], after[DATE_FMT_LEN], next[DATE_FMT_LEN];
 	json_t *items = NULL;
 	struct date d;
@@ -562,9 +516,9 @@ compute_balances(struct req *r, struct anju_err *e)
 	if ((rc = bank_balance_list(r->db, 0, after, 200, &items, next, e)) != 0)
 		return rc;
 	for (size_t i = json_array_size(items); i-- > 0;)
-		if (strcmp(str_field(json_array_get(items, i), "day"), day) != 0)
+		if (strcmp(member_str(json_array_get(items, i), "day"), day) != 0)
 			json_array_remove(items, i);
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_items(r, items);
 	return 0;
 }
 
@@ -576,7 +530,7 @@ owner_param(struct req *r, int64_t *owner, const char **period, struct anju_err 
 	struct period p;
 	int rc;
 
-	if ((rc = param(r, 0, owner, "owner_not_found", "没有这个产权单位", e)) != 0)
+	if ((rc = req_object_id(r, 0, owner, "owner_not_found", "没有这个产权单位", e)) != 0)
 		return rc;
 	*period = r->params[1];
 	if (period_parse(str_c(*period), &p) != 0)
@@ -626,8 +580,8 @@ list_remittances(struct req *r, struct anju_err *e)
 	int limit, rc;
 
 	if ((rc = req_page(r, &limit, &cursor, e)) != 0 ||
-	    (rc = remittance_list(r->db, query_id(r, "owner_id"), req_query(r, "period"), cursor,
-				  limit, &items, &next, e)) != 0)
+	    (rc = remittance_list(r->db, req_query_id(r, "owner_id"), req_query(r, "period"),
+				  cursor, limit, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
 	return 0;
@@ -645,7 +599,7 @@ one_of_list(struct req *r, int64_t id, bool remittances, struct anju_err *e)
 	if (rc != 0)
 		return rc;
 	json_array_foreach (items, i, x)
-		if (int_field(x, "id") == id)
+		if (member_int(x, "id", 0) == id)
 			reply_json(r, 201, json_incref(x));
 	json_decref(items);
 	return 0;
@@ -655,13 +609,13 @@ static int
 create_remittance(struct req *r, struct anju_err *e)
 {
 	struct remittance_in in = {
-		.owner_id = int_field(r->json, "owner_id"),
-		.period = str_field(r->json, "period"),
-		.amount_fen = int_field(r->json, "amount_fen"),
-		.remitted_on = str_field(r->json, "remitted_on"),
-		.reference = str_field(r->json, "reference"),
-		.note = str_field(r->json, "note"),
-		.bank_line_id = int_field(r->json, "bank_line_id"),
+		.owner_id = member_int(r->json, "owner_id", 0),
+		.period = member_str(r->json, "period"),
+		.amount_fen = member_int(r->json, "amount_fen", 0),
+		.remitted_on = member_str(r->json, "remitted_on"),
+		.reference = member_str(r->json, "reference"),
+		.note = member_str(r->json, "note"),
+		.bank_line_id = member_int(r->json, "bank_line_id", 0),
 	};
 	struct audit_actor who;
 	int64_t id = 0;
@@ -681,8 +635,8 @@ list_disbursements(struct req *r, struct anju_err *e)
 	int limit, rc;
 
 	if ((rc = req_page(r, &limit, &cursor, e)) != 0 ||
-	    (rc = disbursement_list(r->db, query_id(r, "owner_id"), req_query(r, "period"), cursor,
-				    limit, &items, &next, e)) != 0)
+	    (rc = disbursement_list(r->db, req_query_id(r, "owner_id"), req_query(r, "period"),
+				    cursor, limit, &items, &next, e)) != 0)
 		return rc;
 	reply_page(r, items, next);
 	return 0;
@@ -692,14 +646,14 @@ static int
 create_disbursement(struct req *r, struct anju_err *e)
 {
 	struct disbursement_in in = {
-		.purpose = str_field(r->json, "purpose"),
-		.debit_kind = str_field(r->json, "debit_kind"),
-		.owner_id = int_field(r->json, "owner_id"),
-		.payee = str_field(r->json, "payee"),
-		.amount_fen = int_field(r->json, "amount_fen"),
-		.paid_on = str_field(r->json, "paid_on"),
-		.reference = str_field(r->json, "reference"),
-		.note = str_field(r->json, "note"),
+		.purpose = member_str(r->json, "purpose"),
+		.debit_kind = member_str(r->json, "debit_kind"),
+		.owner_id = member_int(r->json, "owner_id", 0),
+		.payee = member_str(r->json, "payee"),
+		.amount_fen = member_int(r->json, "amount_fen", 0),
+		.paid_on = member_str(r->json, "paid_on"),
+		.reference = member_str(r->json, "reference"),
+		.note = member_str(r->json, "note"),
 	};
 	struct audit_actor who;
 	int64_t id = 0;

@@ -55,22 +55,8 @@ reply_job(struct req *r, int64_t id, struct anju_err *e)
 /* The content types a CSV file arrives with (Windows browsers call a .csv
  * application/vnd.ms-excel); parameters such as charset are ignored: the
  * encoding is told from the bytes. */
-static bool
-csv_type(const char *ct)
-{
-	static const char *const types[] = { "text/csv", "application/csv", "text/plain",
-					     "application/vnd.ms-excel", NULL };
-
-	if (ct == NULL)
-		return false;
-	for (const char *const *t = types; *t != NULL; t++) {
-		size_t n = strlen(*t);
-
-		if (strncasecmp(ct, *t, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return true;
-	}
-	return false;
-}
+static const char *const csv_types[] = { "text/csv", "application/csv", "text/plain",
+					 "application/vnd.ms-excel", NULL };
 
 static int
 import_csv(struct req *r, enum transfer_what what, struct anju_err *e)
@@ -83,7 +69,7 @@ import_csv(struct req *r, enum transfer_what what, struct anju_err *e)
 		return anju_fail(
 			e, ANJU_EMEDIATYPE, "xlsx_not_csv", NULL,
 			"这是 Excel 文件：请在页面上选择它（由浏览器读取后提交），或另存为 CSV");
-	if (!csv_type(req_header(r, "Content-Type")))
+	if (!req_content_type_in(r, csv_types))
 		return anju_fail(e, ANJU_EMEDIATYPE, "unsupported_media_type", NULL,
 				 "请求内容应为 CSV 文件（Content-Type: text/csv）");
 	access_actor(r, &who);

@@ -151,6 +151,29 @@ int req_page(struct req *r, int *limit, int64_t *cursor, struct anju_err *e);
 /* Replies {"items": items, "next": "ID" or null} (takes items). */
 void reply_page(struct req *r, json_t *items, int64_t next);
 
+/*
+ * Steps the handlers share (http/handler.c).  The readers take what the
+ * route's fields have already validated.
+ */
+/* Replies {"items": items} (takes items). */
+void reply_items(struct req *r, json_t *items);
+/* Sends the PDF open at fd (size bytes; closed with the request) inline as
+ * filename; never kept in a shared cache (a household is named on it). */
+void reply_pdf(struct req *r, int fd, int64_t size, const char *filename);
+/* A string member of o, or NULL (absent or null). */
+const char *member_str(json_t *o, const char *name);
+/* An integer member of o, or dflt when absent or null. */
+int64_t member_int(json_t *o, const char *name, int64_t dflt);
+/* A query parameter as a positive id, or 0 when absent. */
+int64_t req_query_id(struct req *r, const char *name);
+/* The n-th path parameter as an id: 0, or ANJU_ENOTFOUND with key and msg
+ * (what was not found) in e. */
+int req_object_id(struct req *r, int n, int64_t *id, const char *key, const char *msg,
+		  struct anju_err *e);
+/* Whether the request's Content-Type is one of types (NULL-terminated),
+ * whatever parameters (a charset) follow it. */
+bool req_content_type_in(struct req *r, const char *const *types);
+
 /* Sets a JSON response (takes ownership of body). */
 void reply_json(struct req *r, int status, json_t *body);
 /* Sets the error envelope for e: the one place errors become HTTP. */

@@ -29,10 +29,12 @@
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/mem.h"
+#include "core/text.h"
 #include "household/household.h"
 #include "http/http.h"
 #include "money/money.h"
 #include "rent/collection.h"
+#include "rent/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -40,30 +42,6 @@
 #define SECRET_BYTES 32
 #define WINDOW_MIN   30
 #define WINDOW_MAX   3600
-
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-static bool
-code_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
 
 static bool
 token_ok(const char *s, size_t max)
@@ -134,14 +112,7 @@ order_load(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = order_json(st, NULL);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "order_not_found", NULL,
-				 "没有这个线上支付订单");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return rent_row_json(db, st, order_json, out, "order_not_found", "没有这个线上支付订单", e);
 }
 
 int
@@ -307,10 +278,11 @@ online_order_cancel(struct db *db, const struct caller *c, int64_t id,
 #define CHANNEL_COLS "code, name, window_seconds, enabled, secret_set_at, created_at, updated_at"
 
 static json_t *
-channel_json(struct db_stmt *st)
+channel_json(struct db_stmt *st, void *ud)
 {
 	char path[96];
 
+	(void)ud;
 	snprintf(path, sizeof(path), "/api/v1/payments/callbacks/%s", db_col_text(st, 0));
 	return json_pack("{s:s, s:s, s:I, s:b, s:s, s:s, s:s, s:s}", "code", db_col_text(st, 0),
 			 "name", db_col_text(st, 1), "window_seconds",
@@ -329,16 +301,7 @@ payment_channel_list(struct db *db, json_t **items, struct anju_err *e)
 	rc = db_prepare(db, "SELECT " CHANNEL_COLS " FROM payment_channel ORDER BY code", &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, channel_json(st));
-	db_reset(st);
-	if (rc != DB_DONE) {
-		json_decref(*items);
-		*items = NULL;
-		return db_fail(db, rc, e);
-	}
-	return 0;
+	return rent_rows_json(db, st, channel_json, items, e);
 }
 
 int
@@ -352,13 +315,7 @@ payment_channel_get(struct db *db, const char *code, json_t **out, struct anju_e
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, code);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = channel_json(st);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "channel_not_found", NULL, "没有这个支付渠道");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return rent_row_json(db, st, channel_json, out, "channel_not_found", "没有这个支付渠道", e);
 }
 
 /* A fresh secret: its hex into *secret (new), sealed into *sealed (new). */
@@ -412,11 +369,11 @@ payment_channel_create(struct db *db, const char *code, const char *name, int64_
 {
 	struct db_stmt *st;
 	char now[TIME_FMT_LEN], *sealed = NULL;
-	size_t n = chars(name);
+	size_t n = text_chars(name);
 	int rc;
 
 	*secret = NULL;
-	if (!code_ok(code))
+	if (!text_is_code(code))
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "code",
 				 "渠道代码应为 2 到 32 个小写字母、数字或下划线，以字母开头");
 	if (n < 1 || n > 64)
@@ -519,7 +476,7 @@ payment_channel_update(struct db *db, const char *code, const char *name, int64_
 
 	if ((rc = payment_channel_get(db, code, &old, e)) != 0)
 		return rc;
-	if (name != NULL && (chars(name) < 1 || chars(name) > 64)) {
+	if (name != NULL && (text_chars(name) < 1 || text_chars(name) > 64)) {
 		rc = anju_fail(e, ANJU_EINVAL, "invalid_length", "name",
 			       "请填写渠道名称（1 到 64 个字）");
 		goto out;
@@ -643,7 +600,7 @@ attempt_log(struct db *db, const struct callback_in *in, const struct attempt *a
 
 	time_format_utc(time_now_us(), now);
 	/* An unknown channel's code is logged only as far as it is one. */
-	snprintf(channel, sizeof(channel), "%s", code_ok(in->channel) ? in->channel : "?");
+	snprintf(channel, sizeof(channel), "%s", text_is_code(in->channel) ? in->channel : "?");
 	if (own && db_begin(db) != 0)
 		return ANJU_EDB;
 	rc = db_prepare(db,
@@ -889,7 +846,7 @@ callback_handle(struct db *db, const struct callback_in *in, int *status, json_t
 	*status = 0;
 	*answer = NULL;
 	sha256_hex(in->body ? in->body : "", in->n, a.sha);
-	if (!code_ok(in->channel)) {
+	if (!text_is_code(in->channel)) {
 		rc = anju_fail(e, ANJU_ENOTFOUND, "channel_not_found", NULL, "没有这个支付渠道");
 		goto fail;
 	}

@@ -41,11 +41,13 @@
 #include "core/idnum.h"
 #include "core/mem.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "files/files.h"
 #include "http/http.h"
 #include "jobs/job.h"
 #include "rent/dunning.h"
 #include "rent/rent.h"
+#include "rent/rows.h"
 #include "store/db.h"
 #include "store/page.h"
 #include "tenancy/tenancy.h"
@@ -106,20 +108,6 @@ text_ok(const char *s, size_t min, size_t max_bytes, const char *field, const ch
 		return anju_fail(e, ANJU_EINVAL, "invalid_text", field, "%s应为 %zu 到 %zu 字",
 				 title, min, max_bytes / 3);
 	return 0;
-}
-
-/* A code: [a-z][a-z0-9_]{1,31}. */
-static bool
-code_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
 }
 
 static void
@@ -345,7 +333,7 @@ dunning_level_save(struct db *db, int64_t id, const struct dunning_level_in *in,
 	if (id != 0) {
 		if ((rc = dunning_level_get(db, id, &before, e)) != 0)
 			return rc;
-	} else if (!code_ok(in->code)) {
+	} else if (!text_is_code(in->code)) {
 		return anju_fail(e, ANJU_EINVAL, "invalid_code", "code",
 				 "等级代码应为 2 到 32 位小写英文字母、数字或下划线");
 	}
@@ -573,8 +561,10 @@ struct dcase {
 	" dc.months_owed, dc.owed_fen, dc.oldest_due_on, dc.checked_on"
 
 static void
-dcase_row(struct db_stmt *st, struct dcase *k)
+dcase_row(struct db_stmt *st, void *out)
 {
+	struct dcase *k = out;
+
 	memset(k, 0, sizeof(*k));
 	k->id = db_col_int64(st, 0);
 	k->chain_id = db_col_int64(st, 1);
@@ -589,54 +579,47 @@ dcase_row(struct db_stmt *st, struct dcase *k)
 	snprintf(k->checked_on, sizeof(k->checked_on), "%s", db_col_text(st, 9));
 }
 
-/* The open case of a chain: *found. */
+/* The first row of sql (its one parameter: a chain) read by read(st, out):
+ * *found. */
 static int
-case_open_of_chain(struct db *db, int64_t chain_id, struct dcase *k, bool *found,
-		   struct anju_err *e)
+chain_row(struct db *db, const char *sql, int64_t chain_id,
+	  void (*read)(struct db_stmt *st, void *out), void *out, bool *found, struct anju_err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
 	*found = false;
-	rc = db_prepare(db,
-			"SELECT " DCASE_COLS " FROM dunning_case dc WHERE dc.chain_id = ?"
-			" AND dc.state = 'open'",
-			&st);
-	if (rc != 0)
+	if ((rc = db_prepare(db, sql, &st)) != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, chain_id);
 	if ((rc = db_step(st)) == DB_ROW) {
-		dcase_row(st, k);
+		read(st, out);
 		*found = true;
 	}
 	db_reset(st);
 	return rc < 0 ? db_fail(db, rc, e) : 0;
 }
 
+/* The open case of a chain: *found. */
+static int
+case_open_of_chain(struct db *db, int64_t chain_id, struct dcase *k, bool *found,
+		   struct anju_err *e)
+{
+	return chain_row(db,
+			 "SELECT " DCASE_COLS " FROM dunning_case dc WHERE dc.chain_id = ?"
+			 " AND dc.state = 'open'",
+			 chain_id, dcase_row, k, found, e);
+}
+
 /* A case c may see (c NULL: any): 0 or ANJU_ENOTFOUND. */
 static int
 case_load(struct db *db, const struct caller *c, int64_t id, struct dcase *k, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	rc = db_prepare(db,
-			"SELECT " DCASE_COLS " FROM dunning_case dc WHERE dc.id = ?"
-			" AND " SCOPE_SQL("dc.community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	bind_scope(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		dcase_row(st, k);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(db, rc, e);
-	if (rc != DB_ROW)
-		return anju_fail(e, ANJU_ENOTFOUND, "dunning_case_not_found", NULL,
-				 "没有这个催缴案件");
-	return 0;
+	return rent_row_by_id(db,
+			      "SELECT " DCASE_COLS " FROM dunning_case dc WHERE dc.id = ?"
+			      " AND " SCOPE_SQL("dc.community_id"),
+			      id, c, bind_scope, dcase_row, k, "dunning_case_not_found",
+			      "没有这个催缴案件", e);
 }
 
 int
@@ -1051,8 +1034,10 @@ struct referral {
 	" r.owed_fen, r.threshold, r.eviction_id"
 
 static void
-referral_row(struct db_stmt *st, struct referral *r)
+referral_row(struct db_stmt *st, void *out)
 {
+	struct referral *r = out;
+
 	memset(r, 0, sizeof(*r));
 	r->id = db_col_int64(st, 0);
 	r->chain_id = db_col_int64(st, 1);
@@ -1071,23 +1056,10 @@ static int
 referral_latest(struct db *db, int64_t chain_id, struct referral *r, bool *found,
 		struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	*found = false;
-	rc = db_prepare(db,
-			"SELECT " REFERRAL_COLS " FROM arrears_referral r WHERE r.chain_id = ?"
-			" ORDER BY r.id DESC LIMIT 1",
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, chain_id);
-	if ((rc = db_step(st)) == DB_ROW) {
-		referral_row(st, r);
-		*found = true;
-	}
-	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
+	return chain_row(db,
+			 "SELECT " REFERRAL_COLS " FROM arrears_referral r WHERE r.chain_id = ?"
+			 " ORDER BY r.id DESC LIMIT 1",
+			 chain_id, referral_row, r, found, e);
 }
 
 static void
@@ -1558,28 +1530,13 @@ dunning_case_list(struct db *db, const struct caller *c, const struct dunning_ca
 static int
 case_json(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	*out = NULL;
-	rc = db_prepare(db, CASE_SELECT " WHERE dc.id = ? AND " SCOPE_SQL("dc.community_id"), &st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	bind_scope(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		*out = case_json_row(st, NULL);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(db, rc, e);
-	if (*out == NULL)
-		return anju_fail(e, ANJU_ENOTFOUND, "dunning_case_not_found", NULL,
-				 "没有这个催缴案件");
-	return 0;
+	return rent_json_by_id(db, CASE_SELECT " WHERE dc.id = ? AND " SCOPE_SQL("dc.community_id"),
+			       id, c, bind_scope, case_json_row, out, "dunning_case_not_found",
+			       "没有这个催缴案件", e);
 }
 
 static json_t *
-action_json_row(struct db_stmt *st)
+action_json_row(struct db_stmt *st, void *ud)
 {
 	json_t *j = json_pack("{s:I, s:o, s:I, s:s, s:s, s:s}", "id",
 			      (json_int_t)db_col_int64(st, 0), "case_id", int_or_null(st, 1),
@@ -1587,6 +1544,7 @@ action_json_row(struct db_stmt *st)
 			      db_col_text(st, 3), "channel_title",
 			      channel_title(db_col_text(st, 3)), "result", db_col_text(st, 4));
 
+	(void)ud;
 	json_object_set_new(j, "level", text_or_null(st, 5));
 	json_object_set_new(j, "note", json_string(db_col_text(st, 6)));
 	json_object_set_new(j, "acted_at", json_string(db_col_text(st, 7)));
@@ -1599,38 +1557,34 @@ action_json_row(struct db_stmt *st)
 	return j;
 }
 
+/* Every row of sql (its one parameter: id) made JSON by row(st, NULL). */
 static int
-case_actions(struct db *db, int64_t case_id, json_t **out, struct anju_err *e)
+json_rows(struct db *db, const char *sql, int64_t id, page_row_fn row, json_t **out,
+	  struct anju_err *e)
 {
 	struct db_stmt *st;
-	json_t *arr = json_array();
 	int rc;
 
 	*out = NULL;
-	rc = db_prepare(db,
-			"SELECT a.id, a.case_id, a.household_id, a.channel, a.result, a.level,"
-			" a.note, a.acted_at, a.actor_name, a.auto, a.attachment_id, a.outbox_id,"
-			" o.state, a.notice_id FROM dunning_action a LEFT JOIN outbox_message o"
-			" ON o.id = a.outbox_id WHERE a.case_id = ? ORDER BY a.id DESC",
-			&st);
-	if (rc != 0) {
-		json_decref(arr);
+	if ((rc = db_prepare(db, sql, &st)) != 0)
 		return db_fail(db, rc, e);
-	}
-	db_bind_int64(st, 1, case_id);
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(arr, action_json_row(st));
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(arr);
-		return db_fail(db, rc, e);
-	}
-	*out = arr;
-	return 0;
+	db_bind_int64(st, 1, id);
+	return rent_rows_json(db, st, row, out, e);
+}
+
+static int
+case_actions(struct db *db, int64_t case_id, json_t **out, struct anju_err *e)
+{
+	return json_rows(db,
+			 "SELECT a.id, a.case_id, a.household_id, a.channel, a.result, a.level,"
+			 " a.note, a.acted_at, a.actor_name, a.auto, a.attachment_id, a.outbox_id,"
+			 " o.state, a.notice_id FROM dunning_action a LEFT JOIN outbox_message o"
+			 " ON o.id = a.outbox_id WHERE a.case_id = ? ORDER BY a.id DESC",
+			 case_id, action_json_row, out, e);
 }
 
 static json_t *
-notice_json_row(struct db_stmt *st)
+notice_json_row(struct db_stmt *st, void *ud)
 {
 	json_t *j = json_pack(
 		"{s:I, s:I, s:I, s:s, s:s, s:i, s:I, s:s, s:I, s:s, s:s}", "id",
@@ -1641,6 +1595,7 @@ notice_json_row(struct db_stmt *st)
 		"attachment_id", (json_int_t)db_col_int64(st, 9), "created_at", db_col_text(st, 10),
 		"created_by", db_col_text(st, 11));
 
+	(void)ud;
 	json_object_set_new(j, "level", text_or_null(st, 3));
 	return j;
 }
@@ -1652,29 +1607,10 @@ notice_json_row(struct db_stmt *st)
 static int
 case_notices(struct db *db, int64_t case_id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	json_t *arr = json_array();
-	int rc;
-
-	*out = NULL;
-	rc = db_prepare(db,
-			"SELECT " NOTICE_COLS " FROM dunning_notice n WHERE n.case_id = ?"
-			" ORDER BY n.id DESC",
-			&st);
-	if (rc != 0) {
-		json_decref(arr);
-		return db_fail(db, rc, e);
-	}
-	db_bind_int64(st, 1, case_id);
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(arr, notice_json_row(st));
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(arr);
-		return db_fail(db, rc, e);
-	}
-	*out = arr;
-	return 0;
+	return json_rows(db,
+			 "SELECT " NOTICE_COLS " FROM dunning_notice n WHERE n.case_id = ?"
+			 " ORDER BY n.id DESC",
+			 case_id, notice_json_row, out, e);
 }
 
 #define REFERRAL_SELECT                                                                            \
@@ -1718,26 +1654,8 @@ referral_json_row(struct db_stmt *st, void *ud)
 static int
 chain_referrals(struct db *db, int64_t chain_id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	json_t *arr = json_array();
-	int rc;
-
-	*out = NULL;
-	rc = db_prepare(db, REFERRAL_SELECT " WHERE r.chain_id = ? ORDER BY r.id DESC", &st);
-	if (rc != 0) {
-		json_decref(arr);
-		return db_fail(db, rc, e);
-	}
-	db_bind_int64(st, 1, chain_id);
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(arr, referral_json_row(st, NULL));
-	db_reset(st);
-	if (rc < 0) {
-		json_decref(arr);
-		return db_fail(db, rc, e);
-	}
-	*out = arr;
-	return 0;
+	return json_rows(db, REFERRAL_SELECT " WHERE r.chain_id = ? ORDER BY r.id DESC", chain_id,
+			 referral_json_row, out, e);
 }
 
 int
@@ -2035,27 +1953,12 @@ out:
 static int
 notice_load(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	*out = NULL;
-	rc = db_prepare(db,
-			"SELECT " NOTICE_COLS " FROM dunning_notice n JOIN dunning_case dc"
-			" ON dc.id = n.case_id WHERE n.id = ? AND " SCOPE_SQL("dc.community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	bind_scope(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		*out = notice_json_row(st);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(db, rc, e);
-	if (*out == NULL)
-		return anju_fail(e, ANJU_ENOTFOUND, "dunning_notice_not_found", NULL,
-				 "没有这份催缴通知书");
-	return 0;
+	return rent_json_by_id(
+		db,
+		"SELECT " NOTICE_COLS " FROM dunning_notice n JOIN dunning_case dc"
+		" ON dc.id = n.case_id WHERE n.id = ? AND " SCOPE_SQL("dc.community_id"),
+		id, c, bind_scope, notice_json_row, out, "dunning_notice_not_found",
+		"没有这份催缴通知书", e);
 }
 
 int
@@ -2124,24 +2027,9 @@ referral_list(struct db *db, const struct caller *c, const struct referral_filte
 int
 referral_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	*out = NULL;
-	rc = db_prepare(db, REFERRAL_SELECT " WHERE r.id = ? AND " SCOPE_SQL("r.community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	bind_scope(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		*out = referral_json_row(st, NULL);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(db, rc, e);
-	if (*out == NULL)
-		return anju_fail(e, ANJU_ENOTFOUND, "referral_not_found", NULL, "没有这条清退提请");
-	return 0;
+	return rent_json_by_id(
+		db, REFERRAL_SELECT " WHERE r.id = ? AND " SCOPE_SQL("r.community_id"), id, c,
+		bind_scope, referral_json_row, out, "referral_not_found", "没有这条清退提请", e);
 }
 
 static const char *
@@ -2162,25 +2050,11 @@ static int
 referral_load(struct db *db, const struct caller *c, int64_t id, struct referral *r,
 	      struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	rc = db_prepare(db,
-			"SELECT " REFERRAL_COLS " FROM arrears_referral r WHERE r.id = ?"
-			" AND " SCOPE_SQL("r.community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	bind_scope(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		referral_row(st, r);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(db, rc, e);
-	if (rc != DB_ROW)
-		return anju_fail(e, ANJU_ENOTFOUND, "referral_not_found", NULL, "没有这条清退提请");
-	return 0;
+	return rent_row_by_id(db,
+			      "SELECT " REFERRAL_COLS " FROM arrears_referral r WHERE r.id = ?"
+			      " AND " SCOPE_SQL("r.community_id"),
+			      id, c, bind_scope, referral_row, r, "referral_not_found",
+			      "没有这条清退提请", e);
 }
 
 int

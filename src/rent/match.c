@@ -651,6 +651,40 @@ take_payment(struct db *db, const struct caller *c, const struct line *l, int64_
 	return rc;
 }
 
+/* Marks a line matched to a household's payment (linked: one taken by
+ * another channel, not from the line). */
+static int
+line_matched(struct db *db, int64_t id, const char *tier, int64_t household_id, int64_t payment_id,
+	     bool linked, const char *now, const char *by, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc = db_prepare(db,
+			    "UPDATE bank_line SET state = 'matched', tier = ?, household_id = ?,"
+			    " payment_id = ?, linked = ?, in_suspense = 0, matched_at = ?,"
+			    " matched_by = ? WHERE id = ?",
+			    &st);
+
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_cstr(st, 1, tier);
+	db_bind_int64(st, 2, household_id);
+	db_bind_int64(st, 3, payment_id);
+	db_bind_int64(st, 4, linked ? 1 : 0);
+	db_bind_cstr(st, 5, now);
+	db_bind_cstr(st, 6, by);
+	db_bind_int64(st, 7, id);
+	rc = db_step(st);
+	db_reset(st);
+	return rc < 0 ? db_fail(db, rc, e) : 0;
+}
+
+/* An exact match waiting for match_post goes. */
+static int
+drop_pending(struct db *db, int64_t line_id, struct anju_err *e)
+{
+	return run(db, "DELETE FROM bank_match_pending WHERE line_id = ?", 1, &line_id, e);
+}
+
 int
 match_post(struct db *db, int64_t statement_id, int limit, const struct audit_actor *who, int *done,
 	   struct anju_err *e)
@@ -706,42 +740,12 @@ match_post(struct db *db, int64_t statement_id, int limit, const struct audit_ac
 			goto out;
 		if (open) {
 			snprintf(tier, sizeof(tier), "exact_%s", ps[i].rule);
-			if ((rc = db_prepare(
-				     db,
-				     "UPDATE bank_line SET state = 'matched', tier = ?,"
-				     " household_id = ?, payment_id = ?, linked = ?,"
-				     " in_suspense = 0, matched_at = ?, matched_by = 'system'"
-				     " WHERE id = ?",
-				     &st)) != 0) {
-				rc = db_fail(db, rc, e);
+			if ((rc = line_matched(db, l->id, tier, ps[i].household_id, pid,
+					       ps[i].payment_id != 0, now, "system", e)) != 0)
 				goto out;
-			}
-			db_bind_cstr(st, 1, tier);
-			db_bind_int64(st, 2, ps[i].household_id);
-			db_bind_int64(st, 3, pid);
-			db_bind_int64(st, 4, ps[i].payment_id != 0 ? 1 : 0);
-			db_bind_cstr(st, 5, now);
-			db_bind_int64(st, 6, l->id);
-			rc = db_step(st);
-			db_reset(st);
-			if (rc < 0) {
-				rc = db_fail(db, rc, e);
-				goto out;
-			}
 		}
-		if ((rc = db_prepare(db, "DELETE FROM bank_match_pending WHERE line_id = ?",
-				     &st)) != 0) {
-			rc = db_fail(db, rc, e);
+		if ((rc = drop_pending(db, l->id, e)) != 0)
 			goto out;
-		}
-		db_bind_int64(st, 1, l->id);
-		rc = db_step(st);
-		db_reset(st);
-		if (rc < 0) {
-			rc = db_fail(db, rc, e);
-			goto out;
-		}
-		rc = 0;
 		(*done)++;
 	}
 out:
@@ -808,11 +812,14 @@ match_suspend(struct db *db, int64_t statement_id, const struct audit_actor *who
 
 /* ---- confirm and undo ---- */
 
-/* A person settled the line: an exact match waiting for match_post goes. */
+/* A person settled the line: its pending match and its suggestions go. */
 static int
-drop_pending(struct db *db, int64_t line_id, struct anju_err *e)
+line_settled(struct db *db, int64_t line_id, struct anju_err *e)
 {
-	return run(db, "DELETE FROM bank_match_pending WHERE line_id = ?", 1, &line_id, e);
+	int rc = drop_pending(db, line_id, e);
+
+	return rc != 0 ? rc
+		       : run(db, "DELETE FROM bank_suggestion WHERE line_id = ?", 1, &line_id, e);
 }
 
 static const char *
@@ -866,35 +873,10 @@ bank_line_confirm(struct db *db, const struct caller *c, int64_t id, int64_t hou
 	if ((rc = take_payment(db, c, &l, household_id, who, &pid, e)) != 0)
 		goto out;
 	time_format_utc(time_now_us(), now);
-	rc = db_prepare(
-		db,
-		"UPDATE bank_line SET state = 'matched', tier = 'confirmed', household_id = ?,"
-		" payment_id = ?, linked = 0, in_suspense = 0, matched_at = ?,"
-		" matched_by = ? WHERE id = ?",
-		&st);
-	if (rc != 0) {
-		rc = db_fail(db, rc, e);
+	if ((rc = line_matched(db, id, "confirmed", household_id, pid, false, now,
+			       who->principal ? who->principal : "anonymous", e)) != 0 ||
+	    (rc = line_settled(db, id, e)) != 0)
 		goto out;
-	}
-	db_bind_int64(st, 1, household_id);
-	db_bind_int64(st, 2, pid);
-	db_bind_cstr(st, 3, now);
-	db_bind_cstr(st, 4, who->principal ? who->principal : "anonymous");
-	db_bind_int64(st, 5, id);
-	rc = db_step(st);
-	db_reset(st);
-	if (rc < 0 || (rc = drop_pending(db, id, e)) != 0 ||
-	    (rc = db_prepare(db, "DELETE FROM bank_suggestion WHERE line_id = ?", &st)) != 0) {
-		rc = db_fail(db, rc, e);
-		goto out;
-	}
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	db_reset(st);
-	if (rc < 0) {
-		rc = db_fail(db, rc, e);
-		goto out;
-	}
 	/* The payer's account now belongs to the household: learnt, and known
 	 * for the other lines from it still in suspense. */
 	if (l.sealed != NULL) {
@@ -1045,15 +1027,7 @@ bank_line_take_remittance(struct db *db, int64_t line_id, int64_t remittance_id,
 	db_bind_int64(st, 4, line_id);
 	rc = db_step(st);
 	db_reset(st);
-	if (rc < 0 || (rc = drop_pending(db, line_id, e)) != 0 ||
-	    (rc = db_prepare(db, "DELETE FROM bank_suggestion WHERE line_id = ?", &st)) != 0) {
-		rc = db_fail(db, rc, e);
-		goto out;
-	}
-	db_bind_int64(st, 1, line_id);
-	rc = db_step(st);
-	db_reset(st);
-	rc = rc < 0 ? db_fail(db, rc, e) : 0;
+	rc = rc < 0 ? db_fail(db, rc, e) : line_settled(db, line_id, e);
 out:
 	free(l.sealed);
 	return rc;

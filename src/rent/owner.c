@@ -23,6 +23,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "money/ledger.h"
 #include "money/money.h"
 #include "rent/reconcile.h"
@@ -31,17 +32,6 @@
 #include "transfer/xlsx.h"
 
 #define TEXT_MAX 200
-
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 static int
 owner_name(struct db *db, int64_t owner_id, char *name, size_t cap, struct anju_err *e)
@@ -540,7 +530,7 @@ check_day(const char *day, const char *field, struct anju_err *e)
 static int
 check_text(const char *s, const char *field, struct anju_err *e)
 {
-	if (s != NULL && chars(s) > TEXT_MAX)
+	if (s != NULL && text_chars(s) > TEXT_MAX)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", field, "不能超过 %d 个字符",
 				 TEXT_MAX);
 	return 0;
@@ -562,18 +552,46 @@ enough(struct db *db, enum ledger_kind k, int64_t amount, int64_t *account, bool
 }
 
 static int
-set_journal(struct db *db, const char *table, int64_t id, int64_t journal_id, struct anju_err *e)
+check_amount(int64_t amount_fen, struct anju_err *e)
+{
+	if (amount_fen <= 0 || amount_fen > MONEY_AMOUNT_MAX)
+		return anju_fail(e, ANJU_EINVAL, "invalid_amount", "amount_fen",
+				 "金额应在 0.01 元到 1 亿元之间");
+	return 0;
+}
+
+/* The owner a remittance or payment out names exists (else 400). */
+static int
+check_owner(struct db *db, int64_t owner_id, struct anju_err *e)
+{
+	int rc = owner_name(db, owner_id, NULL, 0, e);
+
+	return rc == ANJU_ENOTFOUND ? anju_fail(e, ANJU_EINVAL, "owner_not_found", "owner_id",
+						"没有这个产权单位")
+				    : rc;
+}
+
+/* Posts the journal of a remittance or payment out (table, id: the row),
+ * Dr debit / Cr credit, and keeps its id on the row. */
+static int
+book(struct db *db, const char *table, int64_t id, const char *memo, int64_t debit, int64_t credit,
+     int64_t amount_fen, const struct audit_actor *who, struct journal *j, struct anju_err *e)
 {
 	struct db_stmt *st;
-	int rc = db_prepare(db,
-			    strcmp(table, "remittance") == 0
-				    ? "UPDATE remittance SET journal_id = ? WHERE id = ?"
-				    : "UPDATE disbursement SET journal_id = ? WHERE id = ?",
-			    &st);
+	int rc;
 
+	if ((rc = journal_begin(db, j, NULL, table, table, id, 0, memo, who, e)) != 0 ||
+	    (rc = journal_move(j, debit, credit, amount_fen, e)) != 0 ||
+	    (rc = journal_post(db, j, e)) != 0)
+		return rc;
+	rc = db_prepare(db,
+			strcmp(table, "remittance") == 0
+				? "UPDATE remittance SET journal_id = ? WHERE id = ?"
+				: "UPDATE disbursement SET journal_id = ? WHERE id = ?",
+			&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, journal_id);
+	db_bind_int64(st, 1, j->id);
 	db_bind_int64(st, 2, id);
 	rc = db_step(st);
 	db_reset(st);
@@ -597,13 +615,9 @@ remittance_record(struct db *db, const struct remittance_in *in, const struct au
 	    (rc = check_text(in->reference, "reference", e)) != 0 ||
 	    (rc = check_text(in->note, "note", e)) != 0)
 		return rc;
-	if (in->amount_fen <= 0 || in->amount_fen > MONEY_AMOUNT_MAX)
-		return anju_fail(e, ANJU_EINVAL, "invalid_amount", "amount_fen",
-				 "金额应在 0.01 元到 1 亿元之间");
-	if ((rc = owner_name(db, in->owner_id, NULL, 0, e)) != 0)
-		return rc == ANJU_ENOTFOUND ? anju_fail(e, ANJU_EINVAL, "owner_not_found",
-							"owner_id", "没有这个产权单位")
-					    : rc;
+	if ((rc = check_amount(in->amount_fen, e)) != 0 ||
+	    (rc = check_owner(db, in->owner_id, e)) != 0)
+		return rc;
 	/* Only cash that was collected can be remitted. */
 	if ((rc = enough(db, LEDGER_CASH, in->amount_fen, &cash, &ok, e)) != 0)
 		return rc;
@@ -644,11 +658,8 @@ remittance_record(struct db *db, const struct remittance_in *in, const struct au
 	if (in->bank_line_id > 0 && (rc = bank_line_take_remittance(db, in->bank_line_id, *id,
 								    in->amount_fen, who, e)) != 0)
 		return rc;
-	if ((rc = journal_begin(db, &j, NULL, "remittance", "remittance", *id, 0, "现金缴存专户",
-				who, e)) != 0 ||
-	    (rc = journal_move(&j, special, cash, in->amount_fen, e)) != 0 ||
-	    (rc = journal_post(db, &j, e)) != 0 ||
-	    (rc = set_journal(db, "remittance", *id, j.id, e)) != 0)
+	if ((rc = book(db, "remittance", *id, "现金缴存专户", special, cash, in->amount_fen, who,
+		       &j, e)) != 0)
 		return rc;
 	after = json_pack("{s:I, s:s, s:I, s:s, s:s, s:I}", "owner_id", (json_int_t)in->owner_id,
 			  "period", in->period, "amount_fen", (json_int_t)in->amount_fen,
@@ -693,20 +704,16 @@ disbursement_record(struct db *db, const struct disbursement_in *in, const struc
 	if (ledger_kind_parse(kind_name, &kind) != 0)
 		return anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "unknown ledger kind %s",
 				 kind_name);
-	if (in->payee == NULL || chars(in->payee) < 1 || chars(in->payee) > 100)
+	if (in->payee == NULL || text_chars(in->payee) < 1 || text_chars(in->payee) > 100)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "payee",
 				 "收款方应为 1 到 100 个字符");
 	if ((rc = check_day(in->paid_on, "paid_on", e)) != 0 ||
 	    (rc = check_text(in->reference, "reference", e)) != 0 ||
 	    (rc = check_text(in->note, "note", e)) != 0)
 		return rc;
-	if (in->amount_fen <= 0 || in->amount_fen > MONEY_AMOUNT_MAX)
-		return anju_fail(e, ANJU_EINVAL, "invalid_amount", "amount_fen",
-				 "金额应在 0.01 元到 1 亿元之间");
-	if (in->owner_id > 0 && (rc = owner_name(db, in->owner_id, NULL, 0, e)) != 0)
-		return rc == ANJU_ENOTFOUND ? anju_fail(e, ANJU_EINVAL, "owner_not_found",
-							"owner_id", "没有这个产权单位")
-					    : rc;
+	if ((rc = check_amount(in->amount_fen, e)) != 0 ||
+	    (in->owner_id > 0 && (rc = check_owner(db, in->owner_id, e)) != 0))
+		return rc;
 	if ((rc = enough(db, LEDGER_SPECIAL_RENT, in->amount_fen, &special, &ok, e)) != 0)
 		return rc;
 	if (!ok)
@@ -742,11 +749,8 @@ disbursement_record(struct db *db, const struct disbursement_in *in, const struc
 	db_reset(st);
 	if (rc != DB_ROW)
 		return db_fail(db, rc < 0 ? rc : ANJU_EDB, e);
-	if ((rc = journal_begin(db, &j, NULL, "disbursement", "disbursement", *id, 0,
-				fee ? "支付运营服务费" : "专户其他支出", who, e)) != 0 ||
-	    (rc = journal_move(&j, debit, special, in->amount_fen, e)) != 0 ||
-	    (rc = journal_post(db, &j, e)) != 0 ||
-	    (rc = set_journal(db, "disbursement", *id, j.id, e)) != 0)
+	if ((rc = book(db, "disbursement", *id, fee ? "支付运营服务费" : "专户其他支出", debit,
+		       special, in->amount_fen, who, &j, e)) != 0)
 		return rc;
 	after = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I}", "purpose",
 			  fee ? "operator_fee" : "other", "debit_kind", kind_name, "payee",

@@ -17,25 +17,16 @@
 #include "core/config.h"
 #include "core/date.h"
 #include "core/mem.h"
+#include "core/text.h"
 #include "files/files.h"
 #include "household/household.h"
 #include "rent/collection.h"
 #include "rent/rent.h"
+#include "rent/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 
 #define NAME_MAX_CH 64
-
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 int
 payer_number_digits(const char *number, char out[PAYER_DIGITS_MAX + 1], struct anju_err *e)
@@ -106,11 +97,12 @@ text_or_null(struct db_stmt *st, int col)
 }
 
 static json_t *
-payer_json(struct db_stmt *st)
+payer_json(struct db_stmt *st, void *ud)
 {
 	char masked[PAYER_DIGITS_MAX + 1];
 	json_t *j;
 
+	(void)ud;
 	j = json_pack("{s:I, s:I, s:s, s:s, s:o, s:b, s:o, s:s, s:s, s:s, s:s}", "id",
 		      (json_int_t)db_col_int64(st, 0), "household_id",
 		      (json_int_t)db_col_int64(st, 1), "holder_name", db_col_text(st, 2),
@@ -146,16 +138,7 @@ payer_account_list(struct db *db, const struct caller *c, int64_t household_id, 
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, household_id);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, payer_json(st));
-	db_reset(st);
-	if (rc != DB_DONE) {
-		json_decref(*items);
-		*items = NULL;
-		return db_fail(db, rc, e);
-	}
-	return 0;
+	return rent_rows_json(db, st, payer_json, items, e);
 }
 
 /* The row of an account: its household and the JSON, without scope. */
@@ -173,7 +156,7 @@ payer_load(struct db *db, int64_t id, int64_t *household_id, json_t **out, struc
 	if (rc == DB_ROW) {
 		*household_id = db_col_int64(st, 1);
 		if (out != NULL)
-			*out = payer_json(st);
+			*out = payer_json(st, NULL);
 	}
 	db_reset(st);
 	if (rc == DB_DONE)
@@ -235,13 +218,13 @@ static int
 payer_check(struct db *db, const struct caller *c, int64_t household_id,
 	    const struct payer_state *s, struct anju_err *e)
 {
-	size_t n = chars(s->holder_name);
+	size_t n = text_chars(s->holder_name);
 	int rc;
 
 	if (n < 1 || n > NAME_MAX_CH)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "holder_name",
 				 "请填写户名（1 到 %d 个字）", NAME_MAX_CH);
-	n = chars(s->bank_name);
+	n = text_chars(s->bank_name);
 	if (n < 1 || n > NAME_MAX_CH)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "bank_name",
 				 "请填写开户银行（1 到 %d 个字）", NAME_MAX_CH);
@@ -592,7 +575,7 @@ payer_account_reveal(struct db *db, const struct caller *c, const struct audit_a
 		     int64_t id, const char *reason, char **value, size_t *n, struct anju_err *e)
 {
 	struct db_stmt *st;
-	size_t len = chars(reason);
+	size_t len = text_chars(reason);
 	json_t *j = NULL, *after;
 	char *sealed = NULL;
 	int64_t hh = 0;

@@ -117,6 +117,18 @@ bind_scope(struct db_stmt *st, int i, const struct caller *c)
 	return scope_bind(st, i, c);
 }
 
+/* A report's communities on col: q->community_id (0: every one) within the
+ * scope; bind_in_scope() binds its four parameters. */
+#define IN_SCOPE_SQL(col) "(CAST(? AS BIGINT) = 0 OR " col " = ?) AND " SCOPE_SQL(col)
+
+static int
+bind_in_scope(struct db_stmt *st, int i, const struct scope_q *q)
+{
+	db_bind_int64(st, i, q->community_id);
+	db_bind_int64(st, i + 1, q->community_id);
+	return bind_scope(st, i + 2, q->c);
+}
+
 /* The communities in scope (only q->community_id when set: not found when
  * it is outside the scope). */
 static int
@@ -130,14 +142,10 @@ communities_load(struct db *db, const struct scope_q *q, struct communities *out
 	out->v = NULL;
 	out->n = 0;
 	if ((rc = db_prepare(
-		     db,
-		     "SELECT id, name FROM community WHERE (CAST(? AS BIGINT) = 0 OR id = ?)"
-		     " AND " SCOPE_SQL("id") " ORDER BY id",
+		     db, "SELECT id, name FROM community WHERE " IN_SCOPE_SQL("id") " ORDER BY id",
 		     &st)) != 0)
 		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, q->community_id);
-	db_bind_int64(st, 2, q->community_id);
-	bind_scope(st, 3, q->c);
+	bind_in_scope(st, 1, q);
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -177,6 +185,14 @@ buckets_json(const int64_t b[ARREARS_BUCKETS])
 	for (int i = 0; i < ARREARS_BUCKETS; i++)
 		json_array_append_new(a, json_integer(b[i]));
 	return a;
+}
+
+/* {community_id, community_name} of cs->v[ci], for a row to add to. */
+static json_t *
+community_obj(const struct communities *cs, size_t ci)
+{
+	return json_pack("{s:I, s:s}", "community_id", (json_int_t)cs->v[ci].id, "community_name",
+			 cs->v[ci].name);
 }
 
 static json_t *
@@ -266,7 +282,7 @@ scope_q_init(struct db *db, const struct caller *c, const struct report_query *r
 	" LEFT JOIN member m ON m.household_id = rl.household_id AND m.relationship = 'head'"      \
 	" AND m.left_at IS NULL LEFT JOIN person p ON p.id = m.person_id"                          \
 	" WHERE c.state <> 'cancelled' AND rl.period = ?"                                          \
-	" AND (CAST(? AS BIGINT) = 0 OR rl.community_id = ?) AND " SCOPE_SQL("rl.community_id")
+	" AND " IN_SCOPE_SQL("rl.community_id")
 
 static json_t *
 ledger_line(struct db_stmt *st, const struct communities *cs)
@@ -318,9 +334,7 @@ rent_ledger(struct db *db, const struct caller *c, const struct report_query *rq
 	}
 	db_bind_cstr(st, 1, q.bound);
 	db_bind_cstr(st, 2, ptext);
-	db_bind_int64(st, 3, q.community_id);
-	db_bind_int64(st, 4, q.community_id);
-	i = bind_scope(st, 5, c);
+	i = bind_in_scope(st, 3, &q);
 	if (!xlsx_order) {
 		db_bind_int64(st, i, rq->after_id);
 		db_bind_int64(st, i + 1, (int64_t)limit + 1);
@@ -343,17 +357,14 @@ rent_ledger(struct db *db, const struct caller *c, const struct report_query *rq
 			     "SELECT COUNT(*), COALESCE(SUM(x.amount_fen), 0),"
 			     " COALESCE(SUM(x.paid), 0) FROM (SELECT c.amount_fen, " PAID_SQL
 			     " AS paid" RENT_FROM " AND rl.period = ?"
-			     " AND (CAST(? AS BIGINT) = 0 OR rl.community_id = ?)"
-			     " AND " SCOPE_SQL("rl.community_id") ") x",
+			     " AND " IN_SCOPE_SQL("rl.community_id") ") x",
 			     &st)) != 0) {
 		rc = db_fail(db, rc, e);
 		goto out;
 	}
 	db_bind_cstr(st, 1, q.bound);
 	db_bind_cstr(st, 2, ptext);
-	db_bind_int64(st, 3, q.community_id);
-	db_bind_int64(st, 4, q.community_id);
-	bind_scope(st, 5, c);
+	bind_in_scope(st, 3, &q);
 	if ((rc = db_step(st)) == DB_ROW) {
 		n = db_col_int64(st, 0);
 		due = db_col_int64(st, 1);
@@ -413,17 +424,14 @@ collection_grid(struct db *db, const struct scope_q *q, const struct communities
 		     "SELECT x.community_id, x.period, COUNT(*), SUM(x.amount_fen),"
 		     " SUM(x.paid) FROM (SELECT rl.community_id, rl.period, c.amount_fen, " PAID_SQL
 		     " AS paid" RENT_FROM " AND rl.period >= ? AND rl.period <= ?"
-		     " AND (CAST(? AS BIGINT) = 0 OR rl.community_id = ?)"
-		     " AND " SCOPE_SQL("rl.community_id") ") x"
-							  " GROUP BY x.community_id, x.period",
+		     " AND " IN_SCOPE_SQL("rl.community_id") ") x"
+							     " GROUP BY x.community_id, x.period",
 		     &st)) != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, q->bound);
 	db_bind_cstr(st, 2, a);
 	db_bind_cstr(st, 3, b);
-	db_bind_int64(st, 4, q->community_id);
-	db_bind_int64(st, 5, q->community_id);
-	bind_scope(st, 6, q->c);
+	bind_in_scope(st, 4, q);
 	while ((rc = db_step(st)) == DB_ROW) {
 		ssize_t ci = community_index(cs, db_col_int64(st, 0));
 		struct period p;
@@ -472,11 +480,7 @@ collection_json(const struct communities *cs, struct period from, int months,
 					      x));
 			cell_add(&sum, x);
 		}
-		json_array_append_new(
-			by_community,
-			figures(json_pack("{s:I, s:s}", "community_id", (json_int_t)cs->v[ci].id,
-					  "community_name", cs->v[ci].name),
-				&sum));
+		json_array_append_new(by_community, figures(community_obj(cs, ci), &sum));
 		cell_add(&total, &sum);
 	}
 	for (int mi = 0; mi < months; mi++) {
@@ -742,10 +746,7 @@ arrears(struct db *db, const struct caller *c, const struct report_query *rq, js
 	households_owing(&s, &cs, 1, per_hh, &households);
 	for (size_t ci = 0; ci < cs.n; ci++)
 		json_array_append_new(by_community,
-				      arrears_sum_json(json_pack("{s:I, s:s}", "community_id",
-								 (json_int_t)cs.v[ci].id,
-								 "community_name", cs.v[ci].name),
-						       &per[ci]));
+				      arrears_sum_json(community_obj(&cs, ci), &per[ci]));
 	for (int b = 0; b < ARREARS_BUCKETS; b++)
 		json_array_append_new(by_bucket,
 				      json_pack("{s:s, s:s, s:I, s:I}", "bucket", bucket_names[b],
@@ -780,6 +781,12 @@ struct receipts {
 	int64_t issued, issued_fen, voided, voided_fen;
 };
 
+#define RECEIPTS_IN(col)                                                                           \
+	"SELECT h.community_id, COUNT(*), COALESCE(SUM(p.amount_fen), 0)"                          \
+	" FROM receipt r JOIN payment p ON p.id = r.payment_id"                                    \
+	" JOIN household h ON h.id = p.household_id WHERE " col " >= ? AND " col " < ?"            \
+	" AND " IN_SCOPE_SQL("h.community_id") " GROUP BY h.community_id"
+
 /* Receipts issued (or voided, by column) in [start, end) per community. */
 static int
 receipts_in(struct db *db, const struct scope_q *q, const struct communities *cs, bool voided,
@@ -788,27 +795,12 @@ receipts_in(struct db *db, const struct scope_q *q, const struct communities *cs
 	struct db_stmt *st;
 	int rc;
 
-	rc = db_prepare(db,
-			voided ? "SELECT h.community_id, COUNT(*), COALESCE(SUM(p.amount_fen), 0)"
-				 " FROM receipt r JOIN payment p ON p.id = r.payment_id"
-				 " JOIN household h ON h.id = p.household_id"
-				 " WHERE r.voided_at >= ? AND r.voided_at < ?"
-				 " AND (CAST(? AS BIGINT) = 0 OR h.community_id = ?)"
-				 " AND " SCOPE_SQL("h.community_id") " GROUP BY h.community_id"
-			       : "SELECT h.community_id, COUNT(*), COALESCE(SUM(p.amount_fen), 0)"
-				 " FROM receipt r JOIN payment p ON p.id = r.payment_id"
-				 " JOIN household h ON h.id = p.household_id"
-				 " WHERE r.issued_at >= ? AND r.issued_at < ?"
-				 " AND (CAST(? AS BIGINT) = 0 OR h.community_id = ?)"
-				 " AND " SCOPE_SQL("h.community_id") " GROUP BY h.community_id",
-			&st);
+	rc = db_prepare(db, voided ? RECEIPTS_IN("r.voided_at") : RECEIPTS_IN("r.issued_at"), &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, start);
 	db_bind_cstr(st, 2, end);
-	db_bind_int64(st, 3, q->community_id);
-	db_bind_int64(st, 4, q->community_id);
-	bind_scope(st, 5, q->c);
+	bind_in_scope(st, 3, q);
 	while ((rc = db_step(st)) == DB_ROW) {
 		ssize_t ci = community_index(cs, db_col_int64(st, 0));
 
@@ -898,11 +890,8 @@ bureau(struct db *db, const struct caller *c, const struct report_query *rq, jso
 	households_owing(&s, &cs, 6, hh6, &all6);
 	rows = json_array();
 	for (size_t ci = 0; ci < cs.n; ci++) {
-		json_array_append_new(
-			rows,
-			bureau_row(json_pack("{s:I, s:s}", "community_id", (json_int_t)cs.v[ci].id,
-					     "community_name", cs.v[ci].name),
-				   &cells[ci], &per[ci], hh3[ci], hh6[ci], &rec[ci]));
+		json_array_append_new(rows, bureau_row(community_obj(&cs, ci), &cells[ci], &per[ci],
+						       hh3[ci], hh6[ci], &rec[ci]));
 		cell_add(&tcell, &cells[ci]);
 		tsum.owed += per[ci].owed;
 		tsum.chains += per[ci].chains;
@@ -969,14 +958,12 @@ bank(struct db *db, const struct caller *c, const struct report_query *rq, json_
 			     " SUM(CASE WHEN p.state = 'reversed' THEN 1 ELSE 0 END),"
 			     " SUM(CASE WHEN p.state = 'reversed' THEN p.amount_fen ELSE 0 END)"
 			     " FROM payment p JOIN household h ON h.id = p.household_id"
-			     " WHERE p.period = ? AND (CAST(? AS BIGINT) = 0 OR h.community_id = ?)"
-			     " AND " SCOPE_SQL("h.community_id") " GROUP BY p.channel",
+			     " WHERE p.period = ? AND " IN_SCOPE_SQL(
+				     "h.community_id") " GROUP BY p.channel",
 			     &st)) != 0)
 		goto fail;
 	db_bind_cstr(st, 1, ptext);
-	db_bind_int64(st, 2, q.community_id);
-	db_bind_int64(st, 3, q.community_id);
-	bind_scope(st, 4, c);
+	bind_in_scope(st, 2, &q);
 	while ((rc = db_step(st)) == DB_ROW) {
 		enum payment_channel ch;
 
@@ -997,14 +984,12 @@ bank(struct db *db, const struct caller *c, const struct report_query *rq, json_
 		     "SELECT wi.state, COUNT(*), SUM(wi.amount_fen) FROM withholding_item wi"
 		     " JOIN withholding_batch wb ON wb.id = wi.batch_id"
 		     " JOIN household h ON h.id = wi.household_id"
-		     " WHERE wb.period = ? AND (CAST(? AS BIGINT) = 0 OR h.community_id = ?)"
-		     " AND " SCOPE_SQL("h.community_id") " GROUP BY wi.state",
+		     " WHERE wb.period = ? AND " IN_SCOPE_SQL(
+			     "h.community_id") " GROUP BY wi.state",
 		     &st)) != 0)
 		goto fail;
 	db_bind_cstr(st, 1, ptext);
-	db_bind_int64(st, 2, q.community_id);
-	db_bind_int64(st, 3, q.community_id);
-	bind_scope(st, 4, c);
+	bind_in_scope(st, 2, &q);
 	while ((rc = db_step(st)) == DB_ROW) {
 		const char *state = db_col_text(st, 0);
 		int k = strcmp(state, "succeeded") == 0 ? 0 : strcmp(state, "failed") == 0 ? 1 : 2;
@@ -1035,8 +1020,7 @@ bank(struct db *db, const struct caller *c, const struct report_query *rq, json_
 		     " AND bl.posted_on >= ? THEN bl.amount_fen ELSE 0 END)"
 		     " FROM bank_line bl LEFT JOIN household h ON h.id = bl.household_id"
 		     " WHERE bl.amount_fen > 0 AND bl.posted_on <= ?"
-		     " AND (CAST(? AS BIGINT) = 0 OR h.community_id = ?)"
-		     " AND " SCOPE_SQL("h.community_id"),
+		     " AND " IN_SCOPE_SQL("h.community_id"),
 		     &st)) != 0)
 		goto fail;
 	db_bind_cstr(st, 1, first);
@@ -1044,9 +1028,7 @@ bank(struct db *db, const struct caller *c, const struct report_query *rq, json_
 	db_bind_cstr(st, 3, first);
 	db_bind_cstr(st, 4, first);
 	db_bind_cstr(st, 5, last);
-	db_bind_int64(st, 6, q.community_id);
-	db_bind_int64(st, 7, q.community_id);
-	bind_scope(st, 8, c);
+	bind_in_scope(st, 6, &q);
 	if ((rc = db_step(st)) == DB_ROW) {
 		matched = db_col_int64(st, 0);
 		matched_fen = db_col_int64(st, 1);
@@ -1160,11 +1142,7 @@ report_dashboard(struct db *db, const struct caller *c, const struct report_quer
 	}
 	ageing = json_array();
 	for (size_t ci = 0; ci < cs.n; ci++)
-		json_array_append_new(ageing,
-				      arrears_sum_json(json_pack("{s:I, s:s}", "community_id",
-								 (json_int_t)cs.v[ci].id,
-								 "community_name", cs.v[ci].name),
-						       &per[ci]));
+		json_array_append_new(ageing, arrears_sum_json(community_obj(&cs, ci), &per[ci]));
 	period_format(to, ptext);
 	headline = figures(json_pack("{s:s}", "period", ptext), &now);
 	json_object_set_new(headline, "arrears_fen", json_integer(total.owed));

@@ -43,10 +43,12 @@
 #include "core/idnum.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/text.h"
 #include "http/http.h"
 #include "jobs/job.h"
 #include "rent/dunning.h"
 #include "rent/rent.h"
+#include "rent/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -74,19 +76,6 @@ audit_outbox(struct db *db, const struct audit_actor *who, const char *action, c
 	     const char *id, json_t *before, json_t *after, struct anju_err *e)
 {
 	return audit_write(db, who, action, type, id, before, after, e);
-}
-
-static bool
-source_type_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
 }
 
 int
@@ -134,7 +123,7 @@ outbox_enqueue(struct db *db, const char *channel, int64_t person_id, const char
 	if (probe == NULL || text[0] == '\0' || strlen(text) > TEXT_MAX)
 		return anju_fail(e, ANJU_EINVAL, "invalid_text", "text",
 				 "短信内容应为 1 到 %d 字节的 UTF-8 文字", TEXT_MAX);
-	if (!source_type_ok(source_type) || source_id <= 0)
+	if (!text_is_code(source_type) || source_id <= 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_source", "source_type",
 				 "消息来源应为小写英文代码和正整数编号");
 	rc = db_prepare(db,
@@ -263,23 +252,9 @@ outbox_list(struct db *db, const struct caller *c, const struct outbox_filter *f
 int
 outbox_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
-	*out = NULL;
-	rc = db_prepare(db, OUTBOX_SELECT " WHERE o.id = ? AND " SCOPE_SQL("o.community_id"), &st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		*out = outbox_row(st, NULL);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(db, rc, e);
-	if (*out == NULL)
-		return anju_fail(e, ANJU_ENOTFOUND, "message_not_found", NULL, "没有这条消息");
-	return 0;
+	return rent_json_by_id(db, OUTBOX_SELECT " WHERE o.id = ? AND " SCOPE_SQL("o.community_id"),
+			       id, c, scope_bind, outbox_row, out, "message_not_found",
+			       "没有这条消息", e);
 }
 
 static const char *

@@ -22,6 +22,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "household/household.h"
 #include "rent/billing.h"
 #include "store/db.h"
@@ -382,17 +383,6 @@ code_ok(const char *s)
 	return true;
 }
 
-/* Characters of UTF-8 text. */
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
 /* Checks the reductions and returns them in their stored shape (new). */
 static int
 reductions_check(struct db *db, json_t *in, json_t **out, struct anju_err *e)
@@ -435,7 +425,7 @@ reductions_check(struct db *db, json_t *in, json_t **out, struct anju_err *e)
 					       "减免代码“%s”重复", code);
 				goto out;
 			}
-		if (name == NULL || chars(name) < 1 || chars(name) > 60) {
+		if (name == NULL || text_chars(name) < 1 || text_chars(name) > 60) {
 			rc = anju_fail(e, ANJU_EINVAL, "invalid_value", field,
 				       "请填写减免名称（最多 60 字）");
 			goto out;
@@ -613,7 +603,7 @@ rent_standard_withdraw(struct db *db, const struct caller *c, int64_t id, const 
 	json_decref(seen);
 	if ((rc = bureau_only(c, e)) != 0 || (rc = standard_load(db, id, &s, e)) != 0)
 		return rc;
-	if (reason == NULL || chars(reason) < 2 || chars(reason) > 200)
+	if (reason == NULL || text_chars(reason) < 2 || text_chars(reason) > 200)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "reason",
 				 "请填写撤回理由（2 到 200 字）");
 	return withdraw(db, &s, reason, who, e);
@@ -655,7 +645,7 @@ rent_standard_create(struct db *db, const struct caller *c, const struct rent_st
 	today_text(today);
 	if ((rc = bureau_only(c, e)) != 0)
 		return rc;
-	if (in->layout == NULL || chars(in->layout) < 1 || chars(in->layout) > 30)
+	if (in->layout == NULL || text_chars(in->layout) < 1 || text_chars(in->layout) > 30)
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "layout",
 				 "请填写户型（与房屋登记的户型一致，或 * 表示全部户型）");
 	if (in->effective_from == NULL || date_parse(str_c(in->effective_from), &d) != 0)
@@ -680,7 +670,7 @@ rent_standard_create(struct db *db, const struct caller *c, const struct rent_st
 	if (due_day < 1 || due_day > 28)
 		return anju_fail(e, ANJU_EINVAL, "out_of_range", "due_day",
 				 "缴租日应为每月 1 到 28 日");
-	if (in->note != NULL && chars(in->note) > 200)
+	if (in->note != NULL && text_chars(in->note) > 200)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "note", "说明最多 200 字");
 	if ((rc = community_exists(db, in->community_id, e)) != 0 ||
 	    (rc = reductions_check(db, in->reductions, &reductions, e)) != 0)

@@ -30,16 +30,17 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "http/http.h"
 #include "jobs/job.h"
 #include "money/money.h"
 #include "rent/reconcile.h"
 #include "rent/rent.h"
+#include "rent/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
 
-#define PART_BYTES (1024 * 1024)
 /* Lines per multi-row INSERT (17 parameters each), tokens per INSERT. */
 #define LINE_BATCH  100
 #define TOKEN_BATCH 400
@@ -101,17 +102,6 @@ one_of(const char *s, const char *const *list)
 	return false;
 }
 
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 static const char *
 jstr(json_t *o, const char *name)
 {
@@ -128,6 +118,21 @@ static json_t *
 text_or_null(struct db_stmt *st, int col)
 {
 	return db_col_null(st, col) ? json_null() : json_string(db_col_text(st, col));
+}
+
+/* The row of sql whose id (its one parameter) is id, made by row(); when
+ * there is none, ANJU_ENOTFOUND with key and msg. */
+static int
+get_row(struct db *db, const char *sql, int64_t id, page_row_fn row, json_t **out, const char *key,
+	const char *msg, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc = db_prepare(db, sql, &st);
+
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	return rent_row_json(db, st, row, out, key, msg, e);
 }
 
 /* ---- formats ---- */
@@ -169,20 +174,40 @@ bank_format_list(struct db *db, json_t **items, struct anju_err *e)
 int
 bank_format_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db, "SELECT " FORMAT_COLS " FROM bank_format WHERE id = ?", &st);
+	return get_row(db, "SELECT " FORMAT_COLS " FROM bank_format WHERE id = ?", id, format_row,
+		       out, "bank_format_not_found", "没有这种对账单格式", e);
+}
 
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = format_row(st, NULL);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "bank_format_not_found", NULL,
-				 "没有这种对账单格式");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+/* Audits a saved row of table ("<table>.update" or "<table>.create"): the
+ * row read back with get, against before (freed here), without the times. */
+static int
+audit_saved(struct db *db, const struct audit_actor *who, const char *table, bool update,
+	    int (*get)(struct db *, int64_t, json_t **, struct anju_err *), int64_t id,
+	    json_t *before, struct anju_err *e)
+{
+	json_t *after = NULL, *d;
+	char action[48], oid[24];
+	int rc;
+
+	if ((rc = get(db, id, &after, e)) != 0) {
+		json_decref(before);
+		return rc;
+	}
+	json_object_del(after, "updated_at");
+	json_object_del(after, "created_at");
+	if (before != NULL) {
+		json_object_del(before, "updated_at");
+		json_object_del(before, "created_at");
+	}
+	d = audit_diff(before, after);
+	snprintf(action, sizeof(action), "%s.%s", table, update ? "update" : "create");
+	snprintf(oid, sizeof(oid), "%lld", (long long)id);
+	rc = audit_write(db, who, action, table, oid, json_object_get(d, "before"),
+			 json_object_get(d, "after"), e);
+	json_decref(d);
+	json_decref(before);
+	json_decref(after);
+	return rc;
 }
 
 /* The rules of a format beyond its fields' shapes. */
@@ -222,9 +247,9 @@ int
 bank_format_save(struct db *db, int64_t id, json_t *in, const struct audit_actor *who,
 		 int64_t *out_id, struct anju_err *e)
 {
-	json_t *before = NULL, *after = NULL, *d;
+	json_t *before = NULL;
 	struct db_stmt *st;
-	char now[TIME_FMT_LEN], oid[24];
+	char now[TIME_FMT_LEN];
 	int rc;
 
 	if ((rc = format_check(in, e)) != 0)
@@ -281,25 +306,7 @@ bank_format_save(struct db *db, int64_t id, json_t *in, const struct audit_actor
 		json_decref(before);
 		return db_fail(db, rc < 0 ? rc : ANJU_EDB, e);
 	}
-	if ((rc = bank_format_get(db, *out_id, &after, e)) != 0) {
-		json_decref(before);
-		return rc;
-	}
-	json_object_del(after, "updated_at");
-	json_object_del(after, "created_at");
-	if (before != NULL) {
-		json_object_del(before, "updated_at");
-		json_object_del(before, "created_at");
-	}
-	d = audit_diff(before, after);
-	snprintf(oid, sizeof(oid), "%lld", (long long)*out_id);
-	rc = audit_write(db, who, id > 0 ? "bank_format.update" : "bank_format.create",
-			 "bank_format", oid, json_object_get(d, "before"),
-			 json_object_get(d, "after"), e);
-	json_decref(d);
-	json_decref(before);
-	json_decref(after);
-	return rc;
+	return audit_saved(db, who, "bank_format", id > 0, bank_format_get, *out_id, before, e);
 }
 
 /* ---- accounts ---- */
@@ -339,23 +346,10 @@ bank_account_list(struct db *db, json_t **items, struct anju_err *e)
 int
 bank_account_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db,
-			    "SELECT " ACCOUNT_COLS " FROM bank_account a"
-			    " JOIN bank_format f ON f.id = a.format_id WHERE a.id = ?",
-			    &st);
-
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = account_row(st, NULL);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "bank_account_not_found", NULL,
-				 "没有这个银行账户");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return get_row(db,
+		       "SELECT " ACCOUNT_COLS " FROM bank_account a"
+		       " JOIN bank_format f ON f.id = a.format_id WHERE a.id = ?",
+		       id, account_row, out, "bank_account_not_found", "没有这个银行账户", e);
 }
 
 int
@@ -364,10 +358,9 @@ bank_account_save(struct db *db, int64_t id, json_t *in, const struct audit_acto
 {
 	const char *no = jstr(in, "account_no"), *kind = jstr(in, "ledger_kind");
 	int64_t format = json_integer_value(json_object_get(in, "format_id"));
-	json_t *before = NULL, *after = NULL, *f = NULL, *d,
-	       *active = json_object_get(in, "active");
+	json_t *before = NULL, *f = NULL, *active = json_object_get(in, "active");
 	struct db_stmt *st;
-	char now[TIME_FMT_LEN], oid[24];
+	char now[TIME_FMT_LEN];
 	size_t n = no != NULL ? strlen(no) : 0;
 	int rc;
 
@@ -423,28 +416,17 @@ bank_account_save(struct db *db, int64_t id, json_t *in, const struct audit_acto
 		json_decref(before);
 		return db_fail(db, rc < 0 ? rc : ANJU_EDB, e);
 	}
-	if ((rc = bank_account_get(db, *out_id, &after, e)) != 0) {
-		json_decref(before);
-		return rc;
-	}
-	json_object_del(after, "updated_at");
-	json_object_del(after, "created_at");
-	if (before != NULL) {
-		json_object_del(before, "updated_at");
-		json_object_del(before, "created_at");
-	}
-	d = audit_diff(before, after);
-	snprintf(oid, sizeof(oid), "%lld", (long long)*out_id);
-	rc = audit_write(db, who, id > 0 ? "bank_account.update" : "bank_account.create",
-			 "bank_account", oid, json_object_get(d, "before"),
-			 json_object_get(d, "after"), e);
-	json_decref(d);
-	json_decref(before);
-	json_decref(after);
-	return rc;
+	return audit_saved(db, who, "bank_account", id > 0, bank_account_get, *out_id, before, e);
 }
 
 /* ---- creating an import ---- */
+
+/* The uploaded file of statement id, kept sealed until its job has read it. */
+static struct pii_parts
+input_parts(int64_t id)
+{
+	return (struct pii_parts){ "bank_statement_part", "statement_id", id, NULL, "statement" };
+}
 
 int
 statement_import_create(struct db *db, const struct caller *c, const struct audit_actor *who,
@@ -454,6 +436,7 @@ statement_import_create(struct db *db, const struct caller *c, const struct audi
 {
 	const struct keyring *kr = keys_current();
 	json_t *account = NULL, *params, *after;
+	struct pii_parts parts;
 	struct db_stmt *st;
 	char now[TIME_FMT_LEN], oid[24];
 	int rc;
@@ -461,7 +444,7 @@ statement_import_create(struct db *db, const struct caller *c, const struct audi
 	if (encoding != NULL && !one_of(encoding, encodings))
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "encoding",
 				 "编码应为 auto、utf8 或 gb18030");
-	if (file_name != NULL && chars(file_name) > FILE_NAME_MAX)
+	if (file_name != NULL && text_chars(file_name) > FILE_NAME_MAX)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "file_name", "文件名过长");
 	if ((rc = bank_account_get(db, account_id, &account, e)) != 0)
 		return rc;
@@ -503,27 +486,9 @@ statement_import_create(struct db *db, const struct caller *c, const struct audi
 	db_reset(st);
 	if (rc != DB_ROW)
 		return db_fail(db, rc < 0 ? rc : ANJU_EDB, e);
-	for (size_t off = 0, seq = 0; off < n; off += PART_BYTES, seq++) {
-		size_t len = n - off < PART_BYTES ? n - off : PART_BYTES;
-		char *sealed = NULL;
-
-		if (pii_seal(kr, data + off, len, &sealed) != 0)
-			return anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "cannot seal a piece");
-		rc = db_prepare(db,
-				"INSERT INTO bank_statement_part (statement_id, seq, sealed)"
-				" VALUES (?, ?, ?)",
-				&st);
-		if (rc == 0) {
-			db_bind_int64(st, 1, *statement_id);
-			db_bind_int64(st, 2, (int64_t)seq);
-			db_bind_cstr(st, 3, sealed);
-			rc = db_step(st);
-			db_reset(st);
-		}
-		free(sealed);
-		if (rc < 0)
-			return db_fail(db, rc, e);
-	}
+	parts = input_parts(*statement_id);
+	if ((rc = pii_parts_put(db, &parts, data, n, e)) != 0)
+		return rc;
 	params = json_pack("{s:I}", "statement_id", (json_int_t)*statement_id);
 	rc = job_create(db, "bank_statement_import", params, c->principal, job_id, e);
 	json_decref(params);
@@ -868,9 +833,9 @@ read_row(struct reader *rd, const struct csv_row *row, struct anju_err *e)
 		else
 			l.cp_digits = xstrdup(digits);
 	}
-	if (v[C_CP_NAME] != NULL && chars(v[C_CP_NAME]) > NAME_MAX)
+	if (v[C_CP_NAME] != NULL && text_chars(v[C_CP_NAME]) > NAME_MAX)
 		BAD(C_CP_NAME, "对方户名过长");
-	if (v[C_REMARK] != NULL && chars(v[C_REMARK]) > REMARK_MAX)
+	if (v[C_REMARK] != NULL && text_chars(v[C_REMARK]) > REMARK_MAX)
 		BAD(C_REMARK, "摘要过长");
 	if (v[C_BALANCE] != NULL && v[C_BALANCE][0] != '\0') {
 		if (parse_money(v[C_BALANCE], &present, &l.balance_fen) != 0)
@@ -1264,49 +1229,12 @@ out:
 
 /* ---- the job ---- */
 
-static int
-load_input(struct db *db, int64_t id, struct buf *out, struct anju_err *e)
-{
-	const struct keyring *kr = keys_current();
-	struct db_stmt *st;
-	int rc;
-
-	if (kr == NULL)
-		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
-				 "the personal-data keys are not loaded");
-	rc = db_prepare(
-		db, "SELECT sealed FROM bank_statement_part WHERE statement_id = ? ORDER BY seq",
-		&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		char *plain = NULL;
-		size_t n = 0;
-		int orc = pii_open(kr, db_col_text(st, 0), &plain, &n);
-
-		if (orc != 0) {
-			db_reset(st);
-			return anju_fail(e, ANJU_EINTERNAL, "unsealable", NULL,
-					 "a stored piece of statement %lld cannot be opened",
-					 (long long)id);
-		}
-		orc = buf_add(out, plain, n);
-		pii_plain_free(plain, n);
-		if (orc != 0) {
-			db_reset(st);
-			return anju_fail(e, ANJU_ETOOBIG, "file_too_large", NULL, "文件过大");
-		}
-	}
-	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
-}
-
 /* Ends the import: state, figures, the file dropped. */
 static int
 finish(struct db *db, int64_t id, const char *state, const char *failure, int64_t matched,
        int64_t suspense_fen, struct anju_err *e)
 {
+	const struct pii_parts parts = input_parts(id);
 	struct db_stmt *st;
 	char now[TIME_FMT_LEN];
 	int rc;
@@ -1328,13 +1256,7 @@ finish(struct db *db, int64_t id, const char *state, const char *failure, int64_
 	db_reset(st);
 	if (rc < 0)
 		return db_fail(db, rc, e);
-	rc = db_prepare(db, "DELETE FROM bank_statement_part WHERE statement_id = ?", &st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
+	return pii_parts_drop(db, &parts, e);
 }
 
 static int
@@ -1406,6 +1328,7 @@ run_import(struct job_ctx *ctx, struct anju_err *e)
 {
 	struct db *db = job_db(ctx);
 	int64_t id = json_integer_value(json_object_get(job_params(ctx), "statement_id"));
+	const struct pii_parts parts = input_parts(id);
 	struct arena *a = arena_new();
 	struct audit_actor who = { 0 };
 	struct statement_result res;
@@ -1424,7 +1347,7 @@ run_import(struct job_ctx *ctx, struct anju_err *e)
 		if ((rc = job_progress(ctx, 0, 0, "正在校验", e)) != 0 ||
 		    (rc = job_chunk_begin(ctx, e)) != 0)
 			goto out;
-		if ((rc = load_input(db, id, &data, e)) != 0) {
+		if ((rc = pii_parts_load(db, &parts, &data, e)) != 0) {
 			job_chunk_abort(ctx);
 			goto out;
 		}
@@ -1557,25 +1480,15 @@ with_job(struct db *db, json_t *s, struct anju_err *e)
 int
 statement_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db,
-			    "SELECT " STATEMENT_COLS " FROM bank_statement s"
-			    " JOIN bank_account a ON a.id = s.bank_account_id WHERE s.id = ?",
-			    &st);
+	int rc;
 
 	*out = NULL;
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = statement_row(st, NULL);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "bank_statement_not_found", NULL,
-				 "没有这份对账单");
-	if (rc != DB_ROW)
-		return db_fail(db, rc, e);
+	if ((rc = get_row(db,
+			  "SELECT " STATEMENT_COLS " FROM bank_statement s"
+			  " JOIN bank_account a ON a.id = s.bank_account_id WHERE s.id = ?",
+			  id, statement_row, out, "bank_statement_not_found", "没有这份对账单",
+			  e)) != 0)
+		return rc;
 	if ((rc = with_job(db, *out, e)) != 0) {
 		json_decref(*out);
 		*out = NULL;

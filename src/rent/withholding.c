@@ -30,11 +30,13 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "http/http.h"
 #include "jobs/job.h"
 #include "money/money.h"
 #include "rent/collection.h"
 #include "rent/rent.h"
+#include "rent/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -67,17 +69,6 @@ const char *const wh_field_names[] = {
 	"household_id",   "period",      "seq",         "constant",   "status",
 	"reason",         "bank_ref",    "ignore",      NULL,
 };
-
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 static bool
 utf8_valid(const char *p, size_t n)
@@ -522,7 +513,7 @@ wh_result_parse(const struct wh_layout *l, const char *data, size_t n, struct wh
 						tmp[v.n < sizeof(tmp) ? v.n : 0] = '\0';
 					}
 					if (v.n >= sizeof(r.reason) || v.n >= sizeof(tmp) ||
-					    chars(tmp) > 100) {
+					    text_chars(tmp) > 100) {
 						row_error(errors, line, i + 1, "reason",
 							  "失败原因过长（至多 100 个字）");
 						bad = true;
@@ -584,19 +575,6 @@ out:
 
 /* ---- banks ---- */
 
-static bool
-code_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
 static json_t *
 parse_text(const char *text)
 {
@@ -607,8 +585,9 @@ parse_text(const char *text)
 }
 
 static json_t *
-bank_json(struct db_stmt *st)
+bank_json(struct db_stmt *st, void *ud)
 {
+	(void)ud;
 	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:s, s:s}", "code", db_col_text(st, 0), "name",
 			 db_col_text(st, 1), "export_layout", parse_text(db_col_text(st, 2)),
 			 "result_layout", parse_text(db_col_text(st, 3)), "active",
@@ -628,16 +607,7 @@ withholding_bank_list(struct db *db, json_t **items, struct anju_err *e)
 	rc = db_prepare(db, "SELECT " BANK_COLS " FROM withholding_bank ORDER BY code", &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, bank_json(st));
-	db_reset(st);
-	if (rc != DB_DONE) {
-		json_decref(*items);
-		*items = NULL;
-		return db_fail(db, rc, e);
-	}
-	return 0;
+	return rent_rows_json(db, st, bank_json, items, e);
 }
 
 int
@@ -651,13 +621,7 @@ withholding_bank_get(struct db *db, const char *code, json_t **out, struct anju_
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, code);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = bank_json(st);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "bank_not_found", NULL, "没有这个代扣银行");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return rent_row_json(db, st, bank_json, out, "bank_not_found", "没有这个代扣银行", e);
 }
 
 int
@@ -671,10 +635,10 @@ withholding_bank_put(struct db *db, const char *code, json_t *in, bool create,
 	struct wh_layout l;
 	struct db_stmt *st;
 	char now[TIME_FMT_LEN], *et = NULL, *rt = NULL;
-	size_t nch = chars(name);
+	size_t nch = text_chars(name);
 	int rc;
 
-	if (!code_ok(code))
+	if (!text_is_code(code))
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "code",
 				 "银行代码应为 2 到 32 个小写字母、数字或下划线，以字母开头");
 	if (!create && (rc = withholding_bank_get(db, code, &old, e)) != 0)
@@ -1251,13 +1215,7 @@ withholding_batch_get(struct db *db, int64_t id, json_t **out, struct anju_err *
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = batch_json(st, NULL);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "batch_not_found", NULL, "没有这个代扣批次");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return rent_row_json(db, st, batch_json, out, "batch_not_found", "没有这个代扣批次", e);
 }
 
 int
@@ -1924,10 +1882,11 @@ withholding_reject(struct db *db, int64_t batch_id, const char *data, size_t n, 
 	" errors, error, created_at, created_by, finished_at"
 
 static json_t *
-result_json(struct db_stmt *st)
+result_json(struct db_stmt *st, void *ud)
 {
 	json_t *j;
 
+	(void)ud;
 	j = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:s, s:s}", "id",
 		      (json_int_t)db_col_int64(st, 0), "batch_id", (json_int_t)db_col_int64(st, 1),
 		      "file_sha256", db_col_text(st, 2), "file_size",
@@ -1956,13 +1915,7 @@ withholding_result_get(struct db *db, int64_t id, json_t **out, struct anju_err 
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = result_json(st);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "result_not_found", NULL, "没有这个回盘记录");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return rent_row_json(db, st, result_json, out, "result_not_found", "没有这个回盘记录", e);
 }
 
 int
@@ -1983,16 +1936,7 @@ withholding_result_list(struct db *db, int64_t batch_id, json_t **items, struct 
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, batch_id);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, result_json(st));
-	db_reset(st);
-	if (rc != DB_DONE) {
-		json_decref(*items);
-		*items = NULL;
-		return db_fail(db, rc, e);
-	}
-	return 0;
+	return rent_rows_json(db, st, result_json, items, e);
 }
 
 /* ---- the job "withholding_import" ---- */

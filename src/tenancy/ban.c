@@ -12,21 +12,11 @@
 #include "access/role.h"
 #include "audit/audit.h"
 #include "core/date.h"
+#include "core/text.h"
 #include "store/db.h"
 #include "tenancy/eligibility.h"
 
 #define REASON_MAX 500
-
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 static int
 person_exists(struct db *db, int64_t person_id, struct anju_err *e)
@@ -63,7 +53,7 @@ ban_add(struct db *db, int64_t person_id, const char *from_on, const char *sourc
 	if (source_type == NULL || source_type[0] == '\0' || strlen(source_type) > 32)
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "source_type",
 				 "应说明禁止申请的来源");
-	if (reason == NULL || chars(reason) < 2 || chars(reason) > REASON_MAX)
+	if (reason == NULL || text_chars(reason) < 2 || text_chars(reason) > REASON_MAX)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "reason",
 				 "原因应为 2 到 %d 个字符", REASON_MAX);
 	if ((rc = person_exists(db, person_id, e)) != 0 ||

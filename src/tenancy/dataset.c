@@ -28,6 +28,7 @@
 #include "core/date.h"
 #include "core/idnum.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "http/http.h"
 #include "jobs/job.h"
 #include "store/db.h"
@@ -35,7 +36,6 @@
 #include "store/page.h"
 #include "tenancy/eligibility.h"
 
-#define PART_BYTES  (1024 * 1024)
 #define CHUNK_ROWS  5000
 #define NAME_MAX_CH 100
 #define NOTE_MAX_CH 500
@@ -81,17 +81,6 @@ dataset_may_import(const struct caller *c)
 {
 	return c != NULL && (c->kind == CALLER_SYSTEM || c->role == ROLE_BUREAU ||
 			     c->role == ROLE_OPERATOR_MANAGER);
-}
-
-static size_t
-chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
 }
 
 /* ---- columns ---- */
@@ -201,6 +190,13 @@ map_header(enum dataset_source src, const struct csv_row *h, int at[COL_COUNT], 
 
 /* ---- creating an import ---- */
 
+/* The uploaded file of dataset id, kept sealed until its job has read it. */
+static struct pii_parts
+input_parts(int64_t id)
+{
+	return (struct pii_parts){ "dataset_part", "dataset_id", id, NULL, "dataset" };
+}
+
 int
 dataset_import_create(struct db *db, const struct caller *c, const struct audit_actor *who,
 		      const struct dataset_in *in, const char *data, size_t n, int64_t *dataset_id,
@@ -209,6 +205,7 @@ dataset_import_create(struct db *db, const struct caller *c, const struct audit_
 	const struct keyring *kr = keys_current();
 	const char *enc = in->encoding != NULL ? in->encoding : "auto";
 	char today[DATE_FMT_LEN], now[TIME_FMT_LEN], name[400], oid[24];
+	struct pii_parts parts;
 	struct db_stmt *st;
 	json_t *params, *after;
 	struct date d;
@@ -228,10 +225,10 @@ dataset_import_create(struct db *db, const struct caller *c, const struct audit_
 	if (strcmp(enc, "auto") != 0 && strcmp(enc, "utf8") != 0 && strcmp(enc, "gb18030") != 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_value", "encoding",
 				 "编码应为 auto、utf8 或 gb18030");
-	if (in->name != NULL && chars(in->name) > NAME_MAX_CH)
+	if (in->name != NULL && text_chars(in->name) > NAME_MAX_CH)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "name", "名称不能超过 %d 个字符",
 				 NAME_MAX_CH);
-	if (in->note != NULL && chars(in->note) > NOTE_MAX_CH)
+	if (in->note != NULL && text_chars(in->note) > NOTE_MAX_CH)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", "note", "说明不能超过 %d 个字符",
 				 NOTE_MAX_CH);
 	if (n == 0)
@@ -268,26 +265,9 @@ dataset_import_create(struct db *db, const struct caller *c, const struct audit_
 	db_reset(st);
 	if (rc != DB_ROW)
 		return db_fail(db, rc < 0 ? rc : ANJU_EDB, e);
-	for (size_t off = 0, seq = 0; off < n; off += PART_BYTES, seq++) {
-		size_t len = n - off < PART_BYTES ? n - off : PART_BYTES;
-		char *sealed = NULL;
-
-		if (pii_seal(kr, data + off, len, &sealed) != 0)
-			return anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "cannot seal a piece");
-		rc = db_prepare(
-			db, "INSERT INTO dataset_part (dataset_id, seq, sealed) VALUES (?, ?, ?)",
-			&st);
-		if (rc == 0) {
-			db_bind_int64(st, 1, *dataset_id);
-			db_bind_int64(st, 2, (int64_t)seq);
-			db_bind_cstr(st, 3, sealed);
-			rc = db_step(st);
-			db_reset(st);
-		}
-		free(sealed);
-		if (rc < 0)
-			return db_fail(db, rc, e);
-	}
+	parts = input_parts(*dataset_id);
+	if ((rc = pii_parts_put(db, &parts, data, n, e)) != 0)
+		return rc;
 	params = json_pack("{s:I}", "dataset_id", (json_int_t)*dataset_id);
 	rc = job_create(db, "import_dataset", params, c->principal, job_id, e);
 	json_decref(params);
@@ -535,6 +515,7 @@ import_row(struct importer *im, const struct csv_row *row)
 static int
 finish(struct importer *im, const char *failed, const char *encoding, struct anju_err *e)
 {
+	const struct pii_parts parts = input_parts(im->id);
 	struct db_stmt *st;
 	char now[TIME_FMT_LEN], oid[24];
 	const char *state = "active";
@@ -616,13 +597,8 @@ finish(struct importer *im, const char *failed, const char *encoding, struct anj
 	db_reset(st);
 	if (rc < 0)
 		return db_fail(im->db, rc, e);
-	if ((rc = db_prepare(im->db, "DELETE FROM dataset_part WHERE dataset_id = ?", &st)) != 0)
-		return db_fail(im->db, rc, e);
-	db_bind_int64(st, 1, im->id);
-	rc = db_step(st);
-	db_reset(st);
-	if (rc < 0)
-		return db_fail(im->db, rc, e);
+	if ((rc = pii_parts_drop(im->db, &parts, e)) != 0)
+		return rc;
 	{
 		struct audit_actor who = { im->created_by, NULL, NULL, NULL, NULL };
 		char rid[32];
@@ -643,44 +619,6 @@ finish(struct importer *im, const char *failed, const char *encoding, struct anj
 						  (json_int_t)im->records, "error_rows",
 						  (json_int_t)im->errors, "encoding", encoding));
 	return rc;
-}
-
-/* The whole file, opened from its sealed pieces. */
-static int
-load_input(struct db *db, int64_t id, struct buf *out, struct anju_err *e)
-{
-	const struct keyring *kr = keys_current();
-	struct db_stmt *st;
-	int rc;
-
-	if (kr == NULL)
-		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
-				 "the personal-data keys are not loaded");
-	rc = db_prepare(db, "SELECT sealed FROM dataset_part WHERE dataset_id = ? ORDER BY seq",
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		char *plain = NULL;
-		size_t n = 0;
-		int orc = pii_open(kr, db_col_text(st, 0), &plain, &n);
-
-		if (orc != 0) {
-			db_reset(st);
-			return anju_fail(e, ANJU_EINTERNAL, "unsealable", NULL,
-					 "a stored piece of dataset %lld cannot be opened",
-					 (long long)id);
-		}
-		orc = buf_add(out, plain, n);
-		pii_plain_free(plain, n);
-		if (orc != 0) {
-			db_reset(st);
-			return anju_fail(e, ANJU_ETOOBIG, "file_too_large", NULL, "文件过大");
-		}
-	}
-	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
 }
 
 static int
@@ -738,6 +676,7 @@ run_import(struct job_ctx *ctx, struct anju_err *e)
 {
 	struct importer im = { .ctx = ctx, .db = job_db(ctx) };
 	struct csv_limits lim = { 4096, 64, DATASET_MAX_ROWS + 1 };
+	struct pii_parts parts;
 	char state[24], enc_asked[16], why[300], resume[96];
 	const char *encoding = "utf8";
 	enum csv_encoding enc = CSV_AUTO;
@@ -759,7 +698,8 @@ run_import(struct job_ctx *ctx, struct anju_err *e)
 		im.records = r;
 		im.errors = x;
 	}
-	if ((rc = load_input(im.db, im.id, &data, e)) != 0)
+	parts = input_parts(im.id);
+	if ((rc = pii_parts_load(im.db, &parts, &data, e)) != 0)
 		goto out;
 	for (size_t i = 0; i < data.n; i++)
 		if (data.p[i] == '\n')

@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/date.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "housing/housing.h"
 #include "money/money.h"
 #include "store/db.h"
@@ -79,16 +80,6 @@ condition_title(const char *c)
 	return NULL;
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
 static int
 text_ok(const char *s, const char *field, size_t max, bool required, struct anju_err *e)
 {
@@ -96,7 +87,7 @@ text_ok(const char *s, const char *field, size_t max, bool required, struct anju
 		return required ? anju_fail(e, ANJU_EINVAL, "missing_field", field, "请填写%s",
 					    strcmp(field, "name") == 0 ? "项目名称" : field)
 				: 0;
-	if (utf8_chars(s) > max)
+	if (text_chars(s) > max)
 		return anju_fail(e, ANJU_EINVAL, "invalid_length", field, "内容过长（至多 %zu 字）",
 				 max);
 	return 0;

@@ -12,6 +12,7 @@
 #include "access/role.h"
 #include "audit/audit.h"
 #include "core/date.h"
+#include "core/text.h"
 #include "store/db.h"
 #include "store/page.h"
 #include "tenancy/eligibility.h"
@@ -87,13 +88,8 @@ special_groups_validate(json_t *v, struct anju_err *e)
 		const char *code = json_string_value(json_object_get(g, "code"));
 		const char *name = json_string_value(json_object_get(g, "name"));
 		json_t *prio = json_object_get(g, "priority");
-		size_t n = code ? strlen(code) : 0;
-		bool code_ok = n >= 2 && n <= 32 && code[0] >= 'a' && code[0] <= 'z';
 
-		for (size_t k = 0; code_ok && k < n; k++)
-			code_ok = (code[k] >= 'a' && code[k] <= 'z') ||
-				  (code[k] >= '0' && code[k] <= '9') || code[k] == '_';
-		if (!json_is_object(g) || json_object_size(g) != 3 || !code_ok)
+		if (!json_is_object(g) || json_object_size(g) != 3 || !text_is_code(code))
 			return anju_fail(
 				e, ANJU_EINVAL, "invalid_value", "body.special_groups",
 				"第 %zu 个特殊群体的代码应为 2 到 32 个小写字母、数字或下划线",

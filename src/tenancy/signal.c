@@ -15,26 +15,13 @@
 #include "access/role.h"
 #include "audit/audit.h"
 #include "core/date.h"
+#include "core/text.h"
 #include "household/household.h"
 #include "store/db.h"
 #include "tenancy/recheck.h"
 #include "tenancy/tenancy.h"
 
 #define SUMMARY_MAX 500
-
-/* [a-z][a-z0-9_]{1,31}: a source type is a code, shown with a title. */
-static bool
-source_type_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
 
 static int
 audit_signal(struct db *db, const struct audit_actor *who, const char *action, int64_t id,
@@ -59,7 +46,7 @@ tenancy_signal_raise(struct db *db, int64_t household_id, const char *source_typ
 	bool exists = false, was_open = false;
 	int rc;
 
-	if (!source_type_ok(source_type))
+	if (!text_is_code(source_type))
 		return anju_fail(e, ANJU_EINVAL, "invalid_source_type", "source_type",
 				 "信号来源类型应为小写英文代码");
 	if (source_id <= 0)
@@ -163,7 +150,7 @@ tenancy_signal_clear(struct db *db, const char *source_type, int64_t source_id,
 	int64_t id = 0, hh = 0;
 	int rc;
 
-	if (!source_type_ok(source_type))
+	if (!text_is_code(source_type))
 		return anju_fail(e, ANJU_EINVAL, "invalid_source_type", "source_type",
 				 "信号来源类型应为小写英文代码");
 	time_format_utc(time_now_us(), now);

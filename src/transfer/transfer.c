@@ -19,12 +19,8 @@
 #include "housing/housing.h"
 #include "jobs/job.h"
 #include "store/db.h"
-#include "store/keys.h"
 #include "store/page.h"
 #include "transfer/transfer_store.h"
-
-/* Bytes per sealed piece of an input or output. */
-#define PART_BYTES (1024 * 1024)
 
 static const char *const what_names[] = { "units", "households" };
 
@@ -60,107 +56,66 @@ transfer_may_export(const struct caller *c, enum transfer_what what)
 	return role_scoped(c->role) && c->role != ROLE_TENANT;
 }
 
+/* The pieces of kind ("input", "output") of a job's transfer. */
+static struct pii_parts
+parts_of(int64_t job_id, const char *kind)
+{
+	return (struct pii_parts){ "transfer_part", "job_id", job_id, kind, "transfer" };
+}
+
 int
 transfer_parts_put(struct db *db, int64_t job_id, const char *kind, const char *data, size_t n,
 		   struct anju_err *e)
 {
-	const struct keyring *kr = keys_current();
-	struct db_stmt *st;
-	int rc;
+	const struct pii_parts parts = parts_of(job_id, kind);
 
-	if (kr == NULL)
-		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
-				 "the personal-data keys are not loaded");
-	for (size_t off = 0, seq = 0; off < n; off += PART_BYTES, seq++) {
-		size_t len = n - off < PART_BYTES ? n - off : PART_BYTES;
-		char *sealed = NULL;
+	return pii_parts_put(db, &parts, data, n, e);
+}
 
-		if (pii_seal(kr, data + off, len, &sealed) != 0)
-			return anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "cannot seal a piece");
-		rc = db_prepare(
-			db,
-			"INSERT INTO transfer_part (job_id, kind, seq, sealed) VALUES (?, ?, ?, ?)",
-			&st);
-		if (rc == 0) {
-			db_bind_int64(st, 1, job_id);
-			db_bind_cstr(st, 2, kind);
-			db_bind_int64(st, 3, (int64_t)seq);
-			db_bind_cstr(st, 4, sealed);
-			rc = db_step(st);
-			db_reset(st);
-		}
-		free(sealed);
-		if (rc < 0)
-			return db_fail(db, rc, e);
+/* Where transfer_parts_get sends each opened piece. */
+struct parts_sink {
+	struct buf *out;
+	int fd;
+};
+
+static int
+take_piece(void *arg, const char *plain, size_t n, struct anju_err *e)
+{
+	const struct parts_sink *to = arg;
+	size_t done = 0;
+	int rc = 0;
+
+	if (to->out != NULL && buf_add(to->out, plain, n) != 0)
+		rc = anju_fail(e, ANJU_ETOOBIG, "too_large", NULL, "数据过大");
+	while (to->fd >= 0 && rc == 0 && done < n) {
+		ssize_t w = write(to->fd, plain + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = anju_fail(e, ANJU_EIO, NULL, NULL, "write: %s", strerror(errno));
+		else
+			done += (size_t)w;
 	}
-	return 0;
+	return rc;
 }
 
 int
 transfer_parts_get(struct db *db, int64_t job_id, const char *kind, struct buf *out, int fd,
 		   struct anju_err *e)
 {
-	const struct keyring *kr = keys_current();
-	struct db_stmt *st;
-	int rc;
+	const struct pii_parts parts = parts_of(job_id, kind);
+	struct parts_sink to = { out, fd };
 
-	if (kr == NULL)
-		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
-				 "the personal-data keys are not loaded");
-	rc = db_prepare(
-		db, "SELECT sealed FROM transfer_part WHERE job_id = ? AND kind = ? ORDER BY seq",
-		&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, job_id);
-	db_bind_cstr(st, 2, kind);
-	while ((rc = db_step(st)) == DB_ROW) {
-		char *plain = NULL;
-		size_t n = 0, done = 0;
-		int orc = pii_open(kr, db_col_text(st, 0), &plain, &n);
-
-		if (orc != 0) {
-			db_reset(st);
-			return anju_fail(e, ANJU_EINTERNAL, "unsealable", NULL,
-					 "a stored piece of transfer %lld cannot be opened",
-					 (long long)job_id);
-		}
-		if (out != NULL && buf_add(out, plain, n) != 0)
-			orc = anju_fail(e, ANJU_ETOOBIG, "too_large", NULL, "数据过大");
-		while (fd >= 0 && orc == 0 && done < n) {
-			ssize_t w = write(fd, plain + done, n - done);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				orc = anju_fail(e, ANJU_EIO, NULL, NULL, "write: %s",
-						strerror(errno));
-			else
-				done += (size_t)w;
-		}
-		pii_plain_free(plain, n);
-		if (orc != 0) {
-			db_reset(st);
-			return orc;
-		}
-	}
-	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
+	return pii_parts_each(db, &parts, take_piece, &to, e);
 }
 
 int
 transfer_parts_drop(struct db *db, int64_t job_id, const char *kind, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db, "DELETE FROM transfer_part WHERE job_id = ? AND kind = ?", &st);
+	const struct pii_parts parts = parts_of(job_id, kind);
 
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, job_id);
-	db_bind_cstr(st, 2, kind);
-	rc = db_step(st);
-	db_reset(st);
-	return rc < 0 ? db_fail(db, rc, e) : 0;
+	return pii_parts_drop(db, &parts, e);
 }
 
 int

@@ -88,6 +88,8 @@ const FIELDS = [
   ['sex', '性别', (v) => ({ male: '男', female: '女' })[v] || v],
   ['birth_date', '出生日期'],
   ['number', '房号'],
+  ['holder_name', '户名'],
+  ['bank_name', '开户行'],
   ['entrance', '单元'],
   ['floor', '楼层'],
   ['layout', '户型'],
@@ -120,13 +122,24 @@ function value(show, v) {
   return String(v);
 }
 
-// "状态：空置 → 维修中；原因：漏水" from {before, after}; '' when nothing shows.
-export function changeText(detail) {
+// Fields that mean something else on some records, by the action's record
+// ("payer_account.create" is audited on the household): a payer account's
+// "number" is a bank account number, not a unit's.
+const LABELS_OF = {
+  payer_account: { number: '银行账号' },
+  bank_account: { number: '银行账号' },
+};
+
+// "状态：空置 → 维修中；原因：漏水" from {before, after} of an event of
+// action; '' when nothing shows.
+export function changeText(detail, action = '') {
   if (!detail || typeof detail !== 'object') return '';
   const before = detail.before && typeof detail.before === 'object' ? detail.before : {};
   const after = detail.after && typeof detail.after === 'object' ? detail.after : {};
   const parts = [];
-  for (const [key, label, show] of FIELDS) {
+  const labels = LABELS_OF[action.split('.')[0]] || {};
+  for (const [key, fieldLabel, show] of FIELDS) {
+    const label = labels[key] || fieldLabel;
     const was = key in before;
     const is = key in after;
     if (was && is) {
