@@ -922,6 +922,55 @@ out:
 	return rc;
 }
 
+/* After line id's match to household is undone: what its confirmation
+ * taught (the sender's account is the household's) is forgotten unless
+ * another line the household is matched to came from the same account, and
+ * the lines in suspense no longer name the household as their payer. */
+static int
+unteach(struct db *db, int64_t id, int64_t household_id, const char *sealed,
+	const struct audit_actor *who, struct anju_err *e)
+{
+	struct db_stmt *st;
+	char *plain = NULL;
+	size_t n = 0;
+	bool forgot = false;
+	int rc;
+
+	rc = db_prepare(db,
+			"SELECT 1 FROM bank_line o JOIN bank_line l ON l.id = ?"
+			" WHERE o.counterparty_index = l.counterparty_index AND o.household_id = ?"
+			" AND o.state = 'matched' AND o.id <> l.id",
+			&st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, household_id);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	if (pii_open(keys_current(), sealed, &plain, &n) != 0)
+		return anju_fail(e, ANJU_EINTERNAL, "unsealable", NULL,
+				 "the counterparty of bank line %lld cannot be opened",
+				 (long long)id);
+	rc = payer_account_forget(db, household_id, plain, who, &forgot, e);
+	pii_plain_free(plain, n);
+	if (rc != 0 || !forgot)
+		return rc;
+	rc = db_prepare(db,
+			"UPDATE bank_line SET payer_household_id = NULL WHERE counterparty_index ="
+			" (SELECT counterparty_index FROM bank_line WHERE id = ?)"
+			" AND payer_household_id = ? AND state IN ('unmatched', 'suggested')",
+			&st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, household_id);
+	rc = db_step(st);
+	db_reset(st);
+	return rc < 0 ? db_fail(db, rc, e) : 0;
+}
+
 int
 bank_line_undo(struct db *db, int64_t id, const char *reason, const struct audit_actor *who,
 	       struct anju_err *e)
@@ -974,6 +1023,9 @@ bank_line_undo(struct db *db, int64_t id, const char *reason, const struct audit
 		rc = db_fail(db, rc, e);
 		goto out;
 	}
+	if (l.sealed != NULL && l.household_id != 0 &&
+	    (rc = unteach(db, id, l.household_id, l.sealed, who, e)) != 0)
+		goto out;
 	rc = line_audit(db, who, "bank_line.undo", id,
 			json_pack("{s:s, s:I, s:I, s:b}", "state", "matched", "household_id",
 				  (json_int_t)l.household_id, "payment_id",

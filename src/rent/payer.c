@@ -716,3 +716,60 @@ payer_account_learn(struct db *db, int64_t household_id, const char *number, con
 	json_decref(after);
 	return rc;
 }
+
+int
+payer_account_forget(struct db *db, int64_t household_id, const char *number,
+		     const struct audit_actor *who, bool *forgot, struct anju_err *e)
+{
+	char digits[PAYER_DIGITS_MAX + 1], index[65];
+	struct db_stmt *st;
+	int64_t id = 0, hh;
+	json_t *j = NULL, *before;
+	int rc;
+
+	*forgot = false;
+	if ((rc = payer_number_digits(number, digits, e)) != 0)
+		return rc;
+	if (keys_current() == NULL)
+		return anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "no keyring loaded");
+	pii_index(keys_current(), "bank_account", digits, index);
+	/* Only what a match taught and nothing else uses: staff's entries, a
+	 * withholding account and one with its authorisation stay. */
+	rc = db_prepare(db,
+			"SELECT id FROM payer_account p WHERE household_id = ? AND number_index = ?"
+			" AND source = 'statement' AND withholding = 0 AND bank_code IS NULL"
+			" AND authorization_file_id IS NULL AND NOT EXISTS (SELECT 1 FROM"
+			" withholding_item w WHERE w.payer_account_id = p.id)",
+			&st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, household_id);
+	db_bind_cstr(st, 2, index);
+	if ((rc = db_step(st)) == DB_ROW)
+		id = db_col_int64(st, 0);
+	db_reset(st);
+	if (rc < 0)
+		return db_fail(db, rc, e);
+	if (id == 0)
+		return 0;
+	if ((rc = payer_load(db, id, &hh, &j, e)) != 0)
+		return rc;
+	before = audit_image(j);
+	json_decref(j);
+	rc = db_prepare(db, "DELETE FROM payer_account WHERE id = ?", &st);
+	if (rc != 0) {
+		json_decref(before);
+		return db_fail(db, rc, e);
+	}
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		json_decref(before);
+		return db_fail(db, rc, e);
+	}
+	rc = audit_payer(db, who, "payer_account.forget", household_id, before, NULL, e);
+	json_decref(before);
+	*forgot = rc == 0;
+	return rc;
+}

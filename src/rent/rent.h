@@ -118,5 +118,12 @@ int payer_account_household(struct db *db, const char *number, int64_t *househol
 int payer_account_learn(struct db *db, int64_t household_id, const char *number,
 			const char *bank_name, const char *source, const struct audit_actor *who,
 			struct anju_err *e);
+/* Removes what payer_account_learn() taught from a statement when the match
+ * that taught it is undone (the caller knows no other match of the household
+ * came from the number): nothing when the account was entered by staff, is
+ * used for withholding or has its authorisation (*forgot says which).
+ * Audited. */
+int payer_account_forget(struct db *db, int64_t household_id, const char *number,
+			 const struct audit_actor *who, bool *forgot, struct anju_err *e);
 
 #endif

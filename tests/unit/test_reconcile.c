@@ -741,6 +741,16 @@ suspense_confirm_undo(void **state)
 	json_decref(l);
 	assert_int_equal(
 		qint(c, "SELECT COUNT(*) FROM audit_log WHERE action = 'bank_line.undo'", 0), 1);
+	/* What the wrong match taught is forgotten: the sender is nobody's
+	 * again, so the next matching does not take it for the household. */
+	assert_int_equal(payer_account_household(c->db, "6217000055550005", &hh, &e),
+			 ANJU_ENOTFOUND);
+	assert_int_equal(
+		qint(c, "SELECT COUNT(*) FROM audit_log WHERE action = 'payer_account.forget'", 0),
+		1);
+	assert_int_equal(
+		qint(c, "SELECT COUNT(*) FROM bank_line WHERE payer_household_id IS NOT NULL", 0),
+		0);
 	/* Undoing again is refused; confirming again takes a new payment. */
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(bank_line_undo(c->db, id, "再撤", &who, &e), ANJU_ECONFLICT);
@@ -751,6 +761,8 @@ suspense_confirm_undo(void **state)
 	assert_int_equal(owed(c, h1), 0);
 	assert_int_equal(
 		qint(c, "SELECT COUNT(*) FROM payment WHERE channel_ref LIKE 'bank:%/1'", 0), 1);
+	ok(c->db, payer_account_household(c->db, "6217000055550005", &hh, &e));
+	assert_int_equal(hh, h1);
 	assert_ledger_sound(c->db);
 }
 

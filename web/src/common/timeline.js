@@ -41,6 +41,7 @@ const ACTIONS = {
   'dunning.action': '催缴',
   'payer_account.create': '登记缴款银行账户',
   'payer_account.update': '修改缴款银行账户',
+  'payer_account.forget': '撤销匹配，移除对账学到的缴款账户',
   'payer_account.reveal': '查看完整银行账号',
 };
 
