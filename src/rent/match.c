@@ -439,9 +439,10 @@ match_run(struct db *db, int64_t statement_id, struct match_stats *ms, struct an
 			return rc;
 	}
 	if ((rc = run(db,
-		      "UPDATE bank_line SET state = CASE WHEN EXISTS (SELECT 1 FROM bank_suggestion"
-		      " s WHERE s.line_id = bank_line.id) THEN 'suggested' ELSE 'unmatched' END"
-		      " WHERE id IN (SELECT line_id FROM rc_rest)",
+		      "UPDATE bank_line SET state = CASE WHEN state = 'unmatched' THEN"
+		      " 'suggested' ELSE 'unmatched' END WHERE id IN (SELECT line_id FROM rc_rest)"
+		      " AND (state = 'unmatched') = EXISTS (SELECT 1 FROM bank_suggestion s"
+		      " WHERE s.line_id = bank_line.id)",
 		      0, NULL, e)) != 0)
 		return rc;
 	ms->exact = count(db, "SELECT COUNT(*) FROM rc_exact", 0);
