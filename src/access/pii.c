@@ -217,13 +217,6 @@ pii_count(struct db *db, const struct pii_table *t, const char *column, int kid,
 	return 0;
 }
 
-/* Appends " WHERE <key_column> = ?[ AND kind = ?]": p's pieces. */
-static void
-parts_where(struct buf *sql, const struct pii_parts *p)
-{
-	buf_printf(sql, " WHERE %s = ?%s", p->key_column, p->kind != NULL ? " AND kind = ?" : "");
-}
-
 /* Binds p's key (and kind) from parameter 1; the next parameter's number. */
 static int
 parts_bind(struct db_stmt *st, const struct pii_parts *p)
@@ -241,15 +234,11 @@ pii_parts_put(struct db *db, const struct pii_parts *p, const char *data, size_t
 {
 	const struct keyring *kr = keys_current();
 	struct db_stmt *st;
-	struct buf sql;
 	int rc = 0;
 
 	if (kr == NULL)
 		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
 				 "the personal-data keys are not loaded");
-	buf_init(&sql, 0);
-	buf_printf(&sql, "INSERT INTO %s (%s, %sseq, sealed) VALUES (?, %s?, ?)", p->table,
-		   p->key_column, p->kind != NULL ? "kind, " : "", p->kind != NULL ? "?, " : "");
 	for (size_t off = 0, seq = 0; off < n; off += PII_PART_BYTES, seq++) {
 		size_t len = n - off < PII_PART_BYTES ? n - off : PII_PART_BYTES;
 		char *sealed = NULL;
@@ -258,7 +247,7 @@ pii_parts_put(struct db *db, const struct pii_parts *p, const char *data, size_t
 			rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "cannot seal a piece");
 			break;
 		}
-		rc = db_prepare(db, sql.p, &st);
+		rc = db_prepare(db, p->insert_sql, &st);
 		if (rc == 0) {
 			int i = parts_bind(st, p);
 
@@ -273,7 +262,6 @@ pii_parts_put(struct db *db, const struct pii_parts *p, const char *data, size_t
 			break;
 		}
 	}
-	buf_free(&sql);
 	return rc;
 }
 
@@ -284,18 +272,12 @@ pii_parts_each(struct db *db, const struct pii_parts *p,
 {
 	const struct keyring *kr = keys_current();
 	struct db_stmt *st;
-	struct buf sql;
 	int rc;
 
 	if (kr == NULL)
 		return anju_fail(e, ANJU_EINTERNAL, "no_keyring", NULL,
 				 "the personal-data keys are not loaded");
-	buf_init(&sql, 0);
-	buf_printf(&sql, "SELECT sealed FROM %s", p->table);
-	parts_where(&sql, p);
-	buf_adds(&sql, " ORDER BY seq");
-	rc = db_prepare(db, sql.p, &st);
-	buf_free(&sql);
+	rc = db_prepare(db, p->select_sql, &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	parts_bind(st, p);
@@ -339,14 +321,8 @@ int
 pii_parts_drop(struct db *db, const struct pii_parts *p, struct anju_err *e)
 {
 	struct db_stmt *st;
-	struct buf sql;
-	int rc;
+	int rc = db_prepare(db, p->delete_sql, &st);
 
-	buf_init(&sql, 0);
-	buf_printf(&sql, "DELETE FROM %s", p->table);
-	parts_where(&sql, p);
-	rc = db_prepare(db, sql.p, &st);
-	buf_free(&sql);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	parts_bind(st, p);

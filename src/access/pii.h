@@ -47,15 +47,16 @@ void pii_plain_free(char *plain, size_t n);
 
 /*
  * A file stored sealed in pieces of PII_PART_BYTES (an upload until its job
- * has read it): the rows (key_column, [kind,] seq, sealed) of table whose
- * key_column is key, and whose kind is kind when kind is not NULL.  table
- * and key_column are the caller's constants, quoted into the SQL.
+ * has read it): the rows (key, [kind,] seq, sealed) of the owner's parts
+ * table, read and written through the statements the owner gives.
  */
 #define PII_PART_BYTES (1024 * 1024)
 
 struct pii_parts {
-	const char *table;      /* "dataset_part" */
-	const char *key_column; /* "dataset_id" */
+	/* The owner's statements, written beside it; each binds the key (and
+	 * the kind) first: INSERT (key[, kind], seq, sealed); SELECT sealed in
+	 * seq order; DELETE. */
+	const char *insert_sql, *select_sql, *delete_sql;
 	int64_t key;
 	const char *kind; /* the kind column's value; NULL: the table has none */
 	const char *noun; /* the file in the "unsealable" message: "dataset" */

@@ -425,7 +425,14 @@ bank_account_save(struct db *db, int64_t id, json_t *in, const struct audit_acto
 static struct pii_parts
 input_parts(int64_t id)
 {
-	return (struct pii_parts){ "bank_statement_part", "statement_id", id, NULL, "statement" };
+	return (struct pii_parts){
+		"INSERT INTO bank_statement_part (statement_id, seq, sealed) VALUES (?, ?, ?)",
+		"SELECT sealed FROM bank_statement_part WHERE statement_id = ? ORDER BY seq",
+		"DELETE FROM bank_statement_part WHERE statement_id = ?",
+		id,
+		NULL,
+		"statement",
+	};
 }
 
 int

@@ -194,7 +194,14 @@ map_header(enum dataset_source src, const struct csv_row *h, int at[COL_COUNT], 
 static struct pii_parts
 input_parts(int64_t id)
 {
-	return (struct pii_parts){ "dataset_part", "dataset_id", id, NULL, "dataset" };
+	return (struct pii_parts){
+		"INSERT INTO dataset_part (dataset_id, seq, sealed) VALUES (?, ?, ?)",
+		"SELECT sealed FROM dataset_part WHERE dataset_id = ? ORDER BY seq",
+		"DELETE FROM dataset_part WHERE dataset_id = ?",
+		id,
+		NULL,
+		"dataset",
+	};
 }
 
 int

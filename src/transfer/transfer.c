@@ -60,7 +60,14 @@ transfer_may_export(const struct caller *c, enum transfer_what what)
 static struct pii_parts
 parts_of(int64_t job_id, const char *kind)
 {
-	return (struct pii_parts){ "transfer_part", "job_id", job_id, kind, "transfer" };
+	return (struct pii_parts){
+		"INSERT INTO transfer_part (job_id, kind, seq, sealed) VALUES (?, ?, ?, ?)",
+		"SELECT sealed FROM transfer_part WHERE job_id = ? AND kind = ? ORDER BY seq",
+		"DELETE FROM transfer_part WHERE job_id = ? AND kind = ?",
+		job_id,
+		kind,
+		"transfer",
+	};
 }
 
 int
