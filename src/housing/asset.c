@@ -64,71 +64,20 @@ static int
 place_of(struct db *db, const struct asset_in *in, int64_t *community_id, int64_t *building_id,
 	 int64_t *entrance, struct anju_err *e)
 {
-	const char *loc = in->location ? in->location : "";
-	struct db_stmt *st;
-	int64_t entrances = 0;
+	struct housing_place p = { .location = in->location,
+				   .community_id = in->community_id,
+				   .building_id = in->building_id,
+				   .unit_id = in->unit_id,
+				   .entrance = in->entrance };
 	int rc;
 
 	*community_id = *building_id = *entrance = 0;
-	if (strcmp(loc, "unit") == 0) {
-		rc = db_prepare(db,
-				"SELECT community_id, building_id, entrance FROM unit WHERE id = ?",
-				&st);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		db_bind_int64(st, 1, in->unit_id);
-		rc = db_step(st);
-		if (rc == DB_ROW) {
-			*community_id = db_col_int64(st, 0);
-			*building_id = db_col_int64(st, 1);
-			*entrance = db_col_int64(st, 2);
-		}
-		db_reset(st);
-		if (rc == DB_DONE)
-			return housing_not_found(e, "unit", "unit_id");
-		return rc == DB_ROW ? 0 : db_fail(db, rc, e);
-	}
-	if (strcmp(loc, "building") == 0 || strcmp(loc, "entrance") == 0) {
-		rc = db_prepare(db, "SELECT community_id, entrances FROM building WHERE id = ?",
-				&st);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		db_bind_int64(st, 1, in->building_id);
-		rc = db_step(st);
-		if (rc == DB_ROW) {
-			*community_id = db_col_int64(st, 0);
-			entrances = db_col_int64(st, 1);
-		}
-		db_reset(st);
-		if (rc == DB_DONE)
-			return housing_not_found(e, "building", "building_id");
-		if (rc != DB_ROW)
-			return db_fail(db, rc, e);
-		*building_id = in->building_id;
-		if (loc[0] == 'e') {
-			if (in->entrance < 1 || in->entrance > entrances)
-				return anju_fail(e, ANJU_EINVAL, "out_of_range", "entrance",
-						 "该楼栋只有 %lld 个单元", (long long)entrances);
-			*entrance = in->entrance;
-		}
-		return 0;
-	}
-	if (strcmp(loc, "community") == 0) {
-		rc = db_prepare(db, "SELECT id FROM community WHERE id = ?", &st);
-		if (rc != 0)
-			return db_fail(db, rc, e);
-		db_bind_int64(st, 1, in->community_id);
-		rc = db_step(st);
-		db_reset(st);
-		if (rc == DB_DONE)
-			return housing_not_found(e, "community", "community_id");
-		if (rc != DB_ROW)
-			return db_fail(db, rc, e);
-		*community_id = in->community_id;
-		return 0;
-	}
-	return anju_fail(e, ANJU_EINVAL, "invalid_value", "location",
-			 "位置应为 unit、building、entrance 或 community");
+	if ((rc = housing_place_resolve(db, &p, false, e)) != 0)
+		return rc;
+	*community_id = p.community_id;
+	*building_id = p.building_id;
+	*entrance = p.entrance;
+	return 0;
 }
 
 static void

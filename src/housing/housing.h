@@ -128,9 +128,33 @@ int unit_create(struct db *db, const struct unit_in *in, const struct audit_acto
 int unit_find(struct db *db, int64_t community_id, const char *number, int64_t *id,
 	      struct anju_err *e);
 
-/* An asset (设施设备) in a unit (location "unit", unit_id) or a common part
+/* A place in the housing stock: a unit ("unit", unit_id), a common part
  * ("building" with building_id, "entrance" with building_id and entrance,
- * "community").  condition: good, fair, poor, broken. */
+ * "community": the community's grounds, community_id), or, where the caller
+ * allows it, an asset ("asset", asset_id).  place names the spot in a common
+ * part ("2单元电梯"); may be NULL.  Assets, patrol points and work orders
+ * are placed so. */
+struct housing_place {
+	const char *location;
+	int64_t community_id, building_id, unit_id, asset_id;
+	int entrance;
+	const char *place;
+};
+/* Checks p's location and the record it names, and fills in what follows
+ * from it: the community (and the building and entrance of a unit or an
+ * asset; an asset's unit).  Ids the location does not use are set to 0.
+ * allow_asset: whether "asset" is a valid location here.  0, ANJU_EINVAL
+ * (field "location", or "entrance" out of the building's range),
+ * ANJU_ENOTFOUND (field unit_id, building_id, community_id or asset_id).
+ * Scope is the caller's to check on the community. */
+int housing_place_resolve(struct db *db, struct housing_place *p, bool allow_asset,
+			  struct anju_err *e);
+/* p as JSON: location, community_id, building_id, entrance, unit_id,
+ * asset_id (null when unused), place. */
+json_t *housing_place_json(const struct housing_place *p);
+
+/* An asset (设施设备) in a unit or a common part (housing_place, never
+ * "asset").  condition: good, fair, poor, broken. */
 struct asset_in {
 	int64_t community_id; /* ignored for a unit's or building's asset: taken from it */
 	const char *location;
