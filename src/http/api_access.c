@@ -79,12 +79,6 @@ static const struct field list_query[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 /* communities[] of a body, in the request's arena. */
 static int64_t *
 communities_of(struct req *r, int *n)
@@ -118,8 +112,8 @@ post_session(struct req *r, struct anju_err *e)
 	json_t *account = NULL;
 	int rc;
 
-	rc = login(r->db, str_field(r->json, "username"), str_field(r->json, "password"), r->client,
-		   r->id, &l, e);
+	rc = login(r->db, member_str(r->json, "username"), member_str(r->json, "password"),
+		   r->client, r->id, &l, e);
 	if (rc != 0)
 		return rc;
 	if ((rc = account_get(r->db, l.account_id, &account, e)) != 0) {
@@ -181,8 +175,8 @@ post_password(struct req *r, struct anju_err *e)
 	if (r->caller->kind != CALLER_ACCOUNT)
 		return anju_fail(e, ANJU_EINVAL, "no_session", NULL, "只有账号可以修改密码");
 	access_actor(r, &who);
-	rc = account_change_password(r->db, r->caller->id, str_field(r->json, "old_password"),
-				     str_field(r->json, "new_password"), &who, e);
+	rc = account_change_password(r->db, r->caller->id, member_str(r->json, "old_password"),
+				     member_str(r->json, "new_password"), &who, e);
 	if (rc != 0)
 		return rc;
 	session_cookie(r, "", 0);
@@ -212,7 +206,7 @@ create_account(struct req *r, struct anju_err *e)
 {
 	struct audit_actor who;
 	json_t *payload = json_deep_copy(r->json), *a = NULL;
-	const char *reason = str_field(r->json, "reason");
+	const char *reason = member_str(r->json, "reason");
 	int64_t id = 0;
 	int rc;
 
@@ -220,7 +214,7 @@ create_account(struct req *r, struct anju_err *e)
 	access_actor(r, &who);
 	rc = approval_request(r->db, r->caller, &who, "account.create", payload,
 			      reason ? reason : "新建账号", "username",
-			      str_field(r->json, "username"), &id, e);
+			      member_str(r->json, "username"), &id, e);
 	json_decref(payload);
 	if (rc != 0)
 		return rc;
@@ -259,7 +253,7 @@ set_role(struct req *r, struct anju_err *e)
 
 	if ((rc = account_param(r, &id, e)) != 0)
 		return rc;
-	if (role_parse(str_field(r->json, "role"), &role) != 0)
+	if (role_parse(member_str(r->json, "role"), &role) != 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_role", "role", "没有这个角色");
 	if (!(ROLE_BIT(role) & ROLES_SCOPED))
 		return anju_fail(e, ANJU_EFORBIDDEN, "role_not_grantable", "role",
@@ -329,7 +323,7 @@ unlock(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = account_unlock(r->db, str_field(r->json, "username"), &who, e)) != 0)
+	if ((rc = account_unlock(r->db, member_str(r->json, "username"), &who, e)) != 0)
 		return rc;
 	reply_json(r, 200, json_pack("{s:s}", "status", "unlocked"));
 	return 0;
@@ -355,14 +349,14 @@ create_key(struct req *r, struct anju_err *e)
 	int64_t id = 0, *ids;
 	int n, rc;
 
-	if (role_parse(str_field(r->json, "role"), &role) != 0)
+	if (role_parse(member_str(r->json, "role"), &role) != 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_role", "role", "没有这个角色");
 	if (!(ROLE_BIT(role) & ROLES_SCOPED))
 		return anju_fail(e, ANJU_EFORBIDDEN, "role_not_grantable", "role",
 				 "此角色的密钥只能由主机运维在命令行签发");
 	ids = communities_of(r, &n);
 	access_actor(r, &who);
-	rc = apikey_create(r->db, str_field(r->json, "name"), role,
+	rc = apikey_create(r->db, member_str(r->json, "name"), role,
 			   json_is_true(json_object_get(r->json, "all_communities")), ids, n, &who,
 			   &key, &id, e);
 	if (rc != 0)

@@ -119,27 +119,6 @@ static const struct field offer_query[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-static int64_t
-int_field(json_t *o, const char *name)
-{
-	return json_integer_value(json_object_get(o, name));
-}
-
-static int64_t
-query_id(struct req *r, const char *name)
-{
-	int64_t v = 0;
-
-	str_to_int64(str_c(req_query(r, name)), 1, INT64_MAX, &v);
-	return v;
-}
-
 static int
 batch_id(struct req *r, int64_t *id, struct anju_err *e)
 {
@@ -185,7 +164,7 @@ reply_offer(struct req *r, int64_t id, struct anju_err *e)
 static int
 get_waitlist(struct req *r, struct anju_err *e)
 {
-	struct waitlist_filter f = { .community_id = query_id(r, "community_id"),
+	struct waitlist_filter f = { .community_id = req_query_id(r, "community_id"),
 				     .category = req_query(r, "category") };
 	json_t *items = NULL;
 	int64_t next = 0;
@@ -226,10 +205,10 @@ create_batch(struct req *r, struct anju_err *e)
 	size_t i;
 	int rc;
 
-	in.community_id = int_field(r->json, "community_id");
-	in.title = str_field(r->json, "title");
-	in.method = str_field(r->json, "method");
-	in.category = str_field(r->json, "category");
+	in.community_id = member_int(r->json, "community_id", 0);
+	in.title = member_str(r->json, "title");
+	in.method = member_str(r->json, "method");
+	in.category = member_str(r->json, "category");
 	json_array_foreach (units, i, x)
 		ids[i] = json_integer_value(x);
 	in.unit_ids = ids;
@@ -238,12 +217,12 @@ create_batch(struct req *r, struct anju_err *e)
 		names[i] = json_string_value(x);
 	in.parties = names;
 	in.nparties = (int)json_array_size(parties);
-	in.invite_count = (int)int_field(r->json, "invite_count");
-	in.choice_window_hours = (int)int_field(r->json, "choice_window_hours");
+	in.invite_count = (int)member_int(r->json, "invite_count", 0);
+	in.choice_window_hours = (int)member_int(r->json, "choice_window_hours", 0);
 	in.publicity_days = json_object_get(r->json, "publicity_days") != NULL
-				    ? (int)int_field(r->json, "publicity_days")
+				    ? (int)member_int(r->json, "publicity_days", 0)
 				    : -1;
-	in.note = str_field(r->json, "note");
+	in.note = member_str(r->json, "note");
 	access_actor(r, &who);
 	if ((rc = allocation_create(r->db, r->caller, &who, &in, &id, e)) != 0)
 		return rc;
@@ -253,7 +232,7 @@ create_batch(struct req *r, struct anju_err *e)
 static int
 list_batches(struct req *r, struct anju_err *e)
 {
-	struct allocation_filter f = { .community_id = query_id(r, "community_id"),
+	struct allocation_filter f = { .community_id = req_query_id(r, "community_id"),
 				       .state = req_query(r, "state") };
 	json_t *items = NULL;
 	int64_t next = 0;
@@ -324,8 +303,8 @@ commit(struct req *r, struct anju_err *e)
 	if ((rc = batch_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = allocation_commit(r->db, r->caller, &who, id, str_field(r->json, "party"),
-				    str_field(r->json, "commit_hash"), e)) != 0)
+	if ((rc = allocation_commit(r->db, r->caller, &who, id, member_str(r->json, "party"),
+				    member_str(r->json, "commit_hash"), e)) != 0)
 		return rc;
 	return reply_batch(r, id, 200, e);
 }
@@ -341,8 +320,8 @@ reveal(struct req *r, struct anju_err *e)
 	if ((rc = batch_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = allocation_reveal(r->db, r->caller, &who, id, str_field(r->json, "party"),
-				    str_field(r->json, "value"), &drawn, e)) != 0)
+	if ((rc = allocation_reveal(r->db, r->caller, &who, id, member_str(r->json, "party"),
+				    member_str(r->json, "value"), &drawn, e)) != 0)
 		return rc;
 	return reply_batch(r, id, 200, e);
 }
@@ -357,8 +336,9 @@ choose(struct req *r, struct anju_err *e)
 	if ((rc = batch_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = allocation_choose(r->db, r->caller, &who, id, int_field(r->json, "household_id"),
-				    int_field(r->json, "unit_id"), &offer, e)) != 0)
+	if ((rc = allocation_choose(r->db, r->caller, &who, id,
+				    member_int(r->json, "household_id", 0),
+				    member_int(r->json, "unit_id", 0), &offer, e)) != 0)
 		return rc;
 	return reply_batch(r, id, 200, e);
 }
@@ -374,8 +354,8 @@ turn_pass(struct req *r, struct anju_err *e)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = allocation_turn_pass(
-		     r->db, r->caller, &who, id, int_field(r->json, "household_id"),
-		     str_field(r->json, "outcome"), str_field(r->json, "reason"), e)) != 0)
+		     r->db, r->caller, &who, id, member_int(r->json, "household_id", 0),
+		     member_str(r->json, "outcome"), member_str(r->json, "reason"), e)) != 0)
 		return rc;
 	return reply_batch(r, id, 200, e);
 }
@@ -390,7 +370,7 @@ close_batch(struct req *r, struct anju_err *e)
 	if ((rc = batch_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = allocation_close(r->db, r->caller, &who, id, str_field(r->json, "reason"), e)) !=
+	if ((rc = allocation_close(r->db, r->caller, &who, id, member_str(r->json, "reason"), e)) !=
 	    0)
 		return rc;
 	return reply_batch(r, id, 200, e);
@@ -406,8 +386,8 @@ cancel_batch(struct req *r, struct anju_err *e)
 	if ((rc = batch_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = allocation_cancel(r->db, r->caller, &who, id, str_field(r->json, "reason"), e)) !=
-	    0)
+	if ((rc = allocation_cancel(r->db, r->caller, &who, id, member_str(r->json, "reason"),
+				    e)) != 0)
 		return rc;
 	return reply_batch(r, id, 200, e);
 }
@@ -451,8 +431,8 @@ public_record(struct req *r, struct anju_err *e)
 static int
 list_offers(struct req *r, struct anju_err *e)
 {
-	struct offer_filter f = { .household_id = query_id(r, "household_id"),
-				  .batch_id = query_id(r, "batch_id"),
+	struct offer_filter f = { .household_id = req_query_id(r, "household_id"),
+				  .batch_id = req_query_id(r, "batch_id"),
 				  .state = req_query(r, "state") };
 	json_t *items = NULL;
 	int64_t next = 0;
@@ -502,7 +482,7 @@ decline(struct req *r, const char *outcome, struct anju_err *e)
 		return rc;
 	access_actor(r, &who);
 	if ((rc = offer_decline(r->db, r->caller, &who, id, outcome,
-				r->json ? str_field(r->json, "reason") : NULL, e)) != 0)
+				r->json ? member_str(r->json, "reason") : NULL, e)) != 0)
 		return rc;
 	return reply_offer(r, id, e);
 }
@@ -529,7 +509,8 @@ withdraw(struct req *r, struct anju_err *e)
 	if ((rc = offer_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = offer_withdraw(r->db, r->caller, &who, id, str_field(r->json, "reason"), e)) != 0)
+	if ((rc = offer_withdraw(r->db, r->caller, &who, id, member_str(r->json, "reason"), e)) !=
+	    0)
 		return rc;
 	return reply_offer(r, id, e);
 }

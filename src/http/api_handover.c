@@ -87,12 +87,6 @@ static const struct field list_query[] = {
 	{ "cursor", F_STRING, false, 1, 20 },           { NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 /* -1 when absent (or null), else 0 or 1. */
 static int
 bool_field(json_t *o, const char *name)
@@ -100,14 +94,6 @@ bool_field(json_t *o, const char *name)
 	json_t *v = json_object_get(o, name);
 
 	return json_is_boolean(v) ? json_is_true(v) : -1;
-}
-
-static int
-param_id(struct req *r, int n, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, n, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
 }
 
 static int
@@ -130,7 +116,7 @@ open_move_in(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &lease, "lease_not_found", "没有这份租赁合同", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &lease, "lease_not_found", "没有这份租赁合同", e)) != 0 ||
 	    (rc = handover_move_in_open(r->db, r->caller, &who, lease, &id, e)) != 0)
 		return rc;
 	return reply_handover(r, 201, id, e);
@@ -145,7 +131,7 @@ open_move_out(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &lease, "lease_not_found", "没有这份租赁合同", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &lease, "lease_not_found", "没有这份租赁合同", e)) != 0 ||
 	    (rc = handover_move_out_open_scoped(r->db, r->caller, &who, lease, &id, &created, e)) !=
 		    0)
 		return rc;
@@ -160,7 +146,7 @@ lease_handovers(struct req *r, struct anju_err *e)
 	int64_t lease;
 	int rc;
 
-	if ((rc = param_id(r, 0, &lease, "lease_not_found", "没有这份租赁合同", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &lease, "lease_not_found", "没有这份租赁合同", e)) != 0 ||
 	    (rc = handover_list_of_lease(r->db, r->caller, lease, &items, e)) != 0)
 		return rc;
 	reply_json(r, 200, json_pack("{s:o}", "items", items));
@@ -193,7 +179,7 @@ get_handover(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0)
 		return rc;
 	return reply_handover(r, 200, id, e);
 }
@@ -204,10 +190,10 @@ patch_handover(struct req *r, struct anju_err *e)
 	struct handover_patch p = {
 		.meters = json_object_get(r->json, "meters"),
 		.keys_handed = -1,
-		.note = str_field(r->json, "note"),
+		.note = member_str(r->json, "note"),
 		.tenant_agrees = bool_field(r->json, "tenant_agrees"),
 		.repair = bool_field(r->json, "repair"),
-		.refund_channel = str_field(r->json, "refund_channel"),
+		.refund_channel = member_str(r->json, "refund_channel"),
 	};
 	struct audit_actor who;
 	json_t *keys = json_object_get(r->json, "keys_handed");
@@ -219,7 +205,7 @@ patch_handover(struct req *r, struct anju_err *e)
 	if (json_is_integer(keys))
 		p.keys_handed = (int)json_integer_value(keys);
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
 	    (rc = handover_update(r->db, r->caller, &who, id, &p, e)) != 0)
 		return rc;
 	return reply_handover(r, 200, id, e);
@@ -238,13 +224,13 @@ put_items(struct req *r, struct anju_err *e)
 	items = arena_alloc(r->arena, (n ? n : 1) * sizeof(*items));
 	json_array_foreach (arr, i, it) {
 		items[i].asset_id = json_integer_value(json_object_get(it, "asset_id"));
-		items[i].name = str_field(it, "name");
-		items[i].condition = str_field(it, "condition");
-		items[i].note = str_field(it, "note");
+		items[i].name = member_str(it, "name");
+		items[i].condition = member_str(it, "condition");
+		items[i].note = member_str(it, "note");
 		items[i].deduction_fen = json_integer_value(json_object_get(it, "deduction_fen"));
 	}
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
 	    (rc = handover_items_set(r->db, r->caller, &who, id, items, (int)n, e)) != 0)
 		return rc;
 	return reply_handover(r, 200, id, e);
@@ -259,10 +245,11 @@ patch_item(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
-	    (rc = param_id(r, 1, &item, "item_not_found", "清单中没有这一项", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
+	    (rc = req_object_id(r, 1, &item, "item_not_found", "清单中没有这一项", e)) != 0 ||
 	    (rc = handover_item_update(r->db, r->caller, &who, id, item,
-				       str_field(r->json, "condition"), str_field(r->json, "note"),
+				       member_str(r->json, "condition"),
+				       member_str(r->json, "note"),
 				       json_is_integer(d) ? json_integer_value(d) : -1, e)) != 0)
 		return rc;
 	return reply_handover(r, 200, id, e);
@@ -277,9 +264,9 @@ complete(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
 	    (rc = handover_complete(r->db, r->caller, &who, id,
-				    r->json ? str_field(r->json, "done_on") : NULL, &approval,
+				    r->json ? member_str(r->json, "done_on") : NULL, &approval,
 				    e)) != 0 ||
 	    (rc = handover_get(r->db, r->caller, id, &h, e)) != 0)
 		return rc;
@@ -300,11 +287,11 @@ ask_settlement(struct req *r, struct anju_err *e)
 	int rc;
 
 	access_actor(r, &who);
-	if ((rc = param_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "handover_not_found", "没有这份交接清单", e)) != 0 ||
 	    (rc = handover_community(r->db, r->caller, id, &community, e)) != 0 ||
 	    (rc = deposit_settlement_request(r->db, r->caller, &who, id,
-					     str_field(r->json, "channel"),
-					     str_field(r->json, "reason"), &approval, e)) != 0)
+					     member_str(r->json, "channel"),
+					     member_str(r->json, "reason"), &approval, e)) != 0)
 		return rc;
 	if (approval == 0)
 		return anju_fail(e, ANJU_ECONFLICT, "nothing_to_settle", NULL,

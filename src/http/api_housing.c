@@ -210,27 +210,8 @@ int_of(json_t *o, const char *name)
 	return json_integer_value(json_object_get(o, name));
 }
 
-/* A query parameter's id, 0 when absent; the route's validator bounded it. */
-static int64_t
-query_id(struct req *r, const char *name)
-{
-	int64_t v = 0;
-
-	str_to_int64(str_c(req_query(r, name)), 1, INT64_MAX, &v);
-	return v;
-}
-
-/* The path's id of a what ("unit" ...): 0 or its 404. */
-static int
-path_id(struct req *r, const char *key, const char *msg, int64_t *id, struct anju_err *e)
-{
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
-}
-
-#define UNIT_ID(r, id, e)  path_id(r, "unit_not_found", "没有这套房屋", id, e)
-#define CHECK_ID(r, id, e) path_id(r, "acceptance_not_found", "没有这个分户核验", id, e)
+#define UNIT_ID(r, id, e)  req_object_id(r, 0, id, "unit_not_found", "没有这套房屋", e)
+#define CHECK_ID(r, id, e) req_object_id(r, 0, id, "acceptance_not_found", "没有这个分户核验", e)
 
 /* A scope check of an id the body named: its 404 carries the field. */
 static int
@@ -389,7 +370,8 @@ get_agreement(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, "agreement_not_found", "没有这份购买服务合同", &id, e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "agreement_not_found", "没有这份购买服务合同", e)) !=
+		    0 ||
 	    (rc = agreement_get(r->db, id, &a, e)) != 0)
 		return rc;
 	reply_json(r, 200, a);
@@ -433,7 +415,7 @@ get_community(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, "community_not_found", "没有这个小区", &id, e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "community_not_found", "没有这个小区", e)) != 0 ||
 	    (rc = community_get(r->db, r->caller, id, &c, e)) != 0)
 		return rc;
 	reply_json(r, 200, c);
@@ -480,7 +462,7 @@ create_community(struct req *r, struct anju_err *e)
 static int
 list_buildings(struct req *r, struct anju_err *e)
 {
-	int64_t community_id = query_id(r, "community_id"), after, next = 0;
+	int64_t community_id = req_query_id(r, "community_id"), after, next = 0;
 	json_t *items = NULL;
 	int limit, rc;
 
@@ -530,7 +512,7 @@ get_grid(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, "building_not_found", "没有这栋楼", &id, e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "building_not_found", "没有这栋楼", e)) != 0 ||
 	    (rc = building_grid(r->db, r->caller, id, &g, e)) != 0)
 		return rc;
 	reply_json(r, 200, g);
@@ -543,8 +525,8 @@ static int
 list_units(struct req *r, struct anju_err *e)
 {
 	struct unit_filter f = {
-		.community_id = query_id(r, "community_id"),
-		.building_id = query_id(r, "building_id"),
+		.community_id = req_query_id(r, "community_id"),
+		.building_id = req_query_id(r, "building_id"),
 		.status = req_query(r, "status"),
 	};
 	json_t *items = NULL;
@@ -703,9 +685,9 @@ static int
 list_assets(struct req *r, struct anju_err *e)
 {
 	struct asset_filter f = {
-		.unit_id = query_id(r, "unit_id"),
-		.community_id = query_id(r, "community_id"),
-		.building_id = query_id(r, "building_id"),
+		.unit_id = req_query_id(r, "unit_id"),
+		.community_id = req_query_id(r, "community_id"),
+		.building_id = req_query_id(r, "building_id"),
 	};
 	json_t *items = NULL;
 	int64_t next = 0, cid;
@@ -746,7 +728,7 @@ get_asset(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = path_id(r, "asset_not_found", "没有这项设施设备", &id, e)) != 0)
+	if ((rc = req_object_id(r, 0, &id, "asset_not_found", "没有这项设施设备", e)) != 0)
 		return rc;
 	return reply_asset(r, 200, id, e);
 }
@@ -826,7 +808,7 @@ patch_asset(struct req *r, struct anju_err *e)
 	int64_t id, cid;
 	int rc;
 
-	if ((rc = path_id(r, "asset_not_found", "没有这项设施设备", &id, e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "asset_not_found", "没有这项设施设备", e)) != 0 ||
 	    (rc = housing_asset_community(r->db, r->caller, id, &cid, e)) != 0)
 		return rc;
 	access_actor(r, &who);
@@ -881,7 +863,7 @@ static int
 list_checks(struct req *r, struct anju_err *e)
 {
 	struct acceptance_filter f = {
-		.community_id = query_id(r, "community_id"),
+		.community_id = req_query_id(r, "community_id"),
 		.state = req_query(r, "state"),
 	};
 	json_t *items = NULL;

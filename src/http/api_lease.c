@@ -121,29 +121,6 @@ static const struct field check_query[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-static int64_t
-int_field(json_t *o, const char *name)
-{
-	return json_integer_value(json_object_get(o, name));
-}
-
-static int64_t
-query_int(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-	int64_t n = 0;
-
-	if (v != NULL && str_to_int64(str_c(v), 1, INT64_MAX, &n) != 0)
-		n = 0;
-	return n;
-}
-
 static int
 lease_id(struct req *r, int64_t *id, struct anju_err *e)
 {
@@ -172,15 +149,15 @@ create(struct req *r, struct anju_err *e)
 {
 	bool existing = json_is_true(json_object_get(r->json, "existing"));
 	struct lease_in in = {
-		.household_id = int_field(r->json, "household_id"),
-		.unit_id = int_field(r->json, "unit_id"),
-		.starts_on = str_field(r->json, "starts_on"),
-		.term_months = (int)int_field(r->json, "term_months"),
-		.ends_on = str_field(r->json, "ends_on"),
-		.monthly_rent_fen = existing ? int_field(r->json, "monthly_rent_fen") : 0,
-		.deposit_fen = int_field(r->json, "deposit_fen"),
+		.household_id = member_int(r->json, "household_id", 0),
+		.unit_id = member_int(r->json, "unit_id", 0),
+		.starts_on = member_str(r->json, "starts_on"),
+		.term_months = (int)member_int(r->json, "term_months", 0),
+		.ends_on = member_str(r->json, "ends_on"),
+		.monthly_rent_fen = existing ? member_int(r->json, "monthly_rent_fen", 0) : 0,
+		.deposit_fen = member_int(r->json, "deposit_fen", 0),
 		.existing = existing,
-		.existing_reason = str_field(r->json, "existing_reason"),
+		.existing_reason = member_str(r->json, "existing_reason"),
 	};
 	struct audit_actor who;
 	int64_t id = 0;
@@ -202,9 +179,9 @@ static int
 list(struct req *r, struct anju_err *e)
 {
 	struct lease_filter f = {
-		.community_id = query_int(r, "community_id"),
-		.unit_id = query_int(r, "unit_id"),
-		.household_id = query_int(r, "household_id"),
+		.community_id = req_query_id(r, "community_id"),
+		.unit_id = req_query_id(r, "unit_id"),
+		.household_id = req_query_id(r, "household_id"),
 		.state = req_query(r, "state"),
 	};
 	json_t *items = NULL;
@@ -223,7 +200,7 @@ renewals_due(struct req *r, struct anju_err *e)
 {
 	json_t *items = NULL;
 	int rc = lease_renewals_due(r->db, r->caller, req_query(r, "as_of"),
-				    query_int(r, "community_id"), &items, e);
+				    req_query_id(r, "community_id"), &items, e);
 
 	if (rc != 0)
 		return rc;
@@ -239,8 +216,8 @@ filing_due(struct req *r, struct anju_err *e)
 	int64_t overdue = 0;
 	size_t i;
 	int rc = lease_filing_due(r->db, r->caller, req_query(r, "as_of"),
-				  query_int(r, "community_id"), o != NULL && strcmp(o, "true") == 0,
-				  &items, e);
+				  req_query_id(r, "community_id"),
+				  o != NULL && strcmp(o, "true") == 0, &items, e);
 
 	if (rc != 0)
 		return rc;
@@ -268,9 +245,9 @@ static int
 sign(struct req *r, struct anju_err *e)
 {
 	struct lease_sign_in in = {
-		.signature_kind = str_field(r->json, "signature_kind"),
-		.signature_attachment_id = int_field(r->json, "signature_attachment_id"),
-		.signed_on = str_field(r->json, "signed_on"),
+		.signature_kind = member_str(r->json, "signature_kind"),
+		.signature_attachment_id = member_int(r->json, "signature_attachment_id", 0),
+		.signed_on = member_str(r->json, "signed_on"),
 	};
 	struct audit_actor who;
 	int64_t id;
@@ -294,7 +271,7 @@ void_draft(struct req *r, struct anju_err *e)
 	if ((rc = lease_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	if ((rc = lease_void(r->db, r->caller, id, str_field(r->json, "reason"), &who, e)) != 0)
+	if ((rc = lease_void(r->db, r->caller, id, member_str(r->json, "reason"), &who, e)) != 0)
 		return rc;
 	return reply_lease(r, 200, id, e);
 }
@@ -309,8 +286,8 @@ file(struct req *r, struct anju_err *e)
 	if ((rc = lease_id(r, &id, e)) != 0)
 		return rc;
 	access_actor(r, &who);
-	rc = lease_file(r->db, r->caller, id, str_field(r->json, "filed_on"),
-			str_field(r->json, "reference"), &who, e);
+	rc = lease_file(r->db, r->caller, id, member_str(r->json, "filed_on"),
+			member_str(r->json, "reference"), &who, e);
 	return rc != 0 ? rc : reply_lease(r, 200, id, e);
 }
 
@@ -336,7 +313,7 @@ renew(struct req *r, struct anju_err *e)
 {
 	json_t *dep = json_object_get(r->json, "deposit_fen");
 	struct lease_renew_in in = {
-		.term_months = (int)int_field(r->json, "term_months"),
+		.term_months = (int)member_int(r->json, "term_months", 0),
 		.deposit_fen = dep ? json_integer_value(dep) : -1,
 	};
 	struct audit_actor who;
@@ -355,13 +332,13 @@ static int
 change(struct req *r, struct anju_err *e)
 {
 	struct lease_change_in in = {
-		.kind = str_field(r->json, "kind"),
-		.on_date = str_field(r->json, "on_date"),
-		.member_id = int_field(r->json, "member_id"),
-		.former_relationship = str_field(r->json, "former_relationship"),
-		.unit_id = int_field(r->json, "unit_id"),
-		.monthly_rent_fen = int_field(r->json, "monthly_rent_fen"),
-		.reason = str_field(r->json, "reason"),
+		.kind = member_str(r->json, "kind"),
+		.on_date = member_str(r->json, "on_date"),
+		.member_id = member_int(r->json, "member_id", 0),
+		.former_relationship = member_str(r->json, "former_relationship"),
+		.unit_id = member_int(r->json, "unit_id", 0),
+		.monthly_rent_fen = member_int(r->json, "monthly_rent_fen", 0),
+		.reason = member_str(r->json, "reason"),
 	};
 	struct audit_actor who;
 	int64_t id, next = 0;
@@ -480,22 +457,22 @@ public_page(struct req *r, struct anju_err *e)
 	if (rc != 0)
 		return rc;
 	ok = json_is_true(json_object_get(v, "in_force_today"));
-	snprintf(term, sizeof(term), "%s 至 %s", str_field(v, "starts_on"),
-		 json_is_string(json_object_get(v, "ended_on")) ? str_field(v, "ended_on")
-								: str_field(v, "ends_on"));
+	snprintf(term, sizeof(term), "%s 至 %s", member_str(v, "starts_on"),
+		 json_is_string(json_object_get(v, "ended_on")) ? member_str(v, "ended_on")
+								: member_str(v, "ends_on"));
 	snprintf(version, sizeof(version), "第 %lld 版",
-		 (long long)int_field(v, "contract_version"));
+		 (long long)member_int(v, "contract_version", 0));
 	html_head(&r->raw, "租赁合同验真");
 	buf_adds(&r->raw, "<h1>租赁合同验真</h1><dl>");
-	html_row(&r->raw, "小区", str_field(v, "community"), NULL);
-	html_row(&r->raw, "房号", str_field(v, "unit_number"), NULL);
+	html_row(&r->raw, "小区", member_str(v, "community"), NULL);
+	html_row(&r->raw, "房号", member_str(v, "unit_number"), NULL);
 	html_row(&r->raw, "租赁期限", term, NULL);
-	html_row(&r->raw, "合同状态", str_field(v, "state_title"), NULL);
+	html_row(&r->raw, "合同状态", member_str(v, "state_title"), NULL);
 	html_row(&r->raw, "合同文本", version, NULL);
 	{
 		char title[64];
 
-		snprintf(title, sizeof(title), "今日（%s）", str_field(v, "checked_on"));
+		snprintf(title, sizeof(title), "今日（%s）", member_str(v, "checked_on"));
 		html_row(&r->raw, title, ok ? "有效" : "不在有效期内", ok ? "ok" : "no");
 	}
 	buf_adds(&r->raw, "</dl><p class=\"note\">本页仅用于核对租赁合同真伪及是否有效，"

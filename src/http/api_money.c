@@ -72,20 +72,6 @@ static const struct field page_query[] = {
 	{ NULL },
 };
 
-static const char *
-str_field(json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
-static int
-param_id(struct req *r, int64_t *id, const char *key, const char *msg, struct anju_err *e)
-{
-	if (req_param_id(r, 0, id) != 0)
-		return anju_fail(e, ANJU_ENOTFOUND, key, NULL, "%s", msg);
-	return 0;
-}
-
 /* Records a two-person request and answers 202 with it. */
 static int
 ask(struct req *r, const char *kind, json_t *payload, const char *reason, const char *object_type,
@@ -119,11 +105,11 @@ create_charge(struct req *r, struct anju_err *e)
 	int rc;
 
 	in.household_id = json_integer_value(json_object_get(r->json, "household_id"));
-	charge_kind_parse(str_field(r->json, "kind"), &in.kind);
+	charge_kind_parse(member_str(r->json, "kind"), &in.kind);
 	in.amount_fen = json_integer_value(json_object_get(r->json, "amount_fen"));
-	in.due_on = str_field(r->json, "due_on");
-	in.period = str_field(r->json, "period");
-	in.note = str_field(r->json, "note");
+	in.due_on = member_str(r->json, "due_on");
+	in.period = member_str(r->json, "period");
+	in.note = member_str(r->json, "note");
 	in.source_type = "manual";
 	/* Out of the caller's scope, the household does not exist. */
 	if ((rc = household_community(r->db, r->caller, in.household_id, &community, e)) != 0)
@@ -143,7 +129,7 @@ get_charge(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, &id, "charge_not_found", "没有这笔费用", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "charge_not_found", "没有这笔费用", e)) != 0 ||
 	    (rc = charge_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -157,14 +143,14 @@ cancel_charge(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, &id, "charge_not_found", "没有这笔费用", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "charge_not_found", "没有这笔费用", e)) != 0 ||
 	    (rc = charge_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	json_decref(out);
 	return ask(r, "charge.cancel",
 		   json_pack("{s:I, s:s}", "charge_id", (json_int_t)id, "reason",
-			     str_field(r->json, "reason")),
-		   str_field(r->json, "reason"), "charge", id, e);
+			     member_str(r->json, "reason")),
+		   member_str(r->json, "reason"), "charge", id, e);
 }
 
 static int
@@ -172,7 +158,7 @@ take_payment(struct req *r, struct anju_err *e)
 {
 	struct payment_in in = { 0 };
 	struct audit_actor who;
-	const char *at = str_field(r->json, "received_at");
+	const char *at = member_str(r->json, "received_at");
 	json_t *out = NULL;
 	int64_t id = 0;
 	int rc;
@@ -183,9 +169,9 @@ take_payment(struct req *r, struct anju_err *e)
 				 "收款请求必须带 Idempotency-Key，以免重复收款");
 	in.household_id = json_integer_value(json_object_get(r->json, "household_id"));
 	in.amount_fen = json_integer_value(json_object_get(r->json, "amount_fen"));
-	channel_parse(str_field(r->json, "channel"), &in.channel);
-	in.channel_ref = str_field(r->json, "channel_ref");
-	in.note = str_field(r->json, "note");
+	channel_parse(member_str(r->json, "channel"), &in.channel);
+	in.channel_ref = member_str(r->json, "channel_ref");
+	in.note = member_str(r->json, "note");
 	in.receipt_book_id = json_integer_value(json_object_get(r->json, "receipt_book_id"));
 	if (at != NULL && time_parse_utc(str_c(at), &in.received_at_us) != 0)
 		return anju_fail(e, ANJU_EINVAL, "invalid_time", "received_at",
@@ -204,7 +190,7 @@ get_payment(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, &id, "payment_not_found", "没有这笔收款", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "payment_not_found", "没有这笔收款", e)) != 0 ||
 	    (rc = payment_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -218,14 +204,14 @@ reverse_payment(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, &id, "payment_not_found", "没有这笔收款", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "payment_not_found", "没有这笔收款", e)) != 0 ||
 	    (rc = payment_get(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	json_decref(out);
 	return ask(r, "payment.reverse",
 		   json_pack("{s:I, s:s}", "payment_id", (json_int_t)id, "reason",
-			     str_field(r->json, "reason")),
-		   str_field(r->json, "reason"), "payment", id, e);
+			     member_str(r->json, "reason")),
+		   member_str(r->json, "reason"), "payment", id, e);
 }
 
 static int
@@ -236,7 +222,7 @@ ask_refund(struct req *r, struct anju_err *e)
 
 	if ((rc = household_community(r->db, r->caller, hh, &community, e)) != 0)
 		return rc;
-	return ask(r, "refund.pay", json_deep_copy(r->json), str_field(r->json, "reason"),
+	return ask(r, "refund.pay", json_deep_copy(r->json), member_str(r->json, "reason"),
 		   "household", hh, e);
 }
 
@@ -247,7 +233,7 @@ household_account(struct req *r, struct anju_err *e)
 	int64_t id;
 	int rc;
 
-	if ((rc = param_id(r, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
 	    (rc = money_account(r->db, r->caller, id, &out, e)) != 0)
 		return rc;
 	reply_json(r, 200, out);
@@ -261,7 +247,7 @@ household_ledger(struct req *r, struct anju_err *e)
 	int64_t id, cursor, next = 0, community;
 	int limit, rc;
 
-	if ((rc = param_id(r, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
+	if ((rc = req_object_id(r, 0, &id, "household_not_found", "没有这个家庭", e)) != 0 ||
 	    (rc = req_page(r, &limit, &cursor, e)) != 0 ||
 	    (rc = household_community(r->db, r->caller, id, &community, e)) != 0 ||
 	    (rc = ledger_household_lines(r->db, id, cursor, limit, &items, &next, e)) != 0)
@@ -280,7 +266,7 @@ close_period(struct req *r, struct anju_err *e)
 		return anju_fail(e, ANJU_ENOTFOUND, "period_not_found", NULL,
 				 "会计期间应为 YYYY-MM 格式");
 	return ask(r, "ledger.close", json_pack("{s:s}", "period", period),
-		   str_field(r->json, "reason"), "ledger_period", (int64_t)p.y * 100 + p.m, e);
+		   member_str(r->json, "reason"), "ledger_period", (int64_t)p.y * 100 + p.m, e);
 }
 
 #define ALLOCATION_SCHEMA                                                                          \

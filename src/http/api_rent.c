@@ -102,25 +102,6 @@ static const struct field preview_query[] = {
 	{ NULL },
 };
 
-static int64_t
-int_field(json_t *o, const char *name)
-{
-	return json_is_integer(json_object_get(o, name))
-		       ? (int64_t)json_integer_value(json_object_get(o, name))
-		       : 0;
-}
-
-static int64_t
-query_id(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-	int64_t id = 0;
-
-	if (v != NULL && str_to_int64(str_c(v), 1, INT64_MAX, &id) != 0)
-		id = 0;
-	return id;
-}
-
 /*
  * Standards and quotes.
  */
@@ -136,7 +117,7 @@ list_standards(struct req *r, struct anju_err *e)
 
 	if ((rc = req_page(r, &f.limit, &f.after_id, e)) != 0)
 		return rc;
-	f.community_id = query_id(r, "community_id");
+	f.community_id = req_query_id(r, "community_id");
 	f.layout = req_query(r, "layout");
 	f.include_withdrawn = w != NULL && strcmp(w, "true") == 0;
 	if ((rc = rent_standard_list(r->db, r->caller, &f, &items, &next, e)) != 0)
@@ -165,17 +146,17 @@ static int
 create_standard(struct req *r, struct anju_err *e)
 {
 	struct rent_standard_in in = {
-		.community_id = int_field(r->json, "community_id"),
+		.community_id = member_int(r->json, "community_id", 0),
 		.layout = json_string_value(json_object_get(r->json, "layout")),
 		.effective_from = json_string_value(json_object_get(r->json, "effective_from")),
 		.mode = json_string_value(json_object_get(r->json, "mode")),
-		.price_fen_m2 = int_field(r->json, "price_fen_m2"),
-		.fixed_fen = int_field(r->json, "fixed_fen"),
+		.price_fen_m2 = member_int(r->json, "price_fen_m2", 0),
+		.fixed_fen = member_int(r->json, "fixed_fen", 0),
 		.rounding = json_string_value(json_object_get(r->json, "rounding")),
-		.due_day = (int)int_field(r->json, "due_day"),
+		.due_day = (int)member_int(r->json, "due_day", 0),
 		.reductions = json_object_get(r->json, "reductions"),
 		.note = json_string_value(json_object_get(r->json, "note")),
-		.replaces_id = int_field(r->json, "replaces_id"),
+		.replaces_id = member_int(r->json, "replaces_id", 0),
 	};
 	struct audit_actor who;
 	json_t *out = NULL;
@@ -217,8 +198,8 @@ quote(struct req *r, struct anju_err *e)
 	struct rent_quote q;
 	int rc;
 
-	rc = rent_quote_for(r->db, r->caller, query_id(r, "unit_id"), query_id(r, "household_id"),
-			    req_query(r, "on"), &q, e);
+	rc = rent_quote_for(r->db, r->caller, req_query_id(r, "unit_id"),
+			    req_query_id(r, "household_id"), req_query(r, "on"), &q, e);
 	if (rc == ANJU_ENOTFOUND && strcmp(e->key, "rent_standard_missing") == 0) {
 		char msg[sizeof(e->msg)];
 
@@ -292,7 +273,7 @@ get_run(struct req *r, struct anju_err *e)
 static int
 preview(struct req *r, struct anju_err *e)
 {
-	int64_t chain = query_id(r, "chain_id");
+	int64_t chain = req_query_id(r, "chain_id");
 	json_t *lines = NULL;
 	int rc;
 
