@@ -36,6 +36,7 @@
 #include "store/migrate.h"
 #include "tenancy/tenancy.h"
 #include "testdb.h"
+#include "testmoney.h"
 #include "testjob.h"
 #include "testkeys.h"
 
@@ -76,48 +77,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-static int64_t
-insert_id(struct db *db, const char *sql, const char *text)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (text != NULL)
-		db_bind_cstr(st, 1, text);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
-static int64_t
-qint(struct db *db, const char *sql, int64_t arg)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (strchr(sql, '?') != NULL)
-		db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
-static void
-qtext(struct db *db, const char *sql, int64_t arg, char *out, size_t cap)
-{
-	struct db_stmt *st;
-
-	ok(db, db_prepare(db, sql, &st));
-	db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	snprintf(out, cap, "%s", db_col_null(st, 0) ? "" : db_col_text(st, 0));
-	db_reset(st);
-}
-
 static void
 day(const struct ctx *c, int days, char out[DATE_FMT_LEN])
 {
@@ -141,19 +100,19 @@ setup(void **state)
 		return -1;
 	files_set_root(c->files);
 	date_format(date_today_shanghai(), c->today);
-	c->community = insert_id(c->db,
-				 "INSERT INTO community (name, created_at, updated_at)"
-				 " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				 "南苑公租房");
-	c->community2 = insert_id(c->db,
-				  "INSERT INTO community (name, created_at, updated_at)"
-				  " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				  "肖桥公租房");
+	c->community = tm_insert_id(c->db,
+				    "INSERT INTO community (name, created_at, updated_at)"
+				    " VALUES (?, " T0 ", " T0 ") RETURNING id",
+				    "南苑公租房");
+	c->community2 = tm_insert_id(c->db,
+				     "INSERT INTO community (name, created_at, updated_at)"
+				     " VALUES (?, " T0 ", " T0 ") RETURNING id",
+				     "肖桥公租房");
 	c->building =
-		qint(c->db,
-		     "INSERT INTO building (community_id, name, floors, entrances, created_at)"
-		     " VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
-		     c->community);
+		tm_qint(c->db,
+			"INSERT INTO building (community_id, name, floors, entrances, created_at)"
+			" VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
+			c->community);
 	grant = c->community2;
 	ok(c->db, scope_set(c->db, "account:3", &grant, 1, &e));
 	*state = c;
@@ -171,21 +130,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-idnum_make(int n, char out[19])
-{
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
-	char tmp[40];
-	int sum = 0;
-
-	snprintf(tmp, sizeof(tmp), "9901011985%02d%02d%03d", 1 + n / 28 % 12, 1 + n % 28, n % 1000);
-	memcpy(out, tmp, 17);
-	for (int i = 0; i < 17; i++)
-		sum += (out[i] - '0') * w[i];
-	out[17] = "10X98765432"[sum % 11];
-	out[18] = '\0';
-}
-
 /* A household of one head (with a phone unless phone is NULL) in
  * community. */
 static int64_t
@@ -197,7 +141,7 @@ household(struct ctx *c, int64_t community, const char *phone)
 	char idn[19], name[32];
 	int64_t id = 0;
 
-	idnum_make(++c->people, idn);
+	tm_idnum(++c->people, idn);
 	snprintf(name, sizeof(name), "张%d", c->people);
 	m.person.name = name;
 	m.person.id_number = idn;
@@ -218,10 +162,11 @@ household(struct ctx *c, int64_t community, const char *phone)
 static int64_t
 head_of(struct ctx *c, int64_t hh)
 {
-	return qint(c->db,
-		    "SELECT person_id FROM member WHERE household_id = ? AND relationship = 'head'"
-		    " AND left_at IS NULL",
-		    hh);
+	return tm_qint(
+		c->db,
+		"SELECT person_id FROM member WHERE household_id = ? AND relationship = 'head'"
+		" AND left_at IS NULL",
+		hh);
 }
 
 /* A lease in force (a year ago to two years on) of hh in a new unit of
@@ -566,10 +511,10 @@ test_scan(void **state)
 static int64_t
 outbox_count(struct ctx *c, int64_t case_id)
 {
-	return qint(c->db,
-		    "SELECT COUNT(*) FROM outbox_message WHERE source_type = 'dunning_case'"
-		    " AND source_id = ?",
-		    case_id);
+	return tm_qint(c->db,
+		       "SELECT COUNT(*) FROM outbox_message WHERE source_type = 'dunning_case'"
+		       " AND source_id = ?",
+		       case_id);
 }
 
 static void
@@ -589,41 +534,44 @@ test_escalation_and_close(void **state)
 	rent_due(c, hh, ch, -12, 1);
 	kid = refresh(c, ch);
 	assert_true(kid > 0);
-	qtext(c->db, "SELECT level FROM dunning_case WHERE id = ?", kid, s, sizeof(s));
+	tm_qtext(c->db, "SELECT level FROM dunning_case WHERE id = ?", kid, s, sizeof(s));
 	assert_string_equal(s, "reminder");
 	assert_int_equal(outbox_count(c, kid), 1);
-	qtext(c->db, "SELECT text FROM outbox_message WHERE source_id = ?", kid, s, sizeof(s));
+	tm_qtext(c->db, "SELECT text FROM outbox_message WHERE source_id = ?", kid, s, sizeof(s));
 	assert_non_null(strstr(s, "南苑公租房"));
 	assert_non_null(strstr(s, "500.01"));
 	/* The phone is not in the outbox. */
 	assert_null(strstr(s, "13800000003"));
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_action WHERE case_id = ? AND auto = 1"
-			      " AND channel = 'sms' AND outbox_id IS NOT NULL",
-			      kid),
-			 1);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM dunning_action WHERE case_id = ? AND auto = 1"
+			" AND channel = 'sms' AND outbox_id IS NOT NULL",
+			kid),
+		1);
 	/* A job to send it was queued in the same transaction. */
-	assert_true(qint(c->db,
-			 "SELECT COUNT(*) FROM job WHERE kind = 'outbox_send' AND state = 'queued'",
-			 0) >= 1);
+	assert_true(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM job WHERE kind = 'outbox_send' AND state = 'queued'",
+			0) >= 1);
 	/* Again: nothing new. */
 	first = kid;
 	assert_int_equal(refresh(c, ch), first);
 	assert_int_equal(outbox_count(c, kid), 1);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM dunning_action WHERE case_id = ?", kid),
-			 1);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT COUNT(*) FROM dunning_action WHERE case_id = ?", kid), 1);
 	/* Thirty-five days late: the formal notice (a letter: no SMS). */
 	rent_due(c, hh, ch, -35, 50000);
 	assert_int_equal(refresh(c, ch), first);
-	qtext(c->db, "SELECT level FROM dunning_case WHERE id = ?", kid, s, sizeof(s));
+	tm_qtext(c->db, "SELECT level FROM dunning_case WHERE id = ?", kid, s, sizeof(s));
 	assert_string_equal(s, "formal");
 	assert_int_equal(outbox_count(c, kid), 1);
-	assert_int_equal(qint(c->db, "SELECT months_owed FROM dunning_case WHERE id = ?", kid), 3);
+	assert_int_equal(tm_qint(c->db, "SELECT months_owed FROM dunning_case WHERE id = ?", kid),
+			 3);
 	assert_int_equal(
-		qint(c->db,
-		     "SELECT COUNT(*) FROM audit_log WHERE action = 'dunning_case.escalate'"
-		     " AND object_id = CAST(? AS TEXT)",
-		     kid),
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE action = 'dunning_case.escalate'"
+			" AND object_id = CAST(? AS TEXT)",
+			kid),
 		1);
 	/* Staff record a call; the note is evidence on the case. */
 	{
@@ -655,20 +603,20 @@ test_escalation_and_close(void **state)
 		ok(c->db, dunning_notice_issue(c->db, &manager, &who, kid, &nid, &e));
 		ok(c->db, db_commit(c->db));
 		assert_true(nid > 0);
-		assert_int_equal(qint(c->db,
-				      "SELECT COUNT(*) FROM attachment WHERE owner_type ="
-				      " 'dunning_case' AND owner_id = ?",
-				      kid),
+		assert_int_equal(tm_qint(c->db,
+					 "SELECT COUNT(*) FROM attachment WHERE owner_type ="
+					 " 'dunning_case' AND owner_id = ?",
+					 kid),
 				 1);
 		ok(c->db, dunning_notice_open(c->db, &manager, nid, &fd, &size, &e));
 		assert_true(size > 1000);
 		assert_int_equal(read(fd, head, 4), 4);
 		close(fd);
 		assert_string_equal(head, "%PDF");
-		assert_int_equal(qint(c->db,
-				      "SELECT COUNT(*) FROM dunning_action WHERE case_id = ?"
-				      " AND channel = 'letter' AND notice_id IS NOT NULL",
-				      kid),
+		assert_int_equal(tm_qint(c->db,
+					 "SELECT COUNT(*) FROM dunning_action WHERE case_id = ?"
+					 " AND channel = 'letter' AND notice_id IS NOT NULL",
+					 kid),
 				 1);
 		assert_int_equal(dunning_notice_open(c->db, &staff2, nid, &fd, &size, &e),
 				 ANJU_ENOTFOUND);
@@ -725,10 +673,10 @@ test_daily_job(void **state)
 	assert_int_equal(
 		json_integer_value(json_object_get(json_object_get(j, "result"), "opened")), 2);
 	json_decref(j);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_case WHERE state = 'open'"
-			      " AND level = 'final' AND chain_id = ?",
-			      c1),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM dunning_case WHERE state = 'open'"
+				 " AND level = 'final' AND chain_id = ?",
+				 c1),
 			 1);
 	pay(c, h1, 1000);
 	ok(c->db, db_begin(c->db));
@@ -737,15 +685,15 @@ test_daily_job(void **state)
 	assert_int_equal(job_claim(c->db, "test", job, &claimed, &e), 1);
 	memset(&seen, 0, sizeof(seen));
 	ok(c->db, job_run(c->db, job, "test", NULL, on_progress, &seen, &e));
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_case WHERE chain_id = ?"
-			      " AND state = 'closed'",
-			      c1),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM dunning_case WHERE chain_id = ?"
+				 " AND state = 'closed'",
+				 c1),
 			 1);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_case WHERE chain_id = ?"
-			      " AND state = 'open'",
-			      c2),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM dunning_case WHERE chain_id = ?"
+				 " AND state = 'open'",
+				 c2),
 			 1);
 }
 
@@ -774,10 +722,10 @@ referral_of(struct ctx *c, int64_t ch, const char *state)
 static bool
 signal_open(struct ctx *c, int64_t referral)
 {
-	return qint(c->db,
-		    "SELECT COUNT(*) FROM tenancy_signal WHERE source_type = 'arrears_referral'"
-		    " AND source_id = ? AND cleared_at IS NULL",
-		    referral) == 1;
+	return tm_qint(c->db,
+		       "SELECT COUNT(*) FROM tenancy_signal WHERE source_type = 'arrears_referral'"
+		       " AND source_id = ? AND cleared_at IS NULL",
+		       referral) == 1;
 }
 
 static int
@@ -815,7 +763,7 @@ test_referral(void **state)
 	r = referral_of(c, ch, "proposed");
 	assert_true(r > 0);
 	assert_true(signal_open(c, r));
-	assert_int_equal(qint(c->db, "SELECT months_owed FROM arrears_referral WHERE id = ?", r),
+	assert_int_equal(tm_qint(c->db, "SELECT months_owed FROM arrears_referral WHERE id = ?", r),
 			 6);
 	/* Only the bureau decides. */
 	assert_int_equal(decide(c, &manager, r, "refer", &ev, &e), ANJU_EFORBIDDEN);
@@ -839,7 +787,7 @@ test_referral(void **state)
 	ok(c->db, decide(c, &bureau, r, "dismiss", &ev, &e));
 	assert_int_equal(ev, 0);
 	assert_false(signal_open(c, r));
-	qtext(c->db, "SELECT state FROM arrears_referral WHERE id = ?", r, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM arrears_referral WHERE id = ?", r, s, sizeof(s));
 	assert_string_equal(s, "dismissed");
 	assert_int_equal(decide(c, &bureau, r, "refer", &ev, &e), ANJU_ECONFLICT);
 	/* Not proposed again for the same months... */
@@ -853,9 +801,9 @@ test_referral(void **state)
 	/* The bureau refers: the eviction opens on the arrears basis. */
 	ok(c->db, decide(c, &bureau, r, "refer", &ev, &e));
 	assert_true(ev > 0);
-	qtext(c->db, "SELECT basis FROM eviction WHERE id = ?", ev, s, sizeof(s));
+	tm_qtext(c->db, "SELECT basis FROM eviction WHERE id = ?", ev, s, sizeof(s));
 	assert_string_equal(s, "arrears");
-	assert_int_equal(qint(c->db, "SELECT basis_id FROM eviction WHERE id = ?", ev), r);
+	assert_int_equal(tm_qint(c->db, "SELECT basis_id FROM eviction WHERE id = ?", ev), r);
 	assert_false(signal_open(c, r));
 	/* Never proposed again after a referral. */
 	rent_due(c, hh, ch, 1 - 30 * 8, 10000);
@@ -866,7 +814,7 @@ test_referral(void **state)
 	assert_int_equal(dunning_policy_set(c->db, 0, &who, &e), ANJU_EINVAL);
 	ok(c->db, dunning_policy_set(c->db, 3, &who, &e));
 	ok(c->db, db_commit(c->db));
-	assert_int_equal(qint(c->db, "SELECT referral_months FROM dunning_policy", 0), 3);
+	assert_int_equal(tm_qint(c->db, "SELECT referral_months FROM dunning_policy", 0), 3);
 }
 
 /* Another part's note: on the open case, opening one when the household
@@ -886,24 +834,24 @@ test_note(void **state)
 	ok(c->db, dunning_note(c->db, h1, "withholding", "余额不足", &who, &kid, &e));
 	ok(c->db, db_commit(c->db));
 	assert_true(kid > 0);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_case WHERE id = ?"
-			      " AND level IS NULL AND state = 'open'",
-			      kid),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM dunning_case WHERE id = ?"
+				 " AND level IS NULL AND state = 'open'",
+				 kid),
 			 1);
 	ok(c->db, db_begin(c->db));
 	ok(c->db, dunning_note(c->db, h1, "withholding", "账户冻结", &who, &kid, &e));
 	ok(c->db, db_commit(c->db));
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM dunning_action WHERE case_id = ?", kid),
-			 2);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT COUNT(*) FROM dunning_action WHERE case_id = ?", kid), 2);
 	ok(c->db, db_begin(c->db));
 	ok(c->db, dunning_note(c->db, h2, "withholding", "余额不足", &who, &kid, &e));
 	ok(c->db, db_commit(c->db));
 	assert_int_equal(kid, 0);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_action WHERE household_id = ?"
-			      " AND case_id IS NULL",
-			      h2),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM dunning_action WHERE household_id = ?"
+				 " AND case_id IS NULL",
+				 h2),
 			 1);
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(dunning_note(c->db, h2, "fax", "x", &who, &kid, &e), ANJU_EINVAL);
@@ -914,11 +862,12 @@ test_note(void **state)
 	/* A household whose head has no phone: the SMS level records why. */
 	rent_due(c, h1, c1, -20, 20000);
 	kid = refresh(c, c1);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM dunning_action WHERE case_id = ? AND auto = 1"
-			      " AND outbox_id IS NULL",
-			      kid),
-			 1);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM dunning_action WHERE case_id = ? AND auto = 1"
+			" AND outbox_id IS NULL",
+			kid),
+		1);
 }
 
 /*
@@ -964,14 +913,15 @@ test_levels(void **state)
 	ok(c->db, db_begin(c->db));
 	ok(c->db, dunning_level_save(c->db, id, &in, &who, &id2, &e));
 	ok(c->db, db_commit(c->db));
-	assert_int_equal(qint(c->db, "SELECT active FROM dunning_level WHERE id = ?", id), 0);
-	assert_int_equal(qint(c->db, "SELECT days_past_due FROM dunning_level WHERE id = ?", id),
+	assert_int_equal(tm_qint(c->db, "SELECT active FROM dunning_level WHERE id = ?", id), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT days_past_due FROM dunning_level WHERE id = ?", id),
 			 60);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'dunning_level.%'"
-			      " AND object_id = CAST(? AS TEXT)",
-			      id),
-			 2);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE action LIKE 'dunning_level.%'"
+			" AND object_id = CAST(? AS TEXT)",
+			id),
+		2);
 }
 
 /*
@@ -1003,12 +953,12 @@ test_outbox(void **state)
 	assert_int_equal(outbox_enqueue(c->db, "sms", 999999, "x", "test", 1, &id, &e),
 			 ANJU_ENOTFOUND);
 	ok(c->db, db_commit(c->db));
-	id = qint(c->db, "SELECT MAX(id) FROM outbox_message", 0);
+	id = tm_qint(c->db, "SELECT MAX(id) FROM outbox_message", 0);
 	/* No sender configured: the message waits, untouched. */
 	ok(c->db, outbox_send_due(c->db, 10, &sent, &failed, &wait, &e));
 	assert_int_equal(sent, 0);
 	assert_int_equal(wait, -1);
-	assert_int_equal(qint(c->db, "SELECT attempts FROM outbox_message WHERE id = ?", id), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT attempts FROM outbox_message WHERE id = ?", id), 0);
 	/* A sender nobody answers: attempt 1 fails, the next waits. */
 	in.url = "http://127.0.0.1:9/sms";
 	in.secret = "0123456789abcdef0123";
@@ -1023,37 +973,39 @@ test_outbox(void **state)
 	assert_null(json_object_get(j, "secret"));
 	json_decref(j);
 	/* The secret is sealed at rest and not in the audit trail. */
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM outbox_sender WHERE secret_sealed LIKE 'v1.%'"
-			      " AND secret_sealed NOT LIKE '%0123456789abcdef%'",
-			      0),
-			 1);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE action = 'outbox_sender.update'"
-			      " AND after_json LIKE '%0123456789abcdef%'",
-			      0),
-			 0);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM outbox_sender WHERE secret_sealed LIKE 'v1.%'"
+			" AND secret_sealed NOT LIKE '%0123456789abcdef%'",
+			0),
+		1);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE action = 'outbox_sender.update'"
+			" AND after_json LIKE '%0123456789abcdef%'",
+			0),
+		0);
 	ok(c->db, outbox_send_due(c->db, 10, &sent, &failed, &wait, &e));
 	assert_int_equal(sent, 0);
 	assert_int_equal(failed, 0);
 	assert_true(wait >= 0 && wait <= 1100000);
-	assert_int_equal(qint(c->db, "SELECT attempts FROM outbox_message WHERE id = ?", id), 1);
-	qtext(c->db, "SELECT last_error FROM outbox_message WHERE id = ?", id, s, sizeof(s));
+	assert_int_equal(tm_qint(c->db, "SELECT attempts FROM outbox_message WHERE id = ?", id), 1);
+	tm_qtext(c->db, "SELECT last_error FROM outbox_message WHERE id = ?", id, s, sizeof(s));
 	assert_non_null(strstr(s, "网关"));
 	assert_null(strstr(s, "13800000005"));
 	/* The second and last attempt, once due: failed. */
 	usleep(1100000);
 	ok(c->db, outbox_send_due(c->db, 10, &sent, &failed, &wait, &e));
 	assert_int_equal(failed, 1);
-	qtext(c->db, "SELECT state FROM outbox_message WHERE id = ?", id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM outbox_message WHERE id = ?", id, s, sizeof(s));
 	assert_string_equal(s, "failed");
 	/* Retry: pending again with its attempts reset; only a failed one. */
 	ok(c->db, db_begin(c->db));
 	ok(c->db, outbox_retry(c->db, &manager, &who, id, &e));
 	ok(c->db, db_commit(c->db));
-	qtext(c->db, "SELECT state FROM outbox_message WHERE id = ?", id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM outbox_message WHERE id = ?", id, s, sizeof(s));
 	assert_string_equal(s, "pending");
-	assert_int_equal(qint(c->db, "SELECT attempts FROM outbox_message WHERE id = ?", id), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT attempts FROM outbox_message WHERE id = ?", id), 0);
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(outbox_retry(c->db, &manager, &who, id, &e), ANJU_ECONFLICT);
 	assert_string_equal(e.key, "outbox_not_failed");

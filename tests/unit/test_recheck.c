@@ -33,6 +33,7 @@
 #include "tenancy/recheck.h"
 #include "tenancy/tenancy.h"
 #include "testdb.h"
+#include "testmoney.h"
 #include "testjob.h"
 #include "testkeys.h"
 
@@ -72,50 +73,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-static int64_t
-insert_id(struct db *db, const char *sql, const char *text)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (text != NULL)
-		db_bind_cstr(st, 1, text);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
-/* The one integer of a query with one integer parameter (or none). */
-static int64_t
-qint(struct db *db, const char *sql, int64_t arg)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (strchr(sql, '?') != NULL)
-		db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
-/* The one text of a query with one integer parameter, copied into out. */
-static void
-qtext(struct db *db, const char *sql, int64_t arg, char *out, size_t cap)
-{
-	struct db_stmt *st;
-
-	ok(db, db_prepare(db, sql, &st));
-	db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	snprintf(out, cap, "%s", db_col_null(st, 0) ? "" : db_col_text(st, 0));
-	db_reset(st);
-}
-
 static void
 days_from_today(const struct ctx *c, int days, char out[DATE_FMT_LEN])
 {
@@ -139,19 +96,19 @@ setup(void **state)
 		return -1;
 	files_set_root(c->files);
 	date_format(date_today_shanghai(), c->today);
-	c->community = insert_id(c->db,
-				 "INSERT INTO community (name, created_at, updated_at)"
-				 " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				 "南苑公租房");
-	c->community2 = insert_id(c->db,
-				  "INSERT INTO community (name, created_at, updated_at)"
-				  " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				  "肖桥公租房");
+	c->community = tm_insert_id(c->db,
+				    "INSERT INTO community (name, created_at, updated_at)"
+				    " VALUES (?, " T0 ", " T0 ") RETURNING id",
+				    "南苑公租房");
+	c->community2 = tm_insert_id(c->db,
+				     "INSERT INTO community (name, created_at, updated_at)"
+				     " VALUES (?, " T0 ", " T0 ") RETURNING id",
+				     "肖桥公租房");
 	c->building =
-		qint(c->db,
-		     "INSERT INTO building (community_id, name, floors, entrances, created_at)"
-		     " VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
-		     c->community);
+		tm_qint(c->db,
+			"INSERT INTO building (community_id, name, floors, entrances, created_at)"
+			" VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
+			c->community);
 	grant = c->community2;
 	ok(c->db, scope_set(c->db, "account:3", &grant, 1, &e));
 	*state = c;
@@ -169,22 +126,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* A valid resident ID number (GB 11643) with region 99, numbered by n. */
-static void
-idnum_make(int n, char out[19])
-{
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
-	char tmp[40];
-	int sum = 0;
-
-	snprintf(tmp, sizeof(tmp), "9901011985%02d%02d%03d", 1 + n / 28 % 12, 1 + n % 28, n % 1000);
-	memcpy(out, tmp, 17);
-	for (int i = 0; i < 17; i++)
-		sum += (out[i] - '0') * w[i];
-	out[17] = "10X98765432"[sum % 11];
-	out[18] = '\0';
-}
-
 /* A household of one head in the first community: local hukou, no
  * housing, income fen a month. */
 static int64_t
@@ -196,7 +137,7 @@ household(struct ctx *c, const char *name, int64_t income)
 	char idn[19];
 	int64_t id = 0;
 
-	idnum_make(++c->people, idn);
+	tm_idnum(++c->people, idn);
 	m.person.name = name;
 	m.person.id_number = idn;
 	m.relationship = "head";
@@ -215,10 +156,11 @@ household(struct ctx *c, const char *name, int64_t income)
 static int64_t
 head_of(struct ctx *c, int64_t hh)
 {
-	return qint(c->db,
-		    "SELECT person_id FROM member WHERE household_id = ? AND relationship = 'head'"
-		    " AND left_at IS NULL",
-		    hh);
+	return tm_qint(
+		c->db,
+		"SELECT person_id FROM member WHERE household_id = ? AND relationship = 'head'"
+		" AND left_at IS NULL",
+		hh);
 }
 
 /* An occupied unit of the first community. */
@@ -414,10 +356,10 @@ outcome_is(struct ctx *c, int64_t result, const char *outcome, const char *decis
 {
 	char s[32];
 
-	qtext(c->db, "SELECT outcome FROM recheck_result WHERE id = ?", result, s, sizeof(s));
+	tm_qtext(c->db, "SELECT outcome FROM recheck_result WHERE id = ?", result, s, sizeof(s));
 	assert_string_equal(s, outcome);
-	qtext(c->db, "SELECT COALESCE(decision, '') FROM recheck_result WHERE id = ?", result, s,
-	      sizeof(s));
+	tm_qtext(c->db, "SELECT COALESCE(decision, '') FROM recheck_result WHERE id = ?", result, s,
+		 sizeof(s));
 	assert_string_equal(s, decision);
 }
 
@@ -457,11 +399,11 @@ test_signals(void **state)
 	assert_int_equal(IN_TX(c, tenancy_signal_raise(c->db, hh, "arrears", 7, "累计欠租 4 个月",
 						       &who, &e)),
 			 0);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM tenancy_signal", 0), 1);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE object_type = 'tenancy_signal'",
-			      0),
-			 2);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM tenancy_signal", 0), 1);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE object_type = 'tenancy_signal'", 0),
+		2);
 	assert_int_equal(
 		IN_TX(c, tenancy_signal_raise(c->db, hh, "violation", 3, "疑似转租", &who, &e)), 0);
 	ok(c->db, tenancy_signal_list(c->db, &bureau, hh, &list, &e));
@@ -472,7 +414,8 @@ test_signals(void **state)
 	assert_int_equal(IN_TX(c, tenancy_signal_clear(c->db, "arrears", 7, &who, &e)), 0);
 	assert_int_equal(IN_TX(c, tenancy_signal_clear(c->db, "arrears", 999, &who, &e)), 0);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM tenancy_signal WHERE cleared_at IS NULL", 0), 1);
+		tm_qint(c->db, "SELECT COUNT(*) FROM tenancy_signal WHERE cleared_at IS NULL", 0),
+		1);
 	ok(c->db, tenancy_signal_list(c->db, &bureau, hh, &list, &e));
 	assert_int_equal(json_array_size(list), 2);
 	assert_true(json_is_true(json_object_get(json_array_get(list, 0), "open")));
@@ -485,7 +428,8 @@ test_signals(void **state)
 						       &who, &e)),
 			 0);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM tenancy_signal WHERE cleared_at IS NULL", 0), 2);
+		tm_qint(c->db, "SELECT COUNT(*) FROM tenancy_signal WHERE cleared_at IS NULL", 0),
+		2);
 	/* Bad input. */
 	assert_int_equal(IN_TX(c, tenancy_signal_raise(c->db, hh, "Arrears!", 1, "x", &who, &e)),
 			 ANJU_EINVAL);
@@ -584,18 +528,20 @@ test_outcomes(void **state)
 	r = result_of(c, run, late);
 	outcome_is(c, r, "propose_exit", "pending");
 	assert_true(has_reason(c, r, "lease_expired", "exit"));
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM recheck_result WHERE household_id = ?",
+				 future),
+			 0);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE household_id = ?", future),
+		tm_qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE household_id = ?", gone),
 		0);
-	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE household_id = ?", gone), 0);
 	/* Each result is on the audit trail, and the run's start and end. */
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'recheck_result.record'",
-		     0),
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE action = 'recheck_result.record'", 0),
 		6);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'recheck.finish'", 0),
+		tm_qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'recheck.finish'", 0),
 		1);
 
 	/* The list: filtered, masked, scoped. */
@@ -668,11 +614,11 @@ test_resume(void **state)
 		struct db_stmt *st;
 		int64_t hh, u = unit(c), ch;
 
-		hh = qint(c->db,
-			  "INSERT INTO household (community_id, category, local_hukou, state,"
-			  " created_at, updated_at) VALUES (?, 'low_income', 1, 'active', " T0
-			  ", " T0 ") RETURNING id",
-			  c->community);
+		hh = tm_qint(c->db,
+			     "INSERT INTO household (community_id, category, local_hukou, state,"
+			     " created_at, updated_at) VALUES (?, 'low_income', 1, 'active', " T0
+			     ", " T0 ") RETURNING id",
+			     c->community);
 		ok(c->db,
 		   db_prepare(c->db,
 			      "INSERT INTO lease_chain (household_id, unit_id, community_id,"
@@ -694,26 +640,27 @@ test_resume(void **state)
 	seen.stop_after = (volatile bool *)&stop;
 	seen.stop_at = 2;
 	run_job(c, job, &seen, &stop);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE run_id = ?", run),
-			 200);
-	qtext(c->db, "SELECT state FROM job WHERE id = ?", job, at, sizeof(at));
+	assert_int_equal(
+		tm_qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE run_id = ?", run), 200);
+	tm_qtext(c->db, "SELECT state FROM job WHERE id = ?", job, at, sizeof(at));
 	assert_string_equal(at, "queued");
-	qtext(c->db, "SELECT resume_at FROM job WHERE id = ?", job, at, sizeof(at));
+	tm_qtext(c->db, "SELECT resume_at FROM job WHERE id = ?", job, at, sizeof(at));
 	assert_non_null(strstr(at, ":200"));
 	/* A worker that died before its checkpoint redoes committed chains. */
 	ok(c->db, db_exec(c->db, "UPDATE job SET resume_at = '0:0'"));
 	stop = false;
 	memset(&seen, 0, sizeof(seen));
 	run_job(c, job, &seen, NULL);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE run_id = ?", run),
-			 n);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(DISTINCT chain_id) FROM recheck_result WHERE run_id = ?",
-		     run),
+		tm_qint(c->db, "SELECT COUNT(*) FROM recheck_result WHERE run_id = ?", run), n);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(DISTINCT chain_id) FROM recheck_result WHERE run_id = ?",
+			run),
 		n);
 	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'recheck_result.record'",
-		     0),
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE action = 'recheck_result.record'", 0),
 		n);
 	ok(c->db, recheck_run_get(c->db, run, &run_j, &e));
 	assert_string_equal(json_string_value(json_object_get(run_j, "state")), "finished");
@@ -779,7 +726,7 @@ test_decisions(void **state)
 	assert_int_equal(IN_TX(c, recheck_result_decide(c->db, &bureau, &who, 999999, true,
 							"确认清退", &ev, &e)),
 			 ANJU_ENOTFOUND);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM eviction", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM eviction", 0), 0);
 
 	/* Confirming a proposal opens the eviction in the same transaction. */
 	assert_int_equal(IN_TX(c, recheck_result_decide(c->db, &bureau, &who, r_rich, true,
@@ -787,8 +734,8 @@ test_decisions(void **state)
 			 0);
 	assert_true(ev > 0);
 	outcome_is(c, r_rich, "propose_exit", "confirmed");
-	assert_int_equal(qint(c->db, "SELECT eviction_id FROM recheck_result WHERE id = ?", r_rich),
-			 ev);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT eviction_id FROM recheck_result WHERE id = ?", r_rich), ev);
 	ok(c->db, eviction_get(c->db, &bureau, ev, &x, &e));
 	assert_string_equal(json_string_value(json_object_get(x, "state")), "decided");
 	assert_string_equal(json_string_value(json_object_get(x, "basis")), "recheck");
@@ -808,17 +755,17 @@ test_decisions(void **state)
 		0);
 	assert_int_equal(ev2, 0);
 	outcome_is(c, r_wages, "investigate", "overturned");
-	qtext(c->db, "SELECT decision_note FROM recheck_result WHERE id = ?", r_wages, s,
-	      sizeof(s));
+	tm_qtext(c->db, "SELECT decision_note FROM recheck_result WHERE id = ?", r_wages, s,
+		 sizeof(s));
 	assert_non_null(strstr(s, "经核实"));
 	assert_int_equal(IN_TX(c, recheck_result_decide(c->db, &bureau, &who, r_wages2, true,
 							"经核实隐瞒收入，清退", &ev2, &e)),
 			 0);
 	assert_true(ev2 > 0 && ev2 != ev);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE action IN"
-			      " ('recheck_result.confirm', 'recheck_result.overturn')",
-			      0),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM audit_log WHERE action IN"
+				 " ('recheck_result.confirm', 'recheck_result.overturn')",
+				 0),
 			 3);
 
 	/* eviction_open's own rules. */
@@ -939,14 +886,15 @@ test_eviction_flow(void **state)
 	assert_string_equal(e.key, "eviction_state");
 	assert_non_null(strstr(e.msg, "notice_served"));
 	/* The household's documents keep it. */
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM attachment WHERE owner_type = 'household'"
-			      " AND owner_id = ?",
-			      hh),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM attachment WHERE owner_type = 'household'"
+				 " AND owner_id = ?",
+				 hh),
 			 1);
 
 	/* The stored notice is the one its hash names, and says what it must. */
-	qtext(c->db, "SELECT notice_pdf_hash FROM eviction WHERE id = ?", id, hash, sizeof(hash));
+	tm_qtext(c->db, "SELECT notice_pdf_hash FROM eviction WHERE id = ?", id, hash,
+		 sizeof(hash));
 	ok(c->db, eviction_notice_open(c->db, &bureau, id, &fd, &size, &e));
 	buf_init(&bytes, 0);
 	{
@@ -985,16 +933,16 @@ test_eviction_flow(void **state)
 	assert_true(json_is_null(json_object_get(x, "overstay_from")));
 	assert_true(json_integer_value(json_object_get(x, "handover_id")) > 0);
 	assert_int_equal(
-		qint(c->db,
-		     "SELECT COUNT(*) FROM handover WHERE lease_id = ? AND kind = 'move_out'",
-		     lease_id),
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM handover WHERE lease_id = ? AND kind = 'move_out'",
+			lease_id),
 		1);
 	json_decref(x);
-	qtext(c->db, "SELECT state FROM lease WHERE id = ?", lease_id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM lease WHERE id = ?", lease_id, s, sizeof(s));
 	assert_string_equal(s, "ended");
-	qtext(c->db, "SELECT ended_on FROM lease WHERE id = ?", lease_id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT ended_on FROM lease WHERE id = ?", lease_id, s, sizeof(s));
 	assert_string_equal(s, c->today);
-	qtext(c->db, "SELECT state FROM lease_chain WHERE id = ?", chain, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM lease_chain WHERE id = ?", chain, s, sizeof(s));
 	assert_string_equal(s, "ended");
 
 	/* After: no cancelling; the bureau closes. */
@@ -1007,12 +955,13 @@ test_eviction_flow(void **state)
 	x = ev_get(c, id);
 	assert_string_equal(jstr(x, "state"), "closed");
 	json_decref(x);
-	assert_int_equal(
-		qint(c->db,
-		     "SELECT COUNT(*) FROM audit_log WHERE object_type = 'eviction' AND action IN"
-		     " ('eviction.open', 'eviction.notice', 'eviction.vacated', 'eviction.close')",
-		     0),
-		4);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM audit_log WHERE object_type = 'eviction' "
+				 "AND action IN"
+				 " ('eviction.open', 'eviction.notice', 'eviction.vacated', "
+				 "'eviction.close')",
+				 0),
+			 4);
 	/* Out of scope, it does not exist. */
 	assert_int_equal(eviction_get(c->db, &staff2, id, &x, &e), ANJU_ENOTFOUND);
 }
@@ -1059,7 +1008,7 @@ test_overdue(void **state)
 	/* Decided long ago, served 100 days ago: 90 days to leave, 10 over. */
 	ok(c->db, run_int(c->db, "UPDATE eviction SET decided_on = '2020-01-01' WHERE id = ?", id));
 	assert_int_equal(IN_TX(c, eviction_serve_notice(c->db, &bureau, &who, id, served, &e)), 0);
-	qtext(c->db, "SELECT state FROM eviction WHERE id = ?", id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM eviction WHERE id = ?", id, s, sizeof(s));
 	assert_string_equal(s, "vacating");
 	x = ev_get(c, id);
 	assert_string_equal(jstr(x, "state"), "overdue");
@@ -1115,18 +1064,18 @@ test_overdue(void **state)
 			  id2));
 	assert_int_equal(IN_TX(c, eviction_advance(c->db, c->today, &who, &changed, &e)), 0);
 	assert_int_equal(changed, 2);
-	qtext(c->db, "SELECT state FROM eviction WHERE id = ?", id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM eviction WHERE id = ?", id, s, sizeof(s));
 	assert_string_equal(s, "overdue");
-	qtext(c->db, "SELECT overstay_from FROM eviction WHERE id = ?", id, s, sizeof(s));
+	tm_qtext(c->db, "SELECT overstay_from FROM eviction WHERE id = ?", id, s, sizeof(s));
 	assert_string_equal(s, from);
-	qtext(c->db, "SELECT state FROM eviction WHERE id = ?", id2, s, sizeof(s));
+	tm_qtext(c->db, "SELECT state FROM eviction WHERE id = ?", id2, s, sizeof(s));
 	assert_string_equal(s, "vacating");
 	assert_int_equal(IN_TX(c, eviction_advance(c->db, c->today, &who, &changed, &e)), 0);
 	assert_int_equal(changed, 0);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE action ="
-			      " 'eviction.overdue'",
-			      0),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM audit_log WHERE action ="
+				 " 'eviction.overdue'",
+				 0),
 			 1);
 
 	/* It leaves late: the overstay closes on that day. */
@@ -1211,7 +1160,7 @@ test_timeline(void **state)
 
 	lease_id = lease_now(c, hh, &chain);
 	lease_now(c, other, NULL);
-	u = qint(c->db, "SELECT unit_id FROM lease WHERE id = ?", lease_id);
+	u = tm_qint(c->db, "SELECT unit_id FROM lease WHERE id = ?", lease_id);
 	snprintf(oid, sizeof(oid), "%lld", (long long)lease_id);
 	ok(c->db, db_begin(c->db));
 	ok(c->db, audit_write(c->db, &who, "lease.sign", "lease", oid, NULL, NULL, &e));

@@ -9,6 +9,7 @@
 #define ANJU_TESTS_TESTMONEY_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define TM_TIME "'2026-01-01T00:00:00.000000Z'"
@@ -45,6 +46,37 @@ tm_qint(struct db *db, const char *sql, int64_t arg)
 	v = db_col_int64(st, 0);
 	db_reset(st);
 	return v;
+}
+
+/* The first column of a one-row query with arg as its parameter, as text
+ * into out ("" for NULL). */
+static inline void
+tm_qtext(struct db *db, const char *sql, int64_t arg, char *out, size_t cap)
+{
+	struct db_stmt *st;
+
+	ok(db, db_prepare(db, sql, &st));
+	db_bind_int64(st, 1, arg);
+	assert_int_equal(db_step(st), DB_ROW);
+	snprintf(out, cap, "%s", db_col_null(st, 0) ? "" : db_col_text(st, 0));
+	db_reset(st);
+}
+
+/* The n-th fictitious resident ID number: region 99 (no province), born in
+ * 1985, with a valid check digit (GB 11643). */
+static inline void
+tm_idnum(int n, char out[19])
+{
+	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	char tmp[40];
+	int sum = 0;
+
+	snprintf(tmp, sizeof(tmp), "9901011985%02d%02d%03d", 1 + n / 28 % 12, 1 + n % 28, n % 1000);
+	memcpy(out, tmp, 17);
+	for (int i = 0; i < 17; i++)
+		sum += (out[i] - '0') * w[i];
+	out[17] = "10X98765432"[sum % 11];
+	out[18] = '\0';
 }
 
 static inline int64_t
