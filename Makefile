@@ -113,6 +113,7 @@ bench:
 	sh bench/recheck.sh
 	sh bench/billing.sh
 	sh bench/reconcile.sh
+	sh bench/vacancy.sh
 
 # The benchmarks' programs (bench/fill.c, bench/ledger_fill.c, bench/payments.c), linked with
 # the library.

@@ -268,6 +268,12 @@ const routes = [
         meta: { title: '计租', op: 'GET /api/v1/billing-runs', nav: { icon: 'Tickets', order: 9.55 } },
       },
       {
+        path: 'upkeep/reports',
+        name: 'upkeep-reports',
+        component: () => import('./upkeep/UpkeepReports.vue'),
+        meta: { title: '房屋使用报表', op: 'GET /api/v1/reports/vacant-units', nav: { icon: 'DataAnalysis', order: 18 } },
+      },
+      {
         path: 'rent/reports',
         name: 'rent-reports',
         component: () => import('./rent/ReportsPage.vue'),
