@@ -708,54 +708,20 @@ sheet_write(lxw_workbook *wb, json_t *w)
 int
 receipt_book_writeoff_xlsx(struct db *db, int64_t book_id, struct buf *out, struct anju_err *e)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[4096], chunk[65536];
+	char path[XLSX_TEMP_PATH_MAX];
 	lxw_workbook *wb;
 	json_t *w = NULL;
-	ssize_t n;
-	int fd = -1, rc;
+	int rc;
 
 	if ((rc = receipt_book_writeoff(db, book_id, &w, e)) != 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/anju-writeoff-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if ((fd = mkstemp(path)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "mkstemp: %s", strerror(errno));
-		path[0] = '\0';
-		goto out;
-	}
-	if ((wb = workbook_new(path)) == NULL) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "cannot start the workbook");
+	if ((wb = xlsx_temp_new(path, e)) == NULL) {
+		rc = ANJU_EIO;
 		goto out;
 	}
 	sheet_write(wb, w);
-	if (workbook_close(wb) != LXW_NO_ERROR) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "the workbook could not be written");
-		goto out;
-	}
-	/* libxlsxwriter wrote the file by its name: read what is there now. */
-	close(fd);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "open: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = anju_fail(e, ANJU_EIO, NULL, NULL, "read: %s", strerror(errno));
-			goto out;
-		}
-		if (buf_add(out, chunk, (size_t)n) != 0) {
-			rc = anju_fail(e, ANJU_ETOOBIG, "writeoff_too_large", NULL, "核销表过大");
-			goto out;
-		}
-	}
-	rc = 0;
+	rc = xlsx_temp_finish(wb, path, out, e);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (path[0] != '\0')
-		unlink(path);
 	json_decref(w);
 	return rc;
 }

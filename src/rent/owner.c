@@ -449,25 +449,16 @@ int
 owner_statement_xlsx(struct db *db, int64_t owner_id, const char *period, struct buf *out,
 		     struct anju_err *e)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[4096], chunk[65536];
+	char path[XLSX_TEMP_PATH_MAX];
 	lxw_workbook *wb;
 	lxw_format *bold, *yuan, *bold_yuan;
 	json_t *s = NULL;
-	ssize_t n;
-	int fd = -1, rc;
+	int rc;
 
-	path[0] = '\0';
 	if ((rc = owner_statement(db, owner_id, period, &s, e)) != 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/anju-owner-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if ((fd = mkstemp(path)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "mkstemp: %s", strerror(errno));
-		path[0] = '\0';
-		goto out;
-	}
-	if ((wb = workbook_new(path)) == NULL) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "cannot start the workbook");
+	if ((wb = xlsx_temp_new(path, e)) == NULL) {
+		rc = ANJU_EIO;
 		goto out;
 	}
 	bold = workbook_add_format(wb);
@@ -479,34 +470,8 @@ owner_statement_xlsx(struct db *db, int64_t owner_id, const char *period, struct
 	format_set_num_format(bold_yuan, "0.00");
 	sheet_income(wb, s, bold, yuan, bold_yuan);
 	sheet_spending(wb, s, bold, yuan, bold_yuan);
-	if (workbook_close(wb) != LXW_NO_ERROR) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "the workbook could not be written");
-		goto out;
-	}
-	/* libxlsxwriter wrote the file by its name: read what is there now. */
-	close(fd);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "open: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = anju_fail(e, ANJU_EIO, NULL, NULL, "read: %s", strerror(errno));
-			goto out;
-		}
-		if (buf_add(out, chunk, (size_t)n) != 0) {
-			rc = anju_fail(e, ANJU_ETOOBIG, "statement_too_large", NULL, "对账单过大");
-			goto out;
-		}
-	}
-	rc = 0;
+	rc = xlsx_temp_finish(wb, path, out, e);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (path[0] != '\0')
-		unlink(path);
 	json_decref(s);
 	return rc;
 }

@@ -1475,24 +1475,16 @@ int
 report_xlsx(struct db *db, const struct caller *c, enum report_kind k, const struct report_query *q,
 	    struct buf *out, struct anju_err *e)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[4096], chunk[65536];
+	char path[XLSX_TEMP_PATH_MAX];
 	lxw_workbook *wb;
 	struct xfmt f;
 	json_t *r = NULL;
-	ssize_t n;
-	int fd = -1, rc;
+	int rc;
 
 	if ((rc = report_full(db, c, k, q, &r, e)) != 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/anju-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if ((fd = mkstemp(path)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "mkstemp: %s", strerror(errno));
-		path[0] = '\0';
-		goto out;
-	}
-	if ((wb = workbook_new(path)) == NULL) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "cannot start the workbook");
+	if ((wb = xlsx_temp_new(path, e)) == NULL) {
+		rc = ANJU_EIO;
 		goto out;
 	}
 	f.bold = workbook_add_format(wb);
@@ -1511,35 +1503,8 @@ report_xlsx(struct db *db, const struct caller *c, enum report_kind k, const str
 	format_set_bold(f.bold_pct);
 	format_set_num_format(f.bold_pct, "0.00%");
 	workbook_fill(wb, k, r, &f);
-	if (workbook_close(wb) != LXW_NO_ERROR) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "the workbook could not be written");
-		goto out;
-	}
-	/* libxlsxwriter wrote the file by its name: read what is there now. */
-	close(fd);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "open: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = anju_fail(e, ANJU_EIO, NULL, NULL, "read: %s", strerror(errno));
-			goto out;
-		}
-		if (buf_add(out, chunk, (size_t)n) != 0) {
-			rc = anju_fail(e, ANJU_ETOOBIG, "report_too_large", NULL,
-				       "报表过大，请缩小范围");
-			goto out;
-		}
-	}
-	rc = 0;
+	rc = xlsx_temp_finish(wb, path, out, e);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (path[0] != '\0')
-		unlink(path);
 	json_decref(r);
 	return rc;
 }
