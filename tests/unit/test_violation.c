@@ -20,6 +20,7 @@
 #include "access/role.h"
 #include "access/scope.h"
 #include "audit/audit.h"
+#include "core/crypto.h"
 #include "core/date.h"
 #include "core/mem.h"
 #include "files/files.h"
@@ -545,6 +546,397 @@ test_case_scope(void **state)
 	assert_int_equal(community, c->community2);
 }
 
+/*
+ * Decisions.
+ */
+
+static int
+act(struct ctx *c, struct caller *by, int64_t id, const char *action, const char *reason,
+    struct anju_err *e)
+{
+	struct violation_action_in in = { action, NULL, reason, NULL };
+	struct audit_actor a = { by->principal, by->name, role_name(by->role), "::1", NULL };
+	int rc;
+
+	if (strcmp(action, "order_rectification") == 0) {
+		static char by_day[DATE_FMT_LEN];
+
+		day(c, 30, by_day);
+		in.rectify_by = by_day;
+	}
+	ok(c->db, db_begin(c->db));
+	rc = violation_act(c->db, by, &a, id, &in, e);
+	if (rc == 0)
+		ok(c->db, db_commit(c->db));
+	else
+		db_rollback(c->db);
+	return rc;
+}
+
+/* The bureau's confirm: market rent for the breach's days less the rent
+ * billed for them, the type's fine, a ban for each member, a signal. */
+static void
+test_confirm_sanctions(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	int64_t hh = household(c, c->community, true), u = unit(c, c->community), ch, id;
+	char since[DATE_FMT_LEN], text[64], period[PERIOD_FMT_LEN];
+	struct date d;
+	json_t *pv = NULL, *m;
+	int64_t market = 0, billed = 0, days = 0;
+	size_t i;
+
+	ch = lease(c, hh, u, -400);
+	day(c, -70, since);
+	id = case_on(c, u, since);
+	/* Rent billed for the breach's first month, by hand (a whole month). */
+	assert_int_equal(date_parse(str_c(since), &d), 0);
+	period_format(period_of(d), period);
+	{
+		struct charge_in in = { hh,     CHARGE_RENT,   60000, since,
+					period, "lease_chain", ch,    NULL };
+		int64_t cid;
+		bool created;
+
+		ok(c->db, db_begin(c->db));
+		ok(c->db, charge_raise(c->db, &in, &who, &cid, &created, &e));
+		ok(c->db, db_commit(c->db));
+	}
+	/* Not before investigating: no preview, no confirm. */
+	assert_int_equal(violation_preview(c->db, &bureau, id, &pv, &e), ANJU_ECONFLICT);
+	assert_int_equal(act(c, &bureau, id, "confirm", "证据确凿", &e), ANJU_ECONFLICT);
+	assert_string_equal(e.key, "violation_state");
+	assert_non_null(strstr(e.msg, "suspected"));
+	ok(c->db, act(c, &manager, id, "investigate", NULL, &e));
+	/* The operator proposes; deciding is the bureau's (403 before 409). */
+	{
+		struct violation_action_in in = { "propose", "confirm", "租客承认转租", NULL };
+		struct audit_actor a = { "account:2", "mgr", "operator_manager", "::1", NULL };
+
+		ok(c->db, db_begin(c->db));
+		ok(c->db, violation_act(c->db, &manager, &a, id, &in, &e));
+		ok(c->db, db_commit(c->db));
+	}
+	assert_int_equal(act(c, &manager, id, "confirm", "证据确凿", &e), ANJU_EFORBIDDEN);
+	assert_string_equal(e.key, "bureau_only");
+	assert_int_equal(act(c, &manager, id, "refer", "证据确凿", &e), ANJU_EFORBIDDEN);
+	qtext(c->db, "SELECT proposal FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	assert_string_equal(text, "confirm");
+	/* The preview: 65 m² at 20 yuan = 1,300 yuan a month, by days. */
+	ok(c->db, violation_preview(c->db, &bureau, id, &pv, &e));
+	assert_true(json_is_true(json_object_get(pv, "sanctioned")));
+	assert_string_equal(json_string_value(json_object_get(pv, "breach_from")), since);
+	assert_string_equal(json_string_value(json_object_get(pv, "breach_to")), c->today);
+	assert_int_equal(json_integer_value(json_object_get(pv, "days")), 71);
+	assert_int_equal(json_integer_value(json_object_get(pv, "penalty_fen")), 100000);
+	assert_int_equal(json_array_size(json_object_get(pv, "members")), 2);
+	json_array_foreach (json_object_get(pv, "months"), i, m) {
+		int64_t md = json_integer_value(json_object_get(m, "days"));
+		int64_t dim = json_integer_value(json_object_get(m, "days_in_month"));
+
+		assert_int_equal(json_integer_value(json_object_get(m, "market_fen")),
+				 (130000 * md * 2 + dim) / (2 * dim));
+		market += json_integer_value(json_object_get(m, "market_fen"));
+		billed += json_integer_value(json_object_get(m, "rent_billed_fen"));
+		days += md;
+		if (i == 0)
+			assert_int_equal(json_integer_value(json_object_get(m, "rent_billed_fen")),
+					 (60000 * md * 2 + dim) / (2 * dim));
+		else
+			assert_int_equal(json_integer_value(json_object_get(m, "rent_billed_fen")),
+					 0);
+	}
+	assert_int_equal(days, 71);
+	assert_int_equal(json_integer_value(json_object_get(pv, "market_fen")), market);
+	assert_int_equal(json_integer_value(json_object_get(pv, "back_charge_fen")),
+			 market - billed);
+	assert_true(billed > 0);
+	/* The decision stores and raises what the preview showed. */
+	ok(c->db, act(c, &bureau, id, "confirm", "证据确凿，认定转租", &e));
+	assert_int_equal(qint(c->db, "SELECT back_charge_fen FROM violation_case WHERE id = ?", id),
+			 market - billed);
+	assert_int_equal(qint(c->db,
+			      "SELECT amount_fen FROM charge WHERE source_type = 'violation'"
+			      " AND source_id = ? AND kind = 'back_charge'",
+			      id),
+			 market - billed);
+	assert_int_equal(qint(c->db,
+			      "SELECT amount_fen FROM charge WHERE source_type = 'violation'"
+			      " AND source_id = ? AND kind = 'penalty'",
+			      id),
+			 100000);
+	assert_int_equal(qint(c->db,
+			      "SELECT COUNT(*) FROM application_ban WHERE source_type = 'violation'"
+			      " AND source_id = ?",
+			      id),
+			 2);
+	{
+		bool banned = false;
+		char until[11];
+
+		ok(c->db, ban_household(c->db, hh, c->today, &banned, until, &e));
+		assert_true(banned);
+	}
+	assert_int_equal(qint(c->db,
+			      "SELECT COUNT(*) FROM tenancy_signal WHERE source_type = 'violation'"
+			      " AND source_id = ?",
+			      id),
+			 1);
+	qtext(c->db, "SELECT decided_by FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	assert_string_equal(text, "account:1");
+	/* Once only: confirmed is not investigating. */
+	assert_int_equal(act(c, &bureau, id, "confirm", "再次认定", &e), ANJU_ECONFLICT);
+	assert_non_null(strstr(e.msg, "confirmed"));
+	/* Rectification: ordered by the bureau, recorded by the operator. */
+	assert_int_equal(act(c, &manager, id, "order_rectification", "限期整改", &e),
+			 ANJU_EFORBIDDEN);
+	ok(c->db, act(c, &bureau, id, "order_rectification", "限期收回转租", &e));
+	assert_int_equal(act(c, &bureau, id, "refer", "拒不整改", &e), ANJU_ECONFLICT);
+	ok(c->db, act(c, &manager, id, "rectify", NULL, &e));
+	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM violation_event WHERE case_id = ?", id),
+			 6);
+	assert_int_equal(qint(c->db,
+			      "SELECT COUNT(*) FROM audit_log WHERE object_type = 'violation_case'"
+			      " AND object_id = CAST(? AS TEXT) AND action LIKE 'violation.%'",
+			      id),
+			 6);
+	json_decref(pv);
+}
+
+/* Dismissal raises nothing; "other" is not sanctioned; a referral opens
+ * the eviction. */
+static void
+test_dismiss_and_refer(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	int64_t hh = household(c, c->community, false), u = unit(c, c->community), id, id2;
+	char since[DATE_FMT_LEN];
+
+	lease(c, hh, u, -400);
+	day(c, -10, since);
+	id = case_on(c, u, since);
+	ok(c->db, act(c, &manager, id, "investigate", NULL, &e));
+	assert_int_equal(act(c, &bureau, id, "dismiss", "", &e), ANJU_EINVAL);
+	assert_string_equal(e.field, "reason");
+	ok(c->db, act(c, &bureau, id, "dismiss", "经核实为亲属短期探望", &e));
+	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM charge", 0), 0);
+	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM application_ban", 0), 0);
+	assert_int_equal(act(c, &manager, id, "investigate", NULL, &e), ANJU_ECONFLICT);
+	/* Confirmed, then referred: the eviction opens. */
+	id2 = case_on(c, u, since);
+	ok(c->db, act(c, &manager, id2, "investigate", NULL, &e));
+	ok(c->db, act(c, &bureau, id2, "confirm", "认定转租", &e));
+	ok(c->db, act(c, &bureau, id2, "refer", "转租拒不改正，决定收回", &e));
+	assert_int_equal(qint(c->db,
+			      "SELECT COUNT(*) FROM eviction WHERE basis = 'violation'"
+			      " AND basis_id = ?",
+			      id2),
+			 1);
+	assert_true(qint(c->db, "SELECT eviction_id FROM violation_case WHERE id = ?", id2) > 0);
+	/* Out of scope: not found, whatever the role. */
+	assert_int_equal(act(c, &staff2, id2, "rectify", NULL, &e), ANJU_ENOTFOUND);
+}
+
+/*
+ * Evidence.
+ */
+
+/* A JPEG with an EXIF DateTimeOriginal of 2026:01:02 10:20:30 (big-endian
+ * TIFF). */
+static size_t
+jpeg_exif(unsigned char *p)
+{
+	static const unsigned char tiff[] = {
+		'M',  'M',  0,   42,  0,   0,   0,   8,                      /* header, IFD0 at 8 */
+		0,    1,                                                     /* IFD0: one entry */
+		0x87, 0x69, 0,   4,   0,   0,   0,   1,   0,   0,   0,   26, /* ExifIFD at 26 */
+		0,    0,    0,   0,                                          /* next IFD */
+		0,    1, /* Exif IFD: one entry */
+		0x90, 0x03, 0,   2,   0,   0,   0,   20,  0,   0,   0,   44, /* DateTimeOriginal at
+										44 */
+		0,    0,    0,   0,   '2', '0', '2', '6', ':', '0', '1', ':', '0',
+		'2',  ' ',  '1', '0', ':', '2', '0', ':', '3', '0', 0,
+	};
+	size_t n = 0, len = 2 + 6 + sizeof(tiff);
+
+	p[n++] = 0xFF;
+	p[n++] = 0xD8;
+	p[n++] = 0xFF;
+	p[n++] = 0xE1;
+	p[n++] = (unsigned char)(len >> 8);
+	p[n++] = (unsigned char)len;
+	memcpy(p + n, "Exif\0\0", 6);
+	n += 6;
+	memcpy(p + n, tiff, sizeof(tiff));
+	n += sizeof(tiff);
+	p[n++] = 0xFF;
+	p[n++] = 0xD9;
+	return n;
+}
+
+static void
+test_evidence_append_only(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct audit_actor a = { "account:2", "mgr", "operator_manager", "::1", NULL };
+	unsigned char jpg[256];
+	size_t n = jpeg_exif(jpg);
+	int64_t id = case_on(c, unit(c, c->community), NULL), ev, att;
+	struct violation_evidence_in photo = { "photo", "门口.jpg", jpg, n, NULL, NULL, "门口" };
+	struct violation_evidence_in words = { "statement", NULL, NULL, 0, "邻居称常有陌生人出入",
+					       NULL,        NULL };
+	struct violation_evidence_in pdf = { "photo", "a.pdf", "%PDF-1.4\n", 9, NULL, NULL, NULL };
+	char text[128];
+	json_t *v = NULL, *out = NULL;
+
+	ok(c->db, db_begin(c->db));
+	ok(c->db, violation_evidence_add(c->db, &manager, &a, id, &photo, &ev, &e));
+	ok(c->db, violation_evidence_add(c->db, &manager, &a, id, &words, &ev, &e));
+	assert_int_equal(violation_evidence_add(c->db, &manager, &a, id, &pdf, &ev, &e),
+			 ANJU_EMEDIATYPE);
+	ok(c->db, db_commit(c->db));
+	/* Taken time from EXIF (10:20:30 in Shanghai is 02:20:30 UTC), stored
+	 * time the server's, the hash of the bytes. */
+	qtext(c->db, "SELECT taken_at FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
+	      id, text, sizeof(text));
+	assert_string_equal(text, "2026-01-02T02:20:30.000000Z");
+	qtext(c->db,
+	      "SELECT taken_source FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
+	      id, text, sizeof(text));
+	assert_string_equal(text, "exif");
+	{
+		char sha[65];
+
+		sha256_hex(jpg, n, sha);
+		qtext(c->db,
+		      "SELECT sha256 FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
+		      id, text, sizeof(text));
+		assert_string_equal(text, sha);
+	}
+	ok(c->db, violation_get(c->db, &bureau, id, &v, &e));
+	assert_int_equal(json_array_size(json_object_get(v, "evidence")), 2);
+	json_decref(v);
+	/* The attachment can never be removed. */
+	att = qint(c->db,
+		   "SELECT attachment_id FROM violation_evidence WHERE case_id = ? AND kind ="
+		   " 'photo'",
+		   id);
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(attachment_remove(c->db, &manager, att, &a, &out, &e), ANJU_ECONFLICT);
+	assert_string_equal(e.key, "append_only");
+	db_rollback(c->db);
+	assert_int_equal(qint(c->db,
+			      "SELECT COUNT(*) FROM attachment WHERE id = ? AND removed_at"
+			      " IS NULL",
+			      att),
+			 1);
+	/* A dismissed case takes no more. */
+	ok(c->db, act(c, &manager, id, "investigate", NULL, &e));
+	ok(c->db, act(c, &bureau, id, "dismiss", "查无实据", &e));
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(violation_evidence_add(c->db, &manager, &a, id, &words, &ev, &e),
+			 ANJU_ECONFLICT);
+	db_rollback(c->db);
+}
+
+/* The package: a zip with the summary, the files and a manifest whose
+ * hashes are the files'; its own hash audited. */
+static void
+test_package(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct audit_actor a = { "account:2", "mgr", "operator_manager", "::1", NULL };
+	unsigned char jpg[256];
+	size_t n = jpeg_exif(jpg);
+	int64_t id = case_on(c, unit(c, c->community), NULL), ev;
+	struct violation_evidence_in photo = { "photo", "门口.jpg", jpg, n, NULL, NULL, NULL };
+	struct buf zip;
+	char sha[65], fsha[65], line[200], text[256];
+
+	ok(c->db, db_begin(c->db));
+	ok(c->db, violation_evidence_add(c->db, &manager, &a, id, &photo, &ev, &e));
+	ok(c->db, db_commit(c->db));
+	buf_init(&zip, 0);
+	ok(c->db, db_begin(c->db));
+	ok(c->db, violation_package(c->db, &bureau, &who, id, &zip, sha, &e));
+	ok(c->db, db_commit(c->db));
+	assert_true(zip.n > 1000);
+	assert_memory_equal(zip.p, "PK\x03\x04", 4);
+	assert_non_null(memmem(zip.p, zip.n, "summary.pdf", 11));
+	assert_non_null(memmem(zip.p, zip.n, "manifest.txt", 12));
+	sha256_hex(jpg, n, fsha);
+	snprintf(line, sizeof(line), "%s  files/%lld-门口.jpg\n", fsha, (long long)ev);
+	assert_non_null(memmem(zip.p, zip.n, line, strlen(line)));
+	{
+		char whole[65];
+
+		sha256_hex(zip.p, zip.n, whole);
+		assert_string_equal(sha, whole);
+	}
+	qtext(c->db,
+	      "SELECT after_json FROM audit_log WHERE action = 'violation.package'"
+	      " AND object_id = CAST(? AS TEXT)",
+	      id, text, sizeof(text));
+	assert_non_null(strstr(text, sha));
+	buf_free(&zip);
+}
+
+/*
+ * Renovation requests.
+ */
+
+static void
+test_renovation(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	int64_t hh = household(c, c->community, false), u = unit(c, c->community), id;
+	char from[DATE_FMT_LEN], to[DATE_FMT_LEN], mid[DATE_FMT_LEN], after[DATE_FMT_LEN];
+	struct renovation_in in = { u, 0, "更换卫生间防水层", from, to };
+	bool yes = true;
+
+	lease(c, hh, u, -100);
+	day(c, 5, from);
+	day(c, 15, to);
+	day(c, 10, mid);
+	day(c, 16, after);
+	ok(c->db, db_begin(c->db));
+	ok(c->db, renovation_create(c->db, &manager, &in, &who, &id, &e));
+	ok(c->db, db_commit(c->db));
+	assert_int_equal(
+		qint(c->db, "SELECT household_id FROM renovation_request WHERE id = ?", id), hh);
+	ok(c->db, renovation_approved_on(c->db, u, mid, &yes, &e));
+	assert_false(yes);
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(renovation_act(c->db, &bureau, &who, id, "approve", "同意", NULL, &e),
+			 ANJU_ECONFLICT);
+	ok(c->db, renovation_act(c->db, &manager, &who, id, "check", "不涉及承重结构", NULL, &e));
+	assert_int_equal(renovation_act(c->db, &manager, &who, id, "approve", "同意", NULL, &e),
+			 ANJU_EFORBIDDEN);
+	assert_int_equal(renovation_act(c->db, &bureau, &who, id, "refuse", NULL, NULL, &e),
+			 ANJU_EINVAL);
+	ok(c->db, renovation_act(c->db, &bureau, &who, id, "approve", "同意", NULL, &e));
+	ok(c->db, db_commit(c->db));
+	ok(c->db, renovation_approved_on(c->db, u, mid, &yes, &e));
+	assert_true(yes);
+	ok(c->db, renovation_approved_on(c->db, u, after, &yes, &e));
+	assert_false(yes);
+	/* Dates backwards; a unit out of scope. */
+	in.planned_from = to;
+	in.planned_to = from;
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(renovation_create(c->db, &manager, &in, &who, &id, &e), ANJU_EINVAL);
+	assert_string_equal(e.field, "planned_to");
+	in.planned_from = from;
+	in.planned_to = to;
+	assert_int_equal(renovation_create(c->db, &staff2, &in, &who, &id, &e), ANJU_ENOTFOUND);
+	db_rollback(c->db);
+}
+
 int
 main(void)
 {
@@ -555,6 +947,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_report_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reporter_sealed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirm_sanctions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dismiss_and_refer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evidence_append_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_package, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renovation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
