@@ -502,6 +502,12 @@ attachment_remove(struct db *db, const struct caller *c, int64_t id, const struc
 
 	if ((rc = load(db, c, id, true, &r, e)) != 0)
 		return rc;
+	if (files_owner_find(r.owner_type) != NULL && files_owner_find(r.owner_type)->append_only) {
+		rc = anju_fail(e, ANJU_ECONFLICT, "append_only", NULL,
+			       "%s的附件是证据，一经添加不能删除",
+			       files_owner_find(r.owner_type)->title);
+		goto out;
+	}
 	time_format_utc(time_now_us(), now);
 	rc = db_prepare(db,
 			"UPDATE attachment SET removed_at = ?, removed_by = ?"

@@ -68,6 +68,9 @@ struct files_owner {
 	int (*community)(struct db *db, const struct caller *c, int64_t id, int64_t *community_id,
 			 struct anju_err *e);
 	unsigned write_roles;
+	/* Evidence: attachments are added, never removed (attachment_remove
+	 * answers ANJU_ECONFLICT "append_only"). */
+	bool append_only;
 };
 
 /* {NULL}-terminated, in owners.c. */
@@ -123,7 +126,8 @@ int attachment_get(struct db *db, const struct caller *c, int64_t id, json_t **o
  * "attachment.add"), in the caller's transaction; the bytes stay.  *out
  * (new, may be NULL) receives the Attachment JSON with removed_at and
  * removed_by.  ANJU_ENOTFOUND, ANJU_EFORBIDDEN (the role may not change the
- * owner's attachments). */
+ * owner's attachments), ANJU_ECONFLICT ("append_only": the owner keeps
+ * evidence, which is never removed). */
 int attachment_remove(struct db *db, const struct caller *c, int64_t id,
 		      const struct audit_actor *who, json_t **out, struct anju_err *e);
 

@@ -14,6 +14,7 @@
 #include "rent/dunning.h"
 #include "tenancy/lease.h"
 #include "tenancy/handover.h"
+#include "upkeep/violation.h"
 
 /* The housing stock's documents and photos: the bureau, the operator's
  * people, and the inspectors who record what they find. */
@@ -35,6 +36,9 @@ const struct files_owner files_owners[] = {
 	{ "lease", "租赁合同", lease_community, HOUSEHOLD_WRITERS },
 	{ "dunning_case", "催缴案件", dunning_case_community,
 	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
+	{ "violation_case", "违规案件", violation_case_community, HOUSING_WRITERS,
+	  .append_only = true },
+	{ "renovation_request", "装修申请", renovation_community, HOUSEHOLD_WRITERS },
 	{ NULL },
 };
 

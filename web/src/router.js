@@ -232,6 +232,24 @@ const routes = [
         meta: { title: '清退案件', op: 'GET /api/v1/evictions/{id}' },
       },
       {
+        path: 'upkeep/violations',
+        name: 'violations',
+        component: () => import('./upkeep/ViolationBoard.vue'),
+        meta: { title: '违规案件', op: 'GET /api/v1/violations', nav: { icon: 'WarningFilled', order: 16.3 } },
+      },
+      {
+        path: 'upkeep/violations/:id(\\d+)',
+        name: 'violation',
+        component: () => import('./upkeep/ViolationDetail.vue'),
+        meta: { title: '违规案件', op: 'GET /api/v1/violations/{id}' },
+      },
+      {
+        path: 'upkeep/renovations',
+        name: 'renovations',
+        component: () => import('./upkeep/RenovationList.vue'),
+        meta: { title: '装修申请', op: 'GET /api/v1/renovations', nav: { icon: 'House', order: 16.4 } },
+      },
+      {
         path: 'rent/dunning',
         name: 'dunning',
         component: () => import('./rent/DunningPage.vue'),
