@@ -68,8 +68,9 @@ struct files_owner {
 	int (*community)(struct db *db, const struct caller *c, int64_t id, int64_t *community_id,
 			 struct anju_err *e);
 	unsigned write_roles;
-	/* Evidence: attachments are added, never removed (attachment_remove
-	 * answers ANJU_ECONFLICT "append_only"). */
+	/* Evidence: attachments are added only through the owner's own route
+	 * (the generic upload answers 409 "append_only") and never removed
+	 * (attachment_remove answers ANJU_ECONFLICT "append_only"). */
 	bool append_only;
 };
 

@@ -42,21 +42,12 @@ static const struct field list_query[] = {
 };
 
 /* The query's owner_id; the route's validator already bounded it. */
-static int64_t
-owner_id(struct req *r)
-{
-	int64_t id = 0;
-
-	str_to_int64(str_c(req_query(r, "owner_id")), 1, INT64_MAX, &id);
-	return id;
-}
-
 static int
 upload(struct req *r, struct anju_err *e)
 {
 	struct attachment_in in = {
 		.owner_type = req_query(r, "owner_type"),
-		.owner_id = owner_id(r),
+		.owner_id = req_query_id(r, "owner_id"),
 		.category = req_query(r, "category"),
 		.filename = req_query(r, "filename"),
 		.note = req_query(r, "note"),
@@ -68,6 +59,12 @@ upload(struct req *r, struct anju_err *e)
 	int64_t id = 0;
 	int rc;
 
+	/* Evidence comes in through its own route, which records its hash and
+	 * times beside it; a plain attachment there would be neither. */
+	if (files_owner_find(in.owner_type) != NULL && files_owner_find(in.owner_type)->append_only)
+		return anju_fail(e, ANJU_ECONFLICT, "append_only", "owner_type",
+				 "%s的材料只能作为证据添加",
+				 files_owner_find(in.owner_type)->title);
 	access_actor(r, &who);
 	if ((rc = attachment_add(r->db, r->caller, &in, &who, &id, e)) != 0)
 		return rc;
@@ -81,7 +78,7 @@ static int
 list(struct req *r, struct anju_err *e)
 {
 	const char *type = req_query(r, "owner_type");
-	int64_t after = 0, next = 0, id = owner_id(r);
+	int64_t after = 0, next = 0, id = req_query_id(r, "owner_id");
 	json_t *items = NULL;
 	int limit, rc;
 

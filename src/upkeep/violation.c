@@ -965,7 +965,10 @@ violation_act(struct db *db, const struct caller *c, const struct audit_actor *w
 		char note[VIOLATION_REASON_MAX * 4 + 64];
 
 		if (sp == NULL)
-			snprintf(note, sizeof(note), "%s：%s", in->proposal,
+			snprintf(note, sizeof(note), "建议%s：%s",
+				 strcmp(in->proposal, "confirm") == 0   ? "认定违规"
+				 : strcmp(in->proposal, "dismiss") == 0 ? "不予认定"
+									: "移交清退",
 				 in->reason != NULL ? in->reason : "");
 		else if (in->rectify_by != NULL && strcmp(sp->action, "order_rectification") == 0)
 			snprintf(note, sizeof(note), "整改期限 %s%s%s", in->rectify_by,

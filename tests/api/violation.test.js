@@ -187,6 +187,11 @@ test('evidence: hash and times kept, 415 and 413, never changed nor removed', as
     assert.equal(r2.status, 405, `${m}: ${r2.text}`);
   }
   expectError(await as('manager', 'DELETE', `/api/v1/attachments/${photo.attachment_id}`), 409, 'append_only');
+  // Nor does a plain attachment slip in beside the evidence.
+  const plain = new URLSearchParams({ owner_type: 'violation_case', owner_id: String(ids.case), category: 'photo', filename: 'x.png' });
+  expectError(await s.api('POST', `/api/v1/attachments?${plain}`, {
+    token: keys.staff, raw: PNG, headers: { 'Content-Type': 'application/octet-stream' }, check: false,
+  }), 409, 'append_only');
   const list = await ok(as('assessor', 'GET', `/api/v1/violations/${ids.case}/evidence`));
   assert.equal(list.items.length, 3);
   assert.deepEqual(list.items[0], photo);
