@@ -14,6 +14,7 @@
 #include "rent/dunning.h"
 #include "tenancy/lease.h"
 #include "tenancy/handover.h"
+#include "upkeep/patrol.h"
 
 /* The housing stock's documents and photos: the bureau, the operator's
  * people, and the inspectors who record what they find. */
@@ -25,6 +26,10 @@
 #define HOUSEHOLD_WRITERS                                                                          \
 	(ROLE_BIT(ROLE_BUREAU) | ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF))
 
+/* A patrol result's photos: who patrols (patrol.h). */
+#define PATROL_WRITERS                                                                             \
+	(ROLE_BIT(ROLE_INSPECTOR) | ROLE_BIT(ROLE_OPERATOR_STAFF) | ROLE_BIT(ROLE_OPERATOR_MANAGER))
+
 const struct files_owner files_owners[] = {
 	{ "unit", "房屋", housing_unit_community, HOUSING_WRITERS },
 	{ "asset", "设施设备", housing_asset_community, HOUSING_WRITERS },
@@ -35,6 +40,7 @@ const struct files_owner files_owners[] = {
 	{ "lease", "租赁合同", lease_community, HOUSEHOLD_WRITERS },
 	{ "dunning_case", "催缴案件", dunning_case_community,
 	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
+	{ "patrol_result", "巡查结果", patrol_result_community, PATROL_WRITERS },
 	{ NULL },
 };
 
