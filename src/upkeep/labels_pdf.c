@@ -3,10 +3,11 @@
  * with the point's QR code (anju:p:<point id>:<token>), the community, the
  * point's name, its short number and the label's generation, so that a
  * label found on a wall can be matched with the point and told apart from
- * a voided older print.  The token is on the paper only: the database keeps
- * its MAC (patrol.c).
+ * a voided older print, and the token in letters for typing in.  The token is on the paper only:
+ * the database keeps its MAC (patrol.c).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "pdf/pdf.h"
 #include "upkeep/patrol.h"
@@ -40,6 +41,11 @@ label(struct pdf *p, double x, double y, const char *community, const struct pat
 		 PDF_CENTER | PDF_SHRINK, l->name);
 	pdf_text(p, x + TEXT_PAD, y + 9.0 + QR_SIZE + 11.5, CELL_W - 2 * TEXT_PAD, 8.0,
 		 PDF_CENTER | PDF_SHRINK, community);
+	/* For typing in when a camera cannot read the code. */
+	pdf_gray(p, 0.35);
+	pdf_text(p, x + TEXT_PAD, y + 9.0 + QR_SIZE + 16.0, CELL_W - 2 * TEXT_PAD, 6.5,
+		 PDF_CENTER | PDF_SHRINK, strrchr(l->qr, ':') ? strrchr(l->qr, ':') + 1 : l->qr);
+	pdf_gray(p, 0.0);
 	return 0;
 }
 

@@ -873,7 +873,7 @@ patrol_label_point(struct db *db, const char *scanned, int64_t *point_id, int *g
 		   struct anju_err *e)
 {
 	const char *tok = scanned ? scanned : "";
-	char mac[2 * SM3_LEN + 1];
+	char mac[2 * SM3_LEN + 1], typed[PATROL_TOKEN_LEN + 2];
 	int64_t named = 0, found = 0;
 	struct db_stmt *st;
 	size_t n;
@@ -889,7 +889,12 @@ patrol_label_point(struct db *db, const char *scanned, int64_t *point_id, int *g
 					 "标签无效：请扫描本巡查点当前的二维码标签");
 		tok = s.p;
 	}
-	n = strlen(tok);
+	/* Typed in from the label: spaces dropped, letters upper-cased. */
+	for (n = 0; *tok != '\0' && n < sizeof(typed) - 1; tok++)
+		if (*tok != ' ' && *tok != '-')
+			typed[n++] = (char)(*tok >= 'a' && *tok <= 'z' ? *tok - 'a' + 'A' : *tok);
+	typed[n] = '\0';
+	tok = typed;
 	if (n != PATROL_TOKEN_LEN)
 		return anju_fail(e, ANJU_EFORBIDDEN, "label_invalid", "token",
 				 "标签无效：请扫描本巡查点当前的二维码标签");
