@@ -791,6 +791,66 @@ fill_rent(struct db *db)
 		    " '2026-01-06T03:30:00.000000Z')");
 }
 
+/* Violation cases (upkeep part B): a case confirmed by the bureau with its
+ * history and evidence (a photo and a statement), the fines per type, and
+ * a renovation request approved. */
+static void
+fill_violation(struct db *db)
+{
+	exec_ok(db, "INSERT INTO violation_penalty (type, effective_from, amount_fen, created_at,"
+		    " created_by) VALUES ('sublet', '2026-07-01', 200000,"
+		    " '2026-06-01T00:00:00.000000Z', 'account:2')");
+	exec_ok(db, "INSERT INTO violation_case (type, state, source, source_type, source_id,"
+		    " location, community_id, building_id, entrance, unit_id, place, household_id,"
+		    " summary, started_on, reporter_name_sealed, reporter_contact_sealed, proposal,"
+		    " proposal_reason, proposed_at, proposed_by, proposed_by_name, decided_at,"
+		    " decided_on, decided_by, decided_by_name, decision_reason, policy_version,"
+		    " market_rent_fen_m2, floor_area, breach_from, breach_to, market_fen,"
+		    " rent_billed_fen, back_charge_fen, penalty_fen, back_charge_id,"
+		    " penalty_charge_id, bans, rectify_by, rectified_at, eviction_id, reported_at,"
+		    " reported_by, reported_by_name, updated_at) VALUES ('sublet', 'confirmed',"
+		    " 'public', NULL, NULL, 'unit', 1, 1, 2, 1, '', 1, '邻居反映该房屋已转租他人',"
+		    " '2025-12-01', 'v1.1.AAAA', 'v1.1.BBBB', 'confirm', '租客承认转租',"
+		    " '2026-01-05T02:00:00.000000Z', 'account:3', '经理王五',"
+		    " '2026-01-06T02:00:00.000000Z', '2026-01-06', 'account:2', '住建局李四',"
+		    " '证据确凿', 1, 2000, 4550, '2025-12-01', '2026-01-06', 339000, 60000,"
+		    " 279000, 100000, 1, 1, 1, NULL, NULL, NULL, '2026-01-04T02:00:00.000000Z',"
+		    " 'account:4', '专员赵六', '2026-01-06T02:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO violation_event (case_id, action, from_state, to_state, note, at,"
+		    " actor, actor_name, actor_role) VALUES (1, 'report', NULL, 'suspected',"
+		    " '邻居反映该房屋已转租他人', '2026-01-04T02:00:00.000000Z', 'account:4',"
+		    " '专员赵六', 'operator_staff'), (1, 'confirm', 'investigating', 'confirmed',"
+		    " '证据确凿', '2026-01-06T02:00:00.000000Z', 'account:2', '住建局李四',"
+		    " 'bureau')");
+	exec_ok(db, "INSERT INTO attachment (owner_type, owner_id, category, filename, sha256,"
+		    " size, media_type, created_by, created_at) VALUES ('violation_case', 1,"
+		    " 'photo', '现场.png',"
+		    " '0000000000000000000000000000000000000000000000000000000000000000', 3,"
+		    " 'image/png', 'account:4', '2026-01-04T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO violation_evidence (case_id, kind, attachment_id, sha256,"
+		    " statement, note, taken_at, taken_source, stored_at, added_by, added_by_name)"
+		    " SELECT 1, 'photo', MAX(id),"
+		    " '0000000000000000000000000000000000000000000000000000000000000000', NULL,"
+		    " '门口照片', '2026-01-04T02:30:00.000000Z', 'exif',"
+		    " '2026-01-04T03:00:00.000000Z', 'account:4', '专员赵六' FROM attachment"
+		    " WHERE owner_type = 'violation_case'");
+	exec_ok(db, "INSERT INTO violation_evidence (case_id, kind, attachment_id, sha256,"
+		    " statement, note, taken_at, taken_source, stored_at, added_by, added_by_name)"
+		    " VALUES (1, 'statement', NULL,"
+		    " '5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
+		    " '现住户称每月付给承租人 1500 元', '', NULL, NULL,"
+		    " '2026-01-04T03:05:00.000000Z', 'account:4', '专员赵六')");
+	exec_ok(db, "INSERT INTO renovation_request (unit_id, community_id, household_id,"
+		    " description, planned_from, planned_to, state, requested_at, requested_by,"
+		    " requested_by_name, checked_at, checked_by, checked_by_name, check_note,"
+		    " decided_at, decided_by, decided_by_name, decision_reason, done_on, done_at,"
+		    " done_by, updated_at) VALUES (1, 1, 1, '更换卫生间防水层', '2026-02-01',"
+		    " '2026-02-10', 'approved', '2026-01-10T02:00:00.000000Z', 'account:4',"
+		    " '专员赵六', '2026-01-11T02:00:00.000000Z', 'account:3', '经理王五',"
+		    " '不涉及承重结构', '2026-01-12T02:00:00.000000Z', 'account:2', '住建局李四',"
+		    " '同意', NULL, NULL, NULL, '2026-01-12T02:00:00.000000Z')");
+}
+
 /* Rows in every table of every migration: 001_platform.sql and
  * 003_audit.sql with awkward values, the later ones with a realistic row or
  * two each, in the order their references need. */
@@ -1043,6 +1103,7 @@ fill_db(struct db *db)
 	fill_tenancy(db);
 	fill_rent(db);
 	fill_patrol(db);
+	fill_violation(db);
 	ok(db, db_commit(db));
 }
 
