@@ -243,14 +243,8 @@ out:
 	return rc;
 }
 
-const char *const migrate_seeded_tables[] = { "household_category",
-					      "tenancy_rule",
-					      "dunning_level",
-					      "dunning_policy",
-					      "outbox_sender",
-					      "match_rule",
-					      "match_policy",
-					      "patrol_item",
-					      "patrol_severity_action",
-					      "violation_penalty",
-					      NULL };
+const char *const migrate_seeded_tables[] = {
+	"household_category",     "tenancy_rule",      "dunning_level",       "dunning_policy",
+	"outbox_sender",          "match_rule",        "match_policy",        "patrol_item",
+	"patrol_severity_action", "violation_penalty", "work_order_deadline", NULL
+};
