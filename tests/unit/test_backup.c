@@ -851,9 +851,43 @@ fill_violation(struct db *db)
 		    " '同意', NULL, NULL, NULL, '2026-01-12T02:00:00.000000Z')");
 }
 
-/* Rows in every table of every migration: 001_platform.sql and
- * 003_audit.sql with awkward values, the later ones with a realistic row or
- * two each, in the order their references need. */
+/* Work orders (issue 8, part C): a tenant-paid repair done and confirmed
+ * by a call-back, with its material, history and charge; a preventive plan
+ * and its occurrence; a changed deadline in the seeded table. */
+static void
+fill_work_order(struct db *db)
+{
+	exec_ok(db, "UPDATE work_order_deadline SET hours = 12, updated_at ="
+		    " '2025-04-01T02:00:00.000000Z', updated_by = 'account:1'"
+		    " WHERE urgency = 'emergency'");
+	exec_ok(db, "INSERT INTO work_order (community_id, location, building_id, entrance,"
+		    " unit_id, asset_id, place, category, urgency, description, source,"
+		    " source_type, source_id, household_id, contact_sealed, state, deadline_at,"
+		    " reported_at, reported_by, assignee_id, assigned_at, started_at, done_at,"
+		    " done_by, done_note, responsibility, cost_fen, charge_id, confirmed_at,"
+		    " confirmed_by, confirm_channel, satisfaction, confirm_note, reopened,"
+		    " updated_at) VALUES (1, 'unit', 1, 2, 1, NULL, '厨房', 'water', 'urgent',"
+		    " '厨房水龙头漏水', 'staff', NULL, NULL, 1, 'v1.1.CCCC', 'confirmed',"
+		    " '2026-01-04T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 'account:1', 1,"
+		    " '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z',"
+		    " '2026-01-01T03:00:00.000000Z', 'account:1', '更换阀芯', 'tenant', 500, 1,"
+		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'callback', 5, '满意', 0,"
+		    " '2026-01-02T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO work_order_material (work_order_id, name, quantity, unit,"
+		    " amount_fen) VALUES (1, '阀芯', 1, '个', 300)");
+	exec_ok(db, "INSERT INTO work_order_event (work_order_id, from_state, to_state, at, actor,"
+		    " actor_name, note) VALUES (1, NULL, 'reported', '2026-01-01T00:00:00.000000Z',"
+		    " 'account:1', 'staff1', ''), (1, 'done', 'confirmed',"
+		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'bureau1', '满意')");
+	exec_ok(db, "INSERT INTO preventive_plan (community_id, asset_id, asset_type, name,"
+		    " category, urgency, description, freq, day, active, created_at, created_by,"
+		    " updated_at) VALUES (1, NULL, '热水器', '热水器季度检查', 'water', 'normal',"
+		    " '检查热水器', 'quarterly', 5, 1, '2026-01-01T00:00:00.000000Z', 'account:1',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO preventive_occurrence (plan_id, due_on, asset_id, work_order_id,"
+		    " created_at) VALUES (1, '2026-01-05', 1, 1, '2026-01-05T00:00:00.000000Z')");
+}
+
 /* A patrol (issue 8 part A): the library's seeded rows changed and added
  * to, a point with its label's MAC and checklist, a weekly plan, and one
  * walked round with a finding. */
@@ -903,1151 +937,1085 @@ fill_patrol(struct db *db)
 		    " 'account:1'), (1, 1, 1, 3, 1, 'fine', '', 'medium', NULL, NULL, NULL,"
 		    " '2026-02-02T01:02:00.000000Z', 'account:1', '2026-02-02T01:02:00.000000Z',"
 		    " 'account:1')");
-	/* Work orders (issue 8, part C): a tenant-paid repair done and confirmed
-	 * by a call-back, with its material, history and charge; a preventive plan
-	 * and its occurrence; a changed deadline in the seeded table. */
-	static void fill_work_order(struct db * db)
-	{
-		exec_ok(db, "UPDATE work_order_deadline SET hours = 12, updated_at ="
-			    " '2025-04-01T02:00:00.000000Z', updated_by = 'account:1'"
-			    " WHERE urgency = 'emergency'");
-		exec_ok(db,
-			"INSERT INTO work_order (community_id, location, building_id, entrance,"
-			" unit_id, asset_id, place, category, urgency, description, source,"
-			" source_type, source_id, household_id, contact_sealed, state, deadline_at,"
-			" reported_at, reported_by, assignee_id, assigned_at, started_at, done_at,"
-			" done_by, done_note, responsibility, cost_fen, charge_id, confirmed_at,"
-			" confirmed_by, confirm_channel, satisfaction, confirm_note, reopened,"
-			" updated_at) VALUES (1, 'unit', 1, 2, 1, NULL, '厨房', 'water', 'urgent',"
-			" '厨房水龙头漏水', 'staff', NULL, NULL, 1, 'v1.1.CCCC', 'confirmed',"
-			" '2026-01-04T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', "
-			"'account:1', 1,"
-			" '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z',"
-			" '2026-01-01T03:00:00.000000Z', 'account:1', '更换阀芯', 'tenant', 500, 1,"
-			" '2026-01-02T03:00:00.000000Z', 'account:2', 'callback', 5, '满意', 0,"
-			" '2026-01-02T03:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO work_order_material (work_order_id, name, quantity, unit,"
-			    " amount_fen) VALUES (1, '阀芯', 1, '个', 300)");
-		exec_ok(db, "INSERT INTO work_order_event (work_order_id, from_state, to_state, "
-			    "at, actor,"
-			    " actor_name, note) VALUES (1, NULL, 'reported', "
-			    "'2026-01-01T00:00:00.000000Z',"
-			    " 'account:1', 'staff1', ''), (1, 'done', 'confirmed',"
-			    " '2026-01-02T03:00:00.000000Z', 'account:2', 'bureau1', '满意')");
-		exec_ok(db, "INSERT INTO preventive_plan (community_id, asset_id, asset_type, name,"
-			    " category, urgency, description, freq, day, active, created_at, "
-			    "created_by,"
-			    " updated_at) VALUES (1, NULL, '热水器', '热水器季度检查', 'water', "
-			    "'normal',"
-			    " '检查热水器', 'quarterly', 5, 1, '2026-01-01T00:00:00.000000Z', "
-			    "'account:1',"
-			    " '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO preventive_occurrence (plan_id, due_on, asset_id, "
-			    "work_order_id,"
-			    " created_at) VALUES (1, '2026-01-05', 1, 1, "
-			    "'2026-01-05T00:00:00.000000Z')");
-	}
-
-	static void fill_db(struct db * db)
-	{
-		struct db_stmt *st;
-		int64_t ids[8];
-		size_t nt = sizeof(texts) / sizeof(texts[0]);
-
-		ok(db, db_begin(db));
-		for (size_t i = 0; i < nt; i++)
-			ids[i] = add_job(db, i % 2 ? "import" : "bill", texts[i],
-					 i % 3 ? NULL : texts[i], i == 0 ? INT64_MIN : (int64_t)i,
-					 i == 1 ? INT64_MAX : 100);
-		/* A gap in the ids, and the largest one gone: the sequence must still
-		 * continue above every restored id. */
-		ids[nt] = add_job(db, "gone", "deleted", NULL, 0, 0);
-		assert_int_equal(run_int(db, "DELETE FROM job WHERE id = ?", ids[nt]), DB_DONE);
-
-		ok(db,
-		   db_prepare(db, "INSERT INTO job_staging (job_id, seq, payload) VALUES (?, ?, ?)",
-			      &st));
-		for (int i = 0; i < STAGING_ROWS; i++) {
-			char payload[64];
-
-			snprintf(payload, sizeof(payload), "[%d,\"行 %d\"]", i, i);
-			db_bind_int64(st, 1, ids[i % 3]);
-			db_bind_int64(st, 2, i / 3 + (i % 3) * 1000000);
-			db_bind_cstr(st, 3, payload);
-			assert_int_equal(db_step(st), DB_DONE);
-			db_reset(st);
-		}
-		ok(db, db_prepare(db,
-				  "INSERT INTO idempotency_key (caller, idem_key, method, path,"
-				  " body_hash, status, response, created_at)"
-				  " VALUES (?, ?, 'POST', '/api/v1/x', 'h', ?, ?, 'now')",
-				  &st));
-		for (int i = 0; i < IDEM_ROWS; i++) {
-			char key[64];
-
-			/* Text keys with a shared prefix, across page boundaries. */
-			snprintf(key, sizeof(key), "%s-%05d", i % 2 ? "k" : "键", i);
-			db_bind_cstr(st, 1, i % 4 ? "user:1" : "user:2");
-			db_bind_cstr(st, 2, key);
-			db_bind_int64(st, 3, 200 + i % 5);
-			db_bind_cstr(st, 4, texts[i % nt]);
-			assert_int_equal(db_step(st), DB_DONE);
-			db_reset(st);
-		}
-		ok(db,
-		   db_prepare(db,
-			      "INSERT INTO schedule_run (schedule, due_at, claimed_by, claimed_at,"
-			      " job_id) VALUES (?, ?, 'w1', 'now', ?)",
-			      &st));
-		for (int i = 0; i < 3; i++) {
-			db_bind_cstr(st, 1, "nightly");
-			db_bind_cstr(st, 2,
-				     i == 0   ? "2026-01-01"
-				     : i == 1 ? "2026-01-02"
-					      : "2026-01-03");
-			if (i == 1)
-				db_bind_null(st, 3);
-			else
-				db_bind_int64(st, 3, ids[i]);
-			assert_int_equal(db_step(st), DB_DONE);
-			db_reset(st);
-		}
-		ok(db,
-		   db_prepare(db, "INSERT INTO selftest_row (job_id, n, value) VALUES (?, ?, ?)",
-			      &st));
-		for (int i = 0; i < 5; i++) {
-			db_bind_int64(st, 1, ids[1]);
-			db_bind_int64(st, 2, i);
-			db_bind_int64(st, 3, i == 4 ? INT64_MAX - 1 : -i * INT64_C(1000000000000));
-			assert_int_equal(db_step(st), DB_DONE);
-			db_reset(st);
-		}
-		/* The audit trail (003_audit.sql), written by its own writer. */
-		for (size_t i = 0; i < nt; i++) {
-			static const uint8_t key[32] = { 1, 2, 3 };
-			struct audit_actor who = { "account:1", texts[1], "admin", "::1", NULL };
-			struct anju_err e;
-			json_t *after = json_pack("{s:s}", "text", texts[i]);
-
-			audit_set_key(key, sizeof(key));
-			ok(db,
-			   audit_write(db, &who, "test.fill", "job", texts[i], NULL, after, &e));
-			json_decref(after);
-		}
-		/* The access tables: a sealed person, an account with a scope, a failure
-		 * count, a session and an API key (values are opaque to the backup). */
-		exec_ok(db,
-			"INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
-			" phone_index, created_at) VALUES ('张三', 'v1.1.AAAA', 'idx1', "
-			"'v1.1.BBBB',"
-			" 'idx2', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO account (username, display_name, role, state, password_hash,"
-			" all_communities, person_id, created_at, created_by, updated_at,"
-			" password_changed_at) VALUES ('tenant1', '张三', 'tenant', 'active', "
-			"'$argon2id$x',"
-			" 0, 1, '2026-01-01T00:00:00.000000Z', 'system', "
-			"'2026-01-01T00:00:00.000000Z',"
-			" '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO scope_grant (principal, community_id) VALUES "
-			    "('account:1', 7)");
-		exec_ok(db, "INSERT INTO login_failure (username, failures, last_failure_at) VALUES"
-			    " ('ghost', 2, '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO session (token_hash, csrf_token, account_id, client, "
-			    "created_at,"
-			    " last_seen_at, expires_at) VALUES ('h1', 'c1', 1, '::1',"
-			    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
-			    " '2026-01-01T12:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO api_key (name, prefix, key_hash, role, created_at, created_by)"
-			" VALUES ('door', 'ak_00000001', 'h2', 'operator_staff',"
-			" '2026-01-01T00:00:00.000000Z', 'system')");
-		exec_ok(db, "INSERT INTO approval (kind, payload, reason, state, requested_by,"
-			    " requested_by_name, requested_role, requested_at) VALUES "
-			    "('account.create',"
-			    " '{\"username\":\"x\"}', '新员工', 'pending', 'account:1', 'admin', "
-			    "'admin',"
-			    " '2026-01-01T00:00:00.000000Z')");
-		/* The housing stock, households and files (issue 4): one row each. */
-		exec_ok(db, "INSERT INTO owner (name, credit_code, created_at) VALUES ('产权单位',"
-			    " '91420000000000000X', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO operator (name, credit_code, created_at) VALUES ('承接主体',"
-			" '91420000000000001X', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO agreement (code, operator_id, owner_id, starts_on, ends_on,"
-			" annual_fee_fen, created_at) VALUES ('HT-1', 1, 1, '2026-01-01', "
-			"'2028-12-31',"
-			" 100000000, '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO agreement_item (agreement_id, kind, seq, name, standard,"
-			    " deduction_fen) VALUES (1, 'breach', 1, '未按时巡查', '每次', 50000)");
-		exec_ok(db, "INSERT INTO community (name, owner_id, operator_id, agreement_id, "
-			    "created_at,"
-			    " updated_at) VALUES ('南苑', 1, 1, 1, '2026-01-01T00:00:00.000000Z',"
-			    " '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO building (community_id, name, floors, entrances, has_lift,"
-			" created_at) VALUES (1, '3', 18, 2, 1, '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO unit (community_id, building_id, entrance, floor, number,"
-			" floor_area, usable_area, status, status_since, created_at, updated_at)"
-			" VALUES (1, 1, 2, 15, '3-2-1502', 4550, 3600, 'vacant',"
-			" '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
-			" '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO asset (community_id, location, building_id, unit_id, type,"
-			    " condition, created_at, updated_at) VALUES (1, 'unit', 1, 1, "
-			    "'热水器', 'good',"
-			    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO acceptance_check (unit_id, community_id, state, created_at,"
-			" updated_at) VALUES (1, 1, 'confirmed', '2026-01-01T00:00:00.000000Z',"
-			" '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO acceptance_item (check_id, seq, room, item, asset_id, "
-			    "condition)"
-			    " VALUES (1, 1, '厨房', '热水器', 1, 'good')");
-		exec_ok(db, "INSERT INTO household (community_id, category, state, created_at, "
-			    "updated_at,"
-			    " housing_area_centi, local_hukou, insurance_months, special_groups)"
-			    " VALUES (1, 'low_income', 'active', '2026-01-01T00:00:00.000000Z',"
-			    " '2026-01-01T00:00:00.000000Z', 2350, 1, 36, 'elderly,disabled')");
-		exec_ok(db, "INSERT INTO member (household_id, person_id, relationship, joined_at)"
-			    " VALUES (1, 1, 'head', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO reveal_count (principal, hour, n) VALUES ('account:1',"
-			    " '2026-01-01T08', 1)");
-		exec_ok(db, "INSERT INTO blob (sha256, size, media_type, created_at) VALUES ('"
-			    "0000000000000000000000000000000000000000000000000000000000000000', 3,"
-			    " 'image/png', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO attachment (owner_type, owner_id, category, filename, sha256,"
-			" size, media_type, created_by, created_at) VALUES ('unit', 1, 'photo', "
-			"'a.png',"
-			" '0000000000000000000000000000000000000000000000000000000000000000', 3,"
-			" 'image/png', 'account:1', '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO transfer (job_id, direction, what, owner, format, created_at,"
-			" expires_at) VALUES (1, 'import', 'units', 'account:1', 'csv',"
-			" '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO transfer_part (job_id, kind, seq, sealed) VALUES (1, "
-			    "'input', 1,"
-			    " 'v1.1.AAAA')");
-		exec_ok(db, "INSERT INTO transfer_error (job_id, seq, row_no, col, reason) VALUES "
-			    "(1, 1,"
-			    " 2, '房号', '房号重复')");
-		/* The money core: one charge paid by one payment, with its receipt. */
-		exec_ok(db, "INSERT INTO ledger_account (code, kind, name, household_id, "
-			    "created_at) VALUES"
-			    " ('receivable:1', 'receivable', '应收住户款', 1, "
-			    "'2026-01-01T00:00:00.000000Z'),"
-			    " ('cash', 'cash', '库存现金', NULL, '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO ledger_period (period, state, closed_at, closed_by) VALUES"
-			    " ('2025-12', 'closed', '2026-01-02T00:00:00.000000Z', 'account:1')");
-		exec_ok(db, "INSERT INTO journal (period, event, object_type, object_id, "
-			    "reverses_id, memo,"
-			    " posted_at, posted_by) VALUES ('2026-01', 'payment', 'payment', 1, "
-			    "NULL, '现金',"
-			    " '2026-01-01T00:00:00.000000Z', 'account:1')");
-		exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, "
-			    "amount_fen) VALUES"
-			    " (1, 2, '2026-01', 500), (1, 1, '2026-01', -500)");
-		exec_ok(db, "INSERT INTO ledger_balance (account_id, period, debit_fen, "
-			    "credit_fen) VALUES"
-			    " (1, '2026-01', 0, 500), (2, '2026-01', 500, 0)");
-		exec_ok(db, "INSERT INTO charge (household_id, kind, amount_fen, paid_fen, due_on, "
-			    "period,"
-			    " source_type, source_id, state, note, created_at, created_by) VALUES "
-			    "(1, 'rent',"
-			    " 500, 500, '2026-01-05', '2026-01', 'manual', NULL, 'paid', '',"
-			    " '2026-01-01T00:00:00.000000Z', 'account:1')");
-		exec_ok(db, "INSERT INTO payment (household_id, amount_fen, channel, channel_ref,"
-			    " received_at, period, taken_by, allocated_fen, state, note) VALUES "
-			    "(1, 500, "
-			    "'cash',"
-			    " NULL, '2026-01-01T00:00:00.000000Z', '2026-01', 'account:1', 500, "
-			    "'posted', '')");
-		exec_ok(db, "INSERT INTO refund (household_id, amount_fen, channel, reason, "
-			    "paid_at, paid_by)"
-			    " VALUES (1, 1, 'cash', '退款', '2026-01-01T00:00:00.000000Z', "
-			    "'account:1')");
-		exec_ok(db, "INSERT INTO allocation (payment_id, charge_id, refund_id, amount_fen, "
-			    "policy,"
-			    " reverses_id, journal_id, created_at) VALUES (1, 1, NULL, 500, "
-			    "'oldest_due_first',"
-			    " NULL, 1, '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db, "INSERT INTO receipt_book (kind, series, first_no, last_no, next_no, "
-			    "received_on,"
-			    " received_by, clerk_account_id, handed_at, state, created_at) VALUES "
-			    "('paper',"
-			    " 'A2026', 1, 100, 2, '2026-01-01', '财务', 1, "
-			    "'2026-01-01T00:00:00.000000Z', "
-			    "'open',"
-			    " '2026-01-01T00:00:00.000000Z')");
-		exec_ok(db,
-			"INSERT INTO receipt (book_id, number, payment_id, token, state, issued_at,"
-			" issued_by) VALUES (1, 1, 1, '0123456789abcdef0123456789abcdef', 'issued',"
-			" '2026-01-01T00:00:00.000000Z', 'account:1')");
-		fill_tenancy(db);
-		fill_rent(db);
-		fill_patrol(db);
-		fill_violation(db);
-		fill_work_order(db);
-		ok(db, db_commit(db));
-	}
-
-	/* A files folder with nested folders, an empty folder, an empty file, a
-	 * binary one bigger than a block, and what a backup leaves out: a link and
-	 * a dot-named temporary file. */
-	static void fill_files(const char *dir)
-	{
-		char big[200000];
-
-		for (size_t i = 0; i < sizeof(big); i++)
-			big[i] = (char)(i * 7 + i / 251);
-		make_dir(dir, "ab");
-		make_dir(dir, "ab/cd");
-		make_dir(dir, "ab/cd/ef");
-		make_dir(dir, "empty");
-		write_file(dir, "ab/cd/ef/0123456789abcdef.pdf", "%PDF-1.7 deep", 13);
-		write_file(dir, "ab/cd/x.jpg", big, sizeof(big));
-		write_file(dir, "ab/zero", "", 0);
-		write_file(dir, "top.txt", "top\n", 4);
-		write_file(dir, "ab/.tmp-upload", "partial", 7);
-		write_file(dir, "ab/needle.txt", NEEDLE, strlen(NEEDLE));
-		{
-			char link[600];
-
-			snprintf(link, sizeof(link), "%s/ab/link", dir);
-			assert_int_equal(symlink("/etc/passwd", link), 0);
-		}
-	}
-
-	/* Every table but schema_migrations holds the same rows in a and b. */
-	static void tables_equal(struct db * a, struct db * b)
-	{
-		struct arena *ar = arena_new();
-		char **na = NULL, **nb = NULL;
-		size_t n = 0, m = 0;
-
-		ok(a, db_tables(a, &na, &n));
-		ok(b, db_tables(b, &nb, &m));
-		assert_int_equal(n, m);
-		for (size_t i = 0; i < n; i++) {
-			struct db_table_desc d;
-			struct db_stmt *sa, *sb;
-			struct buf sql;
-			int ra, rb;
-			int64_t rows = 0;
-
-			assert_string_equal(na[i], nb[i]);
-			if (strcmp(na[i], "schema_migrations") == 0)
-				continue;
-			ok(a, db_table_describe(a, na[i], ar, &d));
-			buf_init(&sql, 0);
-			buf_printf(&sql, "SELECT * FROM %s ORDER BY ", na[i]);
-			for (size_t c = 0; c < d.ncol; c++)
-				buf_printf(&sql, "%s%zu", c ? ", " : "", c + 1);
-			ok(a, db_prepare(a, sql.p, &sa));
-			ok(b, db_prepare(b, sql.p, &sb));
-			for (;;) {
-				ra = db_step(sa);
-				rb = db_step(sb);
-				assert_int_equal(ra, rb);
-				if (ra != DB_ROW)
-					break;
-				rows++;
-				for (size_t c = 0; c < d.ncol; c++) {
-					int col = (int)c;
-
-					assert_int_equal(db_col_null(sa, col),
-							 db_col_null(sb, col));
-					if (db_col_null(sa, col))
-						continue;
-					assert_int_equal(db_col_len(sa, col), db_col_len(sb, col));
-					assert_memory_equal(db_col_text(sa, col),
-							    db_col_text(sb, col),
-							    db_col_len(sa, col));
-				}
-			}
-			assert_int_equal(ra, DB_DONE);
-			if (rows == 0)
-				fail_msg("table %s has no rows: fill_db() misses it", na[i]);
-			db_reset(sa);
-			db_reset(sb);
-			buf_free(&sql);
-		}
-		free(na);
-		free(nb);
-		arena_free(ar);
-	}
-
-	struct prog {
-		int calls;
-		int64_t done, total;
-		bool backwards, over;
-	};
-
-	static void on_progress(void *ud, int64_t done, int64_t total, const char *note)
-	{
-		struct prog *p = ud;
-
-		assert_non_null(note);
-		p->backwards = p->backwards || done < p->done;
-		p->over = p->over || done > total;
-		p->calls++;
-		p->done = done;
-		p->total = total;
-	}
-
-	/* The names of the archive's entries in order, one per line. */
-	static char *archive_names(const char *path)
-	{
-		struct archive *a = archive_read_new();
-		struct archive_entry *ent;
-		struct buf b;
-
-		buf_init(&b, 0);
-		archive_read_support_format_tar(a);
-		assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
-		while (archive_read_next_header(a, &ent) == ARCHIVE_OK)
-			buf_printf(&b, "%s\n", archive_entry_pathname(ent));
-		archive_read_free(a);
-		return buf_take(&b, NULL);
-	}
-
-	/* The manifest of the archive at path, parsed. */
-	static json_t *archive_manifest(const char *path)
-	{
-		struct archive *a = archive_read_new();
-		struct archive_entry *ent;
-		json_t *m = NULL;
-		char buf[1 << 16];
-
-		archive_read_support_format_tar(a);
-		assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
-		while (archive_read_next_header(a, &ent) == ARCHIVE_OK) {
-			if (strcmp(archive_entry_pathname(ent), "manifest.json") == 0) {
-				la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
-
-				assert_true(n > 0);
-				m = json_loadb(buf, (size_t)n, 0, NULL);
-			}
-		}
-		archive_read_free(a);
-		assert_non_null(m);
-		return m;
-	}
-
-	static int64_t count_rows(struct db * db, const char *table)
-	{
-		char sql[128];
-
-		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
-		return query_int(db, sql);
-	}
-
-	/* Nothing was written to dst: no rows, no files. */
-	static void dst_untouched(struct ctx * c, int64_t jobs)
-	{
-		assert_int_equal(count_rows(c->dst, "job"), jobs);
-		assert_int_equal(count_rows(c->dst, "job_staging"), 0);
-		assert_int_equal(count_rows(c->dst, "idempotency_key"), 0);
-		assert_int_equal(count_entries(c->dst_files), 0);
-	}
-
-	static void backup_ok(struct ctx * c)
-	{
-		struct anju_err e;
-
-		anju_err_clear(&e);
-		if (backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e) != 0)
-			fail_msg("backup_write: %s", e.msg);
-	}
-
-	/* Restores and checks everything came back; then a new job gets an id
-	 * above every restored one. */
-	static void restore_and_compare(struct ctx * c, struct db * src, struct db * dst)
-	{
-		struct anju_err e;
-		struct prog p = { 0 };
-		int nfiles = 0;
-		int64_t max_id, id;
-
-		anju_err_clear(&e);
-		if (backup_restore(dst, c->dst_files, c->archive, on_progress, &p, &e) != 0)
-			fail_msg("backup_restore: %s (%s)", e.msg, e.key);
-		assert_true(p.calls > 0);
-		assert_false(p.backwards);
-		assert_false(p.over);
-		assert_int_equal(p.done, p.total);
-		tables_equal(src, dst);
-		tree_in(c->src_files, c->dst_files, false, &nfiles);
-		assert_int_equal(nfiles, 5);
-		tree_in(c->dst_files, c->src_files, true, NULL);
-		{
-			char link[600];
-			struct stat sb;
-
-			snprintf(link, sizeof(link), "%s/ab/link", c->dst_files);
-			assert_int_not_equal(lstat(link, &sb), 0);
-		}
-		max_id = query_int(dst, "SELECT MAX(id) FROM job");
-		id = add_job(dst, "after", "new", NULL, 0, 0);
-		assert_true(id > max_id);
-	}
-
-	/*
-	 * Tests.
-	 */
-
-	static void test_roundtrip(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		struct prog p = { 0 };
-		struct stat sb;
-		char *names;
-		json_t *m, *tables, *t;
-		size_t i;
-		bool saw_job = false;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		anju_err_clear(&e);
-		if (backup_write(c->src, c->src_files, c->archive, on_progress, &p, &e) != 0)
-			fail_msg("backup_write: %s", e.msg);
-		assert_false(db_in_tx(c->src));
-		assert_true(p.calls > 0);
-		assert_false(p.backwards);
-		assert_false(p.over);
-		assert_int_equal(p.done, p.total);
-		assert_int_equal(stat(c->archive, &sb), 0);
-		assert_int_equal(sb.st_mode & 0777, 0600);
-
-		/* Tables first, then files, the manifest last; no link, no dot file. */
-		names = archive_names(c->archive);
-		assert_non_null(strstr(names, "db/job.jsonl\n"));
-		assert_non_null(strstr(names, "db/job_staging.jsonl\n"));
-		assert_non_null(strstr(names, "files/ab/cd/ef/0123456789abcdef.pdf\n"));
-		assert_non_null(strstr(names, "files/empty/\n"));
-		assert_null(strstr(names, "link"));
-		assert_null(strstr(names, ".tmp-upload"));
-		assert_true(strstr(names, "db/selftest_row.jsonl") < strstr(names, "files/"));
-		assert_int_equal(strcmp(names + strlen(names) - strlen("manifest.json\n"),
-					"manifest.json\n"),
-				 0);
-		free(names);
-
-		m = archive_manifest(c->archive);
-		assert_string_equal(json_string_value(json_object_get(m, "format")),
-				    "anju-backup-1");
-		assert_string_equal(json_string_value(json_object_get(m, "engine")),
-				    testdb_is_pg() ? "postgresql" : "sqlite");
-		assert_int_equal(json_integer_value(json_object_get(m, "schema_version")),
-				 migrations[migration_count - 1].version);
-		assert_int_equal(json_integer_value(json_object_get(m, "files")), 5);
-		assert_non_null(json_string_value(json_object_get(m, "anju_version")));
-		assert_int_equal(strlen(json_string_value(json_object_get(m, "created_at"))), 27);
-		tables = json_object_get(m, "tables");
-		json_array_foreach (tables, i, t) {
-			if (strcmp(json_string_value(json_object_get(t, "name")), "job_staging") ==
-			    0)
-				assert_int_equal(json_integer_value(json_object_get(t, "rows")),
-						 STAGING_ROWS);
-			if (strcmp(json_string_value(json_object_get(t, "name")), "job") == 0) {
-				saw_job = true;
-				assert_string_equal(json_string_value(json_array_get(
-							    json_object_get(t, "columns"), 0)),
-						    "id");
-			}
-			assert_int_equal(strlen(json_string_value(json_object_get(t, "sha256"))),
-					 64);
-		}
-		assert_true(saw_job);
-		json_decref(m);
-
-		restore_and_compare(c, c->src, c->dst);
-	}
-
-	/* A SQLite pilot's backup restores onto PostgreSQL (run only there). */
-	static void test_sqlite_to_pg(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		struct db *lite;
-
-		if (!testdb_is_pg())
-			skip();
-		lite = new_db(c, false);
-		fill_db(lite);
-		fill_files(c->src_files);
-		anju_err_clear(&e);
-		if (backup_write(lite, c->src_files, c->archive, NULL, NULL, &e) != 0)
-			fail_msg("backup_write: %s", e.msg);
-		restore_and_compare(c, lite, c->dst);
-	}
-
-	/* And a PostgreSQL backup restores onto SQLite. */
-	static void test_pg_to_sqlite(void **state)
-	{
-		struct ctx *c = *state;
-		struct db *lite;
-
-		if (!testdb_is_pg())
-			skip();
-		fill_db(c->src);
-		fill_files(c->src_files);
-		backup_ok(c);
-		lite = new_db(c, false);
-		restore_and_compare(c, c->src, lite);
-	}
-
-	static void test_target_not_empty(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		backup_ok(c);
-		add_job(c->dst, "already", "here", NULL, 0, 0);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_ECONFLICT);
-		assert_string_equal(e.key, "restore_target_not_empty");
-		dst_untouched(c, 1);
-		assert_false(db_in_tx(c->dst));
-	}
-
-	/* Flips one byte at the first place the archive holds what. */
-	static void flip_at(const char *path, const char *what)
-	{
-		size_t n = 0;
-		char *p = read_file(path, &n), *at;
-		int fd;
-
-		assert_non_null(p);
-		at = memmem(p, n, what, strlen(what));
-		assert_non_null(at);
-		fd = open(path, O_WRONLY);
-		assert_true(fd >= 0);
-		at[0] ^= 0x20;
-		assert_int_equal(pwrite(fd, at, 1, at - p), 1);
-		close(fd);
-		free(p);
-	}
-
-	static void test_corrupt_table(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		backup_ok(c);
-		/* In db/job.jsonl, which comes before files/ab/needle.txt. */
-		flip_at(c->archive, NEEDLE);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_string_equal(e.key, "backup_corrupt");
-		dst_untouched(c, 0);
-		assert_false(db_in_tx(c->dst));
-	}
-
-	static void test_corrupt_file(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		backup_ok(c);
-		flip_at(c->archive, "%PDF-1.7 deep");
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_string_equal(e.key, "backup_corrupt");
-		dst_untouched(c, 0);
-	}
-
-	static void test_truncated(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		struct stat sb;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		backup_ok(c);
-		assert_int_equal(stat(c->archive, &sb), 0);
-		/* Cut before the manifest, at a block boundary: a well-formed tar
-		 * with no manifest.json. */
-		assert_int_equal(truncate(c->archive, sb.st_size / 2 / 512 * 512), 0);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		dst_untouched(c, 0);
-		/* Not a tar at all. */
-		write_file(c->dir, "junk.tar", "hello, this is not a tar archive", 32);
-		{
-			char path[600];
-
-			snprintf(path, sizeof(path), "%s/junk.tar", c->dir);
-			anju_err_clear(&e);
-			assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-					 ANJU_EINVAL);
-		}
-		dst_untouched(c, 0);
-	}
-
-	/* An archive of one entry, which may be a link; a regular file holds
-	 * data[0..n), or "evil" when data is NULL. */
-	static void make_archive_data(const char *path, const char *name, mode_t type,
-				      const char *target, const char *data, size_t n)
-	{
-		struct archive *a = archive_write_new();
-		struct archive_entry *ent = archive_entry_new();
-
-		assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
-		assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
-		archive_entry_set_pathname(ent, name);
-		archive_entry_set_filetype(ent, type);
-		archive_entry_set_perm(ent, 0644);
-		if (type == AE_IFLNK)
-			archive_entry_set_symlink(ent, target);
-		else if (target != NULL)
-			archive_entry_set_hardlink(ent, target);
-		if (data == NULL) {
-			data = "evil";
-			n = 4;
-		}
-		archive_entry_set_size(ent, type == AE_IFREG && target == NULL ? (la_int64_t)n : 0);
-		assert_int_equal(archive_write_header(a, ent), ARCHIVE_OK);
-		if (type == AE_IFREG && target == NULL)
-			assert_int_equal(archive_write_data(a, data, n), (la_ssize_t)n);
-		archive_entry_free(ent);
-		assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-		archive_write_free(a);
-	}
-
-	static void make_archive(const char *path, const char *name, mode_t type,
-				 const char *target)
-	{
-		make_archive_data(path, name, type, target, NULL, 0);
-	}
-
-	static void test_hostile_entries(void **state)
-	{
-		static const struct {
-			const char *name;
-			mode_t type;
-			const char *target;
-		} evil[] = {
-			{ "../evil", AE_IFREG, NULL },
-			{ "files/../../evil", AE_IFREG, NULL },
-			{ "files/ab/../../../evil", AE_IFREG, NULL },
-			{ "/tmp/anju-backup-evil", AE_IFREG, NULL },
-			{ "files/link", AE_IFLNK, "/etc/passwd" },
-			{ "files/hard", AE_IFREG, "files/../../evil" },
-			{ "files/fifo", AE_IFIFO, NULL },
-			{ "files//double", AE_IFREG, NULL },
-			{ "files/.hidden", AE_IFREG, NULL },
-			{ "db/job; DROP TABLE job.jsonl", AE_IFREG, NULL },
-			{ "other.txt", AE_IFREG, NULL },
-		};
-		struct ctx *c = *state;
-		char path[600], evil_path[600];
-		struct stat sb;
-
-		snprintf(path, sizeof(path), "%s/evil.tar", c->dir);
-		snprintf(evil_path, sizeof(evil_path), "%s/evil", c->dir);
-		for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
-			struct anju_err e;
-
-			unlink(path);
-			make_archive(path, evil[i].name, evil[i].type, evil[i].target);
-			anju_err_clear(&e);
-			assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-					 ANJU_EINVAL);
-			assert_string_equal(e.key, "backup_bad_entry");
-			assert_int_not_equal(lstat(evil_path, &sb), 0);
-			assert_int_not_equal(lstat("/tmp/anju-backup-evil", &sb), 0);
-			dst_untouched(c, 0);
-		}
-	}
-
-	static void test_backup_exists(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		size_t n = 0;
-		char *p;
-
-		fill_db(c->src);
-		write_file(c->dir, "backup.tar", "keep me", 7);
-		anju_err_clear(&e);
-		assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
-				 ANJU_ECONFLICT);
-		assert_string_equal(e.key, "backup_exists");
-		p = read_file(c->archive, &n);
-		assert_non_null(p);
-		assert_int_equal(n, 7);
-		assert_memory_equal(p, "keep me", 7);
-		free(p);
-		assert_false(db_in_tx(c->src));
-	}
-
-	/* A failed backup leaves no file behind: here the files folder is
-	 * unreadable by name (a file where the folder should be). */
-	static void test_backup_failure_removes_output(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		char bad[600];
-		struct stat sb;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		/* A name a restore could not recreate exactly. */
-		write_file(c->src_files, "ab/bad\001name", "x", 1);
-		anju_err_clear(&e);
-		assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_int_not_equal(stat(c->archive, &sb), 0);
-		assert_false(db_in_tx(c->src));
-		/* Into a folder that does not exist: nothing to remove, an I/O error. */
-		snprintf(bad, sizeof(bad), "%s/no/such/dir/backup.tar", c->dir);
-		anju_err_clear(&e);
-		assert_int_equal(backup_write(c->src, c->src_files, bad, NULL, NULL, &e), ANJU_EIO);
-	}
-
-	/* A missing files folder is an empty one, on both sides. */
-	static void test_no_files_dir(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		char src_none[600], dst_none[600];
-		json_t *m;
-
-		fill_db(c->src);
-		snprintf(src_none, sizeof(src_none), "%s/none", c->dir);
-		snprintf(dst_none, sizeof(dst_none), "%s/dst-none", c->dir);
-		anju_err_clear(&e);
-		assert_int_equal(backup_write(c->src, src_none, c->archive, NULL, NULL, &e), 0);
-		m = archive_manifest(c->archive);
-		assert_int_equal(json_integer_value(json_object_get(m, "files")), 0);
-		json_decref(m);
-		anju_err_clear(&e);
-		if (backup_restore(c->dst, dst_none, c->archive, NULL, NULL, &e) != 0)
-			fail_msg("backup_restore: %s", e.msg);
-		tables_equal(c->src, c->dst);
-		assert_int_equal(count_entries(dst_none), 0);
-	}
-
-	/* A file already in the target's folder is kept when it is the same and
-	 * refuses the restore (before any row) when it differs. */
-	static void test_existing_files(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-		int nfiles = 0;
-
-		fill_db(c->src);
-		fill_files(c->src_files);
-		backup_ok(c);
-		write_file(c->dst_files, "top.txt", "TOP\n", 4);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_ECONFLICT);
-		assert_string_equal(e.key, "restore_file_conflict");
-		assert_int_equal(count_rows(c->dst, "job"), 0);
-		assert_int_equal(count_entries(c->dst_files), 1);
-
-		/* A file where a folder goes is a conflict too. */
-		{
-			char top[600];
-
-			snprintf(top, sizeof(top), "%s/top.txt", c->dst_files);
-			unlink(top);
-		}
-		write_file(c->dst_files, "ab", "not a folder", 12);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_ECONFLICT);
-		assert_int_equal(count_rows(c->dst, "job"), 0);
-
-		/* The same bytes already there: fine. */
-		{
-			char ab[600];
-
-			snprintf(ab, sizeof(ab), "%s/ab", c->dst_files);
-			unlink(ab);
-		}
-		write_file(c->dst_files, "top.txt", "top\n", 4);
-		anju_err_clear(&e);
-		if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
-			fail_msg("backup_restore: %s", e.msg);
-		tables_equal(c->src, c->dst);
-		tree_in(c->src_files, c->dst_files, false, &nfiles);
-		assert_int_equal(nfiles, 5);
-	}
-
-	/* An archive of another schema version is refused before anything. */
-	static void test_other_version(void **state)
-	{
-		struct ctx *c = *state;
-		struct anju_err e;
-
-		fill_db(c->src);
-		backup_ok(c);
-		/* The target claims a later schema than the archive's. */
-		exec_ok(c->dst, "INSERT INTO schema_migrations (version, name, applied_at)"
-				" VALUES (9999, 'future', 'now')");
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_string_equal(e.key, "backup_schema_mismatch");
-		dst_untouched(c, 0);
-	}
-
-	/* Writes from another connection while the backup runs (from its progress
-	 * callback) are not in it: every table comes from one snapshot. */
-	struct writer {
-		struct db *db;
-		int64_t job;
-		bool wrote;
-	};
-
-	static void write_meanwhile(void *ud, int64_t done, int64_t total, const char *note)
-	{
-		struct writer *w = ud;
-		struct db_stmt *st;
-
-		(void)total;
-		(void)note;
-		/* Once the first table is being read. */
-		if (w->wrote || done == 0)
-			return;
-		w->wrote = true;
-		add_job(w->db, "meanwhile", "later", NULL, 0, 0);
-		ok(w->db, db_prepare(w->db,
-				     "INSERT INTO job_staging (job_id, seq, payload)"
-				     " VALUES (?, ?, 'later')",
-				     &st));
-		for (int i = 0; i < 10; i++) {
-			db_bind_int64(st, 1, w->job);
-			db_bind_int64(st, 2, 5000000 + i);
-			assert_int_equal(db_step(st), DB_DONE);
-			db_reset(st);
-		}
-	}
-
-	static void test_snapshot(void **state)
-	{
-		struct ctx *c = *state;
-		struct writer w = { 0 };
-		struct anju_err e;
-
-		fill_db(c->src);
-		anju_err_clear(&e);
-		if (db_open(c->t[0].url, &w.db, &e) != 0)
-			fail_msg("db_open: %s", e.msg);
-		w.job = query_int(c->src, "SELECT MIN(id) FROM job");
-		if (backup_write(c->src, c->src_files, c->archive, write_meanwhile, &w, &e) != 0)
-			fail_msg("backup_write: %s", e.msg);
-		assert_true(w.wrote);
-		assert_int_equal(count_rows(c->src, "job_staging"), STAGING_ROWS + 10);
-		anju_err_clear(&e);
-		if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
-			fail_msg("backup_restore: %s", e.msg);
-		assert_int_equal(count_rows(c->dst, "job_staging"), STAGING_ROWS);
-		assert_int_equal(count_rows(c->dst, "job"), count_rows(c->src, "job") - 1);
-		db_close(w.db);
-	}
-
-	/* A row's line and the manifest are capped before they are held. */
-	static void test_caps(void **state)
-	{
-		struct ctx *c = *state;
-		static const char head[] = "{\"columns\":[\"id\"],\"types\":[\"int\"]}\n[";
-		size_t big = (16 << 20) + 100;
-		char *data = xmalloc(big), path[600];
-		struct anju_err e;
-
-		snprintf(path, sizeof(path), "%s/big.tar", c->dir);
-		memset(data, 'x', big);
-		memcpy(data, head, strlen(head));
-		make_archive_data(path, "db/job.jsonl", AE_IFREG, NULL, data, big);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_string_equal(e.key, "backup_corrupt");
-		assert_non_null(strstr(e.msg, "16 MiB"));
-		unlink(path);
-		make_archive_data(path, "manifest.json", AE_IFREG, NULL, data, (1 << 20) + 1);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_string_equal(e.key, "backup_corrupt");
-		/* A manifest of another format. */
-		unlink(path);
-		make_archive_data(path, "manifest.json", AE_IFREG, NULL, "{\"format\":\"zip\"}",
-				  17);
-		anju_err_clear(&e);
-		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
-				 ANJU_EINVAL);
-		assert_string_equal(e.key, "backup_not_anju");
-		free(data);
-		dst_untouched(c, 0);
-	}
-
-	/* A table without a primary key that refers to itself and to two others. */
-	static const char tree_sql[] =
-		"CREATE TABLE zz_tree (n INTEGER NOT NULL, parent INTEGER REFERENCES zz_tree (n),"
-		" a BIGINT REFERENCES job (id), b BIGINT, bn BIGINT, s SMALLINT, t VARCHAR(10),"
-		" UNIQUE (n), FOREIGN KEY (b, bn) REFERENCES selftest_row (job_id, n))";
-
-	/* A table that sorts before the one it references, with a text key. */
-	static const char pair_sql[] =
-		"CREATE TABLE zz_parent (id {{ID}}, label TEXT NOT NULL);"
-		"CREATE TABLE aa_child (code TEXT PRIMARY KEY, parent_id BIGINT NOT NULL"
-		" REFERENCES zz_parent (id), note TEXT)";
-
-	/* Tables of any shape come back: no primary key (read by OFFSET), a text
-	 * key, a reference to a table that sorts after, a reference to itself. */
-	static void test_generic_tables(void **state)
-	{
-		struct ctx *c = *state;
-		struct db_stmt *st;
-		struct anju_err e;
-		int64_t job;
-
-		for (int i = 0; i < 2; i++) {
-			exec_ok(c->dbs[i], tree_sql);
-			exec_ok(c->dbs[i], pair_sql);
-		}
-		fill_db(c->src);
-		job = query_int(c->src, "SELECT MIN(id) FROM job");
-		ok(c->src, db_begin(c->src));
-		ok(c->src,
-		   db_prepare(c->src,
-			      "INSERT INTO zz_tree (n, parent, a, s, t) VALUES (?, ?, ?, ?, ?)",
-			      &st));
-		for (int i = 0; i < 2345; i++) {
-			db_bind_int64(st, 1, i);
-			if (i == 0)
-				db_bind_null(st, 2);
-			else
-				db_bind_int64(st, 2, i / 2);
-			db_bind_int64(st, 3, job);
-			db_bind_int64(st, 4, i % 100);
-			db_bind_cstr(st, 5, i % 2 ? "奇" : "even");
-			assert_int_equal(db_step(st), DB_DONE);
-			db_reset(st);
-		}
-		exec_ok(c->src, "INSERT INTO zz_tree (n, b, bn) SELECT 100000 + n, job_id, n FROM "
-				"selftest_row");
-		ok(c->src,
-		   db_prepare(c->src, "INSERT INTO zz_parent (label) VALUES (?) RETURNING id",
-			      &st));
-		for (int i = 0; i < 1500; i++) {
-			int64_t id;
-			struct db_stmt *ch;
-			char code[32];
-
-			db_bind_cstr(st, 1, "p");
-			assert_int_equal(db_step(st), DB_ROW);
-			id = db_col_int64(st, 0);
-			db_reset(st);
-			ok(c->src, db_prepare(c->src,
-					      "INSERT INTO aa_child (code, parent_id, note)"
-					      " VALUES (?, ?, ?)",
-					      &ch));
-			snprintf(code, sizeof(code), "c-%d", 1500 - i);
-			db_bind_cstr(ch, 1, code);
-			db_bind_int64(ch, 2, id);
-			db_bind_cstr(ch, 3, i % 7 ? NULL : "注");
-			assert_int_equal(db_step(ch), DB_DONE);
-			db_reset(ch);
-		}
-		ok(c->src, db_commit(c->src));
-		backup_ok(c);
-		anju_err_clear(&e);
-		if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
-			fail_msg("backup_restore: %s (%s)", e.msg, e.key);
-		tables_equal(c->src, c->dst);
-		assert_int_equal(count_rows(c->dst, "zz_tree"), 2345 + 5);
-		assert_int_equal(count_rows(c->dst, "aa_child"), 1500);
-		/* zz_parent's id sequence continues after the restored ids. */
-		ok(c->dst,
-		   db_prepare(c->dst, "INSERT INTO zz_parent (label) VALUES ('new') RETURNING id",
-			      &st));
-		assert_int_equal(db_step(st), DB_ROW);
-		assert_int_equal(db_col_int64(st, 0), 1501);
+}
+
+/* Rows in every table of every migration: 001_platform.sql and
+ * 003_audit.sql with awkward values, the later ones with a realistic row or
+ * two each, in the order their references need. */
+static void
+fill_db(struct db *db)
+{
+	struct db_stmt *st;
+	int64_t ids[8];
+	size_t nt = sizeof(texts) / sizeof(texts[0]);
+
+	ok(db, db_begin(db));
+	for (size_t i = 0; i < nt; i++)
+		ids[i] = add_job(db, i % 2 ? "import" : "bill", texts[i], i % 3 ? NULL : texts[i],
+				 i == 0 ? INT64_MIN : (int64_t)i, i == 1 ? INT64_MAX : 100);
+	/* A gap in the ids, and the largest one gone: the sequence must still
+	 * continue above every restored id. */
+	ids[nt] = add_job(db, "gone", "deleted", NULL, 0, 0);
+	assert_int_equal(run_int(db, "DELETE FROM job WHERE id = ?", ids[nt]), DB_DONE);
+
+	ok(db,
+	   db_prepare(db, "INSERT INTO job_staging (job_id, seq, payload) VALUES (?, ?, ?)", &st));
+	for (int i = 0; i < STAGING_ROWS; i++) {
+		char payload[64];
+
+		snprintf(payload, sizeof(payload), "[%d,\"行 %d\"]", i, i);
+		db_bind_int64(st, 1, ids[i % 3]);
+		db_bind_int64(st, 2, i / 3 + (i % 3) * 1000000);
+		db_bind_cstr(st, 3, payload);
+		assert_int_equal(db_step(st), DB_DONE);
 		db_reset(st);
 	}
+	ok(db, db_prepare(db,
+			  "INSERT INTO idempotency_key (caller, idem_key, method, path,"
+			  " body_hash, status, response, created_at)"
+			  " VALUES (?, ?, 'POST', '/api/v1/x', 'h', ?, ?, 'now')",
+			  &st));
+	for (int i = 0; i < IDEM_ROWS; i++) {
+		char key[64];
 
-	/* db_table_describe(), which backup.c added to db.h for its generic reads. */
-	static void test_describe(void **state)
+		/* Text keys with a shared prefix, across page boundaries. */
+		snprintf(key, sizeof(key), "%s-%05d", i % 2 ? "k" : "键", i);
+		db_bind_cstr(st, 1, i % 4 ? "user:1" : "user:2");
+		db_bind_cstr(st, 2, key);
+		db_bind_int64(st, 3, 200 + i % 5);
+		db_bind_cstr(st, 4, texts[i % nt]);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	ok(db, db_prepare(db,
+			  "INSERT INTO schedule_run (schedule, due_at, claimed_by, claimed_at,"
+			  " job_id) VALUES (?, ?, 'w1', 'now', ?)",
+			  &st));
+	for (int i = 0; i < 3; i++) {
+		db_bind_cstr(st, 1, "nightly");
+		db_bind_cstr(st, 2, i == 0 ? "2026-01-01" : i == 1 ? "2026-01-02" : "2026-01-03");
+		if (i == 1)
+			db_bind_null(st, 3);
+		else
+			db_bind_int64(st, 3, ids[i]);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	ok(db, db_prepare(db, "INSERT INTO selftest_row (job_id, n, value) VALUES (?, ?, ?)", &st));
+	for (int i = 0; i < 5; i++) {
+		db_bind_int64(st, 1, ids[1]);
+		db_bind_int64(st, 2, i);
+		db_bind_int64(st, 3, i == 4 ? INT64_MAX - 1 : -i * INT64_C(1000000000000));
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	/* The audit trail (003_audit.sql), written by its own writer. */
+	for (size_t i = 0; i < nt; i++) {
+		static const uint8_t key[32] = { 1, 2, 3 };
+		struct audit_actor who = { "account:1", texts[1], "admin", "::1", NULL };
+		struct anju_err e;
+		json_t *after = json_pack("{s:s}", "text", texts[i]);
+
+		audit_set_key(key, sizeof(key));
+		ok(db, audit_write(db, &who, "test.fill", "job", texts[i], NULL, after, &e));
+		json_decref(after);
+	}
+	/* The access tables: a sealed person, an account with a scope, a failure
+	 * count, a session and an API key (values are opaque to the backup). */
+	exec_ok(db, "INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
+		    " phone_index, created_at) VALUES ('张三', 'v1.1.AAAA', 'idx1', 'v1.1.BBBB',"
+		    " 'idx2', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO account (username, display_name, role, state, password_hash,"
+		    " all_communities, person_id, created_at, created_by, updated_at,"
+		    " password_changed_at) VALUES ('tenant1', '张三', 'tenant', 'active', "
+		    "'$argon2id$x',"
+		    " 0, 1, '2026-01-01T00:00:00.000000Z', 'system', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO scope_grant (principal, community_id) VALUES ('account:1', 7)");
+	exec_ok(db, "INSERT INTO login_failure (username, failures, last_failure_at) VALUES"
+		    " ('ghost', 2, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO session (token_hash, csrf_token, account_id, client, created_at,"
+		    " last_seen_at, expires_at) VALUES ('h1', 'c1', 1, '::1',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T12:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO api_key (name, prefix, key_hash, role, created_at, created_by)"
+		    " VALUES ('door', 'ak_00000001', 'h2', 'operator_staff',"
+		    " '2026-01-01T00:00:00.000000Z', 'system')");
+	exec_ok(db, "INSERT INTO approval (kind, payload, reason, state, requested_by,"
+		    " requested_by_name, requested_role, requested_at) VALUES ('account.create',"
+		    " '{\"username\":\"x\"}', '新员工', 'pending', 'account:1', 'admin', 'admin',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	/* The housing stock, households and files (issue 4): one row each. */
+	exec_ok(db, "INSERT INTO owner (name, credit_code, created_at) VALUES ('产权单位',"
+		    " '91420000000000000X', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO operator (name, credit_code, created_at) VALUES ('承接主体',"
+		    " '91420000000000001X', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO agreement (code, operator_id, owner_id, starts_on, ends_on,"
+		    " annual_fee_fen, created_at) VALUES ('HT-1', 1, 1, '2026-01-01', '2028-12-31',"
+		    " 100000000, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO agreement_item (agreement_id, kind, seq, name, standard,"
+		    " deduction_fen) VALUES (1, 'breach', 1, '未按时巡查', '每次', 50000)");
+	exec_ok(db, "INSERT INTO community (name, owner_id, operator_id, agreement_id, created_at,"
+		    " updated_at) VALUES ('南苑', 1, 1, 1, '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO building (community_id, name, floors, entrances, has_lift,"
+		    " created_at) VALUES (1, '3', 18, 2, 1, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO unit (community_id, building_id, entrance, floor, number,"
+		    " floor_area, usable_area, status, status_since, created_at, updated_at)"
+		    " VALUES (1, 1, 2, 15, '3-2-1502', 4550, 3600, 'vacant',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO asset (community_id, location, building_id, unit_id, type,"
+		    " condition, created_at, updated_at) VALUES (1, 'unit', 1, 1, '热水器', 'good',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO acceptance_check (unit_id, community_id, state, created_at,"
+		    " updated_at) VALUES (1, 1, 'confirmed', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO acceptance_item (check_id, seq, room, item, asset_id, condition)"
+		    " VALUES (1, 1, '厨房', '热水器', 1, 'good')");
+	exec_ok(db, "INSERT INTO household (community_id, category, state, created_at, updated_at,"
+		    " housing_area_centi, local_hukou, insurance_months, special_groups)"
+		    " VALUES (1, 'low_income', 'active', '2026-01-01T00:00:00.000000Z',"
+		    " '2026-01-01T00:00:00.000000Z', 2350, 1, 36, 'elderly,disabled')");
+	exec_ok(db, "INSERT INTO member (household_id, person_id, relationship, joined_at)"
+		    " VALUES (1, 1, 'head', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO reveal_count (principal, hour, n) VALUES ('account:1',"
+		    " '2026-01-01T08', 1)");
+	exec_ok(db, "INSERT INTO blob (sha256, size, media_type, created_at) VALUES ('"
+		    "0000000000000000000000000000000000000000000000000000000000000000', 3,"
+		    " 'image/png', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db,
+		"INSERT INTO attachment (owner_type, owner_id, category, filename, sha256,"
+		" size, media_type, created_by, created_at) VALUES ('unit', 1, 'photo', 'a.png',"
+		" '0000000000000000000000000000000000000000000000000000000000000000', 3,"
+		" 'image/png', 'account:1', '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO transfer (job_id, direction, what, owner, format, created_at,"
+		    " expires_at) VALUES (1, 'import', 'units', 'account:1', 'csv',"
+		    " '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO transfer_part (job_id, kind, seq, sealed) VALUES (1, 'input', 1,"
+		    " 'v1.1.AAAA')");
+	exec_ok(db, "INSERT INTO transfer_error (job_id, seq, row_no, col, reason) VALUES (1, 1,"
+		    " 2, '房号', '房号重复')");
+	/* The money core: one charge paid by one payment, with its receipt. */
+	exec_ok(db,
+		"INSERT INTO ledger_account (code, kind, name, household_id, created_at) VALUES"
+		" ('receivable:1', 'receivable', '应收住户款', 1, '2026-01-01T00:00:00.000000Z'),"
+		" ('cash', 'cash', '库存现金', NULL, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO ledger_period (period, state, closed_at, closed_by) VALUES"
+		    " ('2025-12', 'closed', '2026-01-02T00:00:00.000000Z', 'account:1')");
+	exec_ok(db,
+		"INSERT INTO journal (period, event, object_type, object_id, reverses_id, memo,"
+		" posted_at, posted_by) VALUES ('2026-01', 'payment', 'payment', 1, NULL, '现金',"
+		" '2026-01-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db, "INSERT INTO journal_entry (journal_id, account_id, period, amount_fen) VALUES"
+		    " (1, 2, '2026-01', 500), (1, 1, '2026-01', -500)");
+	exec_ok(db, "INSERT INTO ledger_balance (account_id, period, debit_fen, credit_fen) VALUES"
+		    " (1, '2026-01', 0, 500), (2, '2026-01', 500, 0)");
+	exec_ok(db,
+		"INSERT INTO charge (household_id, kind, amount_fen, paid_fen, due_on, period,"
+		" source_type, source_id, state, note, created_at, created_by) VALUES (1, 'rent',"
+		" 500, 500, '2026-01-05', '2026-01', 'manual', NULL, 'paid', '',"
+		" '2026-01-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db,
+		"INSERT INTO payment (household_id, amount_fen, channel, channel_ref,"
+		" received_at, period, taken_by, allocated_fen, state, note) VALUES (1, 500, "
+		"'cash',"
+		" NULL, '2026-01-01T00:00:00.000000Z', '2026-01', 'account:1', 500, 'posted', '')");
+	exec_ok(db,
+		"INSERT INTO refund (household_id, amount_fen, channel, reason, paid_at, paid_by)"
+		" VALUES (1, 1, 'cash', '退款', '2026-01-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db,
+		"INSERT INTO allocation (payment_id, charge_id, refund_id, amount_fen, policy,"
+		" reverses_id, journal_id, created_at) VALUES (1, 1, NULL, 500, 'oldest_due_first',"
+		" NULL, 1, '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db,
+		"INSERT INTO receipt_book (kind, series, first_no, last_no, next_no, received_on,"
+		" received_by, clerk_account_id, handed_at, state, created_at) VALUES ('paper',"
+		" 'A2026', 1, 100, 2, '2026-01-01', '财务', 1, '2026-01-01T00:00:00.000000Z', "
+		"'open',"
+		" '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO receipt (book_id, number, payment_id, token, state, issued_at,"
+		    " issued_by) VALUES (1, 1, 1, '0123456789abcdef0123456789abcdef', 'issued',"
+		    " '2026-01-01T00:00:00.000000Z', 'account:1')");
+	fill_tenancy(db);
+	fill_rent(db);
+	fill_patrol(db);
+	fill_violation(db);
+	fill_work_order(db);
+	ok(db, db_commit(db));
+}
+
+/* A files folder with nested folders, an empty folder, an empty file, a
+ * binary one bigger than a block, and what a backup leaves out: a link and
+ * a dot-named temporary file. */
+static void
+fill_files(const char *dir)
+{
+	char big[200000];
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7 + i / 251);
+	make_dir(dir, "ab");
+	make_dir(dir, "ab/cd");
+	make_dir(dir, "ab/cd/ef");
+	make_dir(dir, "empty");
+	write_file(dir, "ab/cd/ef/0123456789abcdef.pdf", "%PDF-1.7 deep", 13);
+	write_file(dir, "ab/cd/x.jpg", big, sizeof(big));
+	write_file(dir, "ab/zero", "", 0);
+	write_file(dir, "top.txt", "top\n", 4);
+	write_file(dir, "ab/.tmp-upload", "partial", 7);
+	write_file(dir, "ab/needle.txt", NEEDLE, strlen(NEEDLE));
 	{
-		struct ctx *c = *state;
-		struct arena *a = arena_new();
+		char link[600];
+
+		snprintf(link, sizeof(link), "%s/ab/link", dir);
+		assert_int_equal(symlink("/etc/passwd", link), 0);
+	}
+}
+
+/* Every table but schema_migrations holds the same rows in a and b. */
+static void
+tables_equal(struct db *a, struct db *b)
+{
+	struct arena *ar = arena_new();
+	char **na = NULL, **nb = NULL;
+	size_t n = 0, m = 0;
+
+	ok(a, db_tables(a, &na, &n));
+	ok(b, db_tables(b, &nb, &m));
+	assert_int_equal(n, m);
+	for (size_t i = 0; i < n; i++) {
 		struct db_table_desc d;
+		struct db_stmt *sa, *sb;
+		struct buf sql;
+		int ra, rb;
+		int64_t rows = 0;
 
-		ok(c->src, db_table_describe(c->src, "job", a, &d));
-		assert_true(d.ncol >= 18);
-		assert_string_equal(d.cols[0].name, "id");
-		assert_true(d.cols[0].integer);
-		assert_int_equal(d.cols[0].pk, 1);
-		assert_true(d.cols[0].serial);
-		assert_string_equal(d.cols[1].name, "kind");
-		assert_false(d.cols[1].integer);
-		assert_int_equal(d.cols[1].pk, 0);
-		assert_false(d.cols[1].serial);
-		assert_int_equal(d.nref, 0);
+		assert_string_equal(na[i], nb[i]);
+		if (strcmp(na[i], "schema_migrations") == 0)
+			continue;
+		ok(a, db_table_describe(a, na[i], ar, &d));
+		buf_init(&sql, 0);
+		buf_printf(&sql, "SELECT * FROM %s ORDER BY ", na[i]);
+		for (size_t c = 0; c < d.ncol; c++)
+			buf_printf(&sql, "%s%zu", c ? ", " : "", c + 1);
+		ok(a, db_prepare(a, sql.p, &sa));
+		ok(b, db_prepare(b, sql.p, &sb));
+		for (;;) {
+			ra = db_step(sa);
+			rb = db_step(sb);
+			assert_int_equal(ra, rb);
+			if (ra != DB_ROW)
+				break;
+			rows++;
+			for (size_t c = 0; c < d.ncol; c++) {
+				int col = (int)c;
 
-		ok(c->src, db_table_describe(c->src, "job_staging", a, &d));
-		assert_int_equal(d.ncol, 3);
-		assert_int_equal(d.cols[0].pk, 1); /* job_id */
-		assert_int_equal(d.cols[1].pk, 2); /* seq */
-		assert_int_equal(d.cols[2].pk, 0);
-		assert_false(d.cols[0].serial);
-		assert_int_equal(d.nref, 1);
-		assert_string_equal(d.refs[0], "job");
-
-		/* Several references, one to itself (left out), and no primary key. */
-		exec_ok(c->src, tree_sql);
-		ok(c->src, db_table_describe(c->src, "zz_tree", a, &d));
-		assert_int_equal(d.ncol, 7);
-		for (size_t i = 0; i < d.ncol; i++) {
-			assert_int_equal(d.cols[i].pk, 0);
-			assert_false(d.cols[i].serial);
-			assert_int_equal(d.cols[i].integer, i < 6);
+				assert_int_equal(db_col_null(sa, col), db_col_null(sb, col));
+				if (db_col_null(sa, col))
+					continue;
+				assert_int_equal(db_col_len(sa, col), db_col_len(sb, col));
+				assert_memory_equal(db_col_text(sa, col), db_col_text(sb, col),
+						    db_col_len(sa, col));
+			}
 		}
-		assert_int_equal(d.nref, 2);
-		assert_string_equal(d.refs[0], "job");
-		assert_string_equal(d.refs[1], "selftest_row");
-
-		assert_int_equal(db_table_describe(c->src, "no_such_table", a, &d), ANJU_ENOTFOUND);
-		assert_int_equal(db_table_describe(c->src, "job; DROP TABLE job", a, &d),
-				 ANJU_EINVAL);
-		arena_free(a);
+		assert_int_equal(ra, DB_DONE);
+		if (rows == 0)
+			fail_msg("table %s has no rows: fill_db() misses it", na[i]);
+		db_reset(sa);
+		db_reset(sb);
+		buf_free(&sql);
 	}
+	free(na);
+	free(nb);
+	arena_free(ar);
+}
 
-	int main(void)
+struct prog {
+	int calls;
+	int64_t done, total;
+	bool backwards, over;
+};
+
+static void
+on_progress(void *ud, int64_t done, int64_t total, const char *note)
+{
+	struct prog *p = ud;
+
+	assert_non_null(note);
+	p->backwards = p->backwards || done < p->done;
+	p->over = p->over || done > total;
+	p->calls++;
+	p->done = done;
+	p->total = total;
+}
+
+/* The names of the archive's entries in order, one per line. */
+static char *
+archive_names(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	struct buf b;
+
+	buf_init(&b, 0);
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+	while (archive_read_next_header(a, &ent) == ARCHIVE_OK)
+		buf_printf(&b, "%s\n", archive_entry_pathname(ent));
+	archive_read_free(a);
+	return buf_take(&b, NULL);
+}
+
+/* The manifest of the archive at path, parsed. */
+static json_t *
+archive_manifest(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	json_t *m = NULL;
+	char buf[1 << 16];
+
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+	while (archive_read_next_header(a, &ent) == ARCHIVE_OK) {
+		if (strcmp(archive_entry_pathname(ent), "manifest.json") == 0) {
+			la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+
+			assert_true(n > 0);
+			m = json_loadb(buf, (size_t)n, 0, NULL);
+		}
+	}
+	archive_read_free(a);
+	assert_non_null(m);
+	return m;
+}
+
+static int64_t
+count_rows(struct db *db, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
+	return query_int(db, sql);
+}
+
+/* Nothing was written to dst: no rows, no files. */
+static void
+dst_untouched(struct ctx *c, int64_t jobs)
+{
+	assert_int_equal(count_rows(c->dst, "job"), jobs);
+	assert_int_equal(count_rows(c->dst, "job_staging"), 0);
+	assert_int_equal(count_rows(c->dst, "idempotency_key"), 0);
+	assert_int_equal(count_entries(c->dst_files), 0);
+}
+
+static void
+backup_ok(struct ctx *c)
+{
+	struct anju_err e;
+
+	anju_err_clear(&e);
+	if (backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+}
+
+/* Restores and checks everything came back; then a new job gets an id
+ * above every restored one. */
+static void
+restore_and_compare(struct ctx *c, struct db *src, struct db *dst)
+{
+	struct anju_err e;
+	struct prog p = { 0 };
+	int nfiles = 0;
+	int64_t max_id, id;
+
+	anju_err_clear(&e);
+	if (backup_restore(dst, c->dst_files, c->archive, on_progress, &p, &e) != 0)
+		fail_msg("backup_restore: %s (%s)", e.msg, e.key);
+	assert_true(p.calls > 0);
+	assert_false(p.backwards);
+	assert_false(p.over);
+	assert_int_equal(p.done, p.total);
+	tables_equal(src, dst);
+	tree_in(c->src_files, c->dst_files, false, &nfiles);
+	assert_int_equal(nfiles, 5);
+	tree_in(c->dst_files, c->src_files, true, NULL);
 	{
-		const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-			T(test_roundtrip),      T(test_sqlite_to_pg),
-			T(test_pg_to_sqlite),   T(test_target_not_empty),
-			T(test_corrupt_table),  T(test_corrupt_file),
-			T(test_truncated),      T(test_hostile_entries),
-			T(test_backup_exists),  T(test_backup_failure_removes_output),
-			T(test_no_files_dir),   T(test_existing_files),
-			T(test_other_version),  T(test_snapshot),
-			T(test_caps),           T(test_describe),
-			T(test_generic_tables),
-#undef T
-		};
+		char link[600];
+		struct stat sb;
 
-		return cmocka_run_group_tests_name("backup", tests, NULL, NULL);
+		snprintf(link, sizeof(link), "%s/ab/link", c->dst_files);
+		assert_int_not_equal(lstat(link, &sb), 0);
 	}
+	max_id = query_int(dst, "SELECT MAX(id) FROM job");
+	id = add_job(dst, "after", "new", NULL, 0, 0);
+	assert_true(id > max_id);
+}
+
+/*
+ * Tests.
+ */
+
+static void
+test_roundtrip(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct prog p = { 0 };
+	struct stat sb;
+	char *names;
+	json_t *m, *tables, *t;
+	size_t i;
+	bool saw_job = false;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	anju_err_clear(&e);
+	if (backup_write(c->src, c->src_files, c->archive, on_progress, &p, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+	assert_false(db_in_tx(c->src));
+	assert_true(p.calls > 0);
+	assert_false(p.backwards);
+	assert_false(p.over);
+	assert_int_equal(p.done, p.total);
+	assert_int_equal(stat(c->archive, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+
+	/* Tables first, then files, the manifest last; no link, no dot file. */
+	names = archive_names(c->archive);
+	assert_non_null(strstr(names, "db/job.jsonl\n"));
+	assert_non_null(strstr(names, "db/job_staging.jsonl\n"));
+	assert_non_null(strstr(names, "files/ab/cd/ef/0123456789abcdef.pdf\n"));
+	assert_non_null(strstr(names, "files/empty/\n"));
+	assert_null(strstr(names, "link"));
+	assert_null(strstr(names, ".tmp-upload"));
+	assert_true(strstr(names, "db/selftest_row.jsonl") < strstr(names, "files/"));
+	assert_int_equal(
+		strcmp(names + strlen(names) - strlen("manifest.json\n"), "manifest.json\n"), 0);
+	free(names);
+
+	m = archive_manifest(c->archive);
+	assert_string_equal(json_string_value(json_object_get(m, "format")), "anju-backup-1");
+	assert_string_equal(json_string_value(json_object_get(m, "engine")),
+			    testdb_is_pg() ? "postgresql" : "sqlite");
+	assert_int_equal(json_integer_value(json_object_get(m, "schema_version")),
+			 migrations[migration_count - 1].version);
+	assert_int_equal(json_integer_value(json_object_get(m, "files")), 5);
+	assert_non_null(json_string_value(json_object_get(m, "anju_version")));
+	assert_int_equal(strlen(json_string_value(json_object_get(m, "created_at"))), 27);
+	tables = json_object_get(m, "tables");
+	json_array_foreach (tables, i, t) {
+		if (strcmp(json_string_value(json_object_get(t, "name")), "job_staging") == 0)
+			assert_int_equal(json_integer_value(json_object_get(t, "rows")),
+					 STAGING_ROWS);
+		if (strcmp(json_string_value(json_object_get(t, "name")), "job") == 0) {
+			saw_job = true;
+			assert_string_equal(
+				json_string_value(json_array_get(json_object_get(t, "columns"), 0)),
+				"id");
+		}
+		assert_int_equal(strlen(json_string_value(json_object_get(t, "sha256"))), 64);
+	}
+	assert_true(saw_job);
+	json_decref(m);
+
+	restore_and_compare(c, c->src, c->dst);
+}
+
+/* A SQLite pilot's backup restores onto PostgreSQL (run only there). */
+static void
+test_sqlite_to_pg(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct db *lite;
+
+	if (!testdb_is_pg())
+		skip();
+	lite = new_db(c, false);
+	fill_db(lite);
+	fill_files(c->src_files);
+	anju_err_clear(&e);
+	if (backup_write(lite, c->src_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+	restore_and_compare(c, lite, c->dst);
+}
+
+/* And a PostgreSQL backup restores onto SQLite. */
+static void
+test_pg_to_sqlite(void **state)
+{
+	struct ctx *c = *state;
+	struct db *lite;
+
+	if (!testdb_is_pg())
+		skip();
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	lite = new_db(c, false);
+	restore_and_compare(c, c->src, lite);
+}
+
+static void
+test_target_not_empty(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	add_job(c->dst, "already", "here", NULL, 0, 0);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_ECONFLICT);
+	assert_string_equal(e.key, "restore_target_not_empty");
+	dst_untouched(c, 1);
+	assert_false(db_in_tx(c->dst));
+}
+
+/* Flips one byte at the first place the archive holds what. */
+static void
+flip_at(const char *path, const char *what)
+{
+	size_t n = 0;
+	char *p = read_file(path, &n), *at;
+	int fd;
+
+	assert_non_null(p);
+	at = memmem(p, n, what, strlen(what));
+	assert_non_null(at);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	at[0] ^= 0x20;
+	assert_int_equal(pwrite(fd, at, 1, at - p), 1);
+	close(fd);
+	free(p);
+}
+
+static void
+test_corrupt_table(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	/* In db/job.jsonl, which comes before files/ab/needle.txt. */
+	flip_at(c->archive, NEEDLE);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	dst_untouched(c, 0);
+	assert_false(db_in_tx(c->dst));
+}
+
+static void
+test_corrupt_file(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	flip_at(c->archive, "%PDF-1.7 deep");
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	dst_untouched(c, 0);
+}
+
+static void
+test_truncated(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct stat sb;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	assert_int_equal(stat(c->archive, &sb), 0);
+	/* Cut before the manifest, at a block boundary: a well-formed tar
+	 * with no manifest.json. */
+	assert_int_equal(truncate(c->archive, sb.st_size / 2 / 512 * 512), 0);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_EINVAL);
+	dst_untouched(c, 0);
+	/* Not a tar at all. */
+	write_file(c->dir, "junk.tar", "hello, this is not a tar archive", 32);
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/junk.tar", c->dir);
+		anju_err_clear(&e);
+		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
+				 ANJU_EINVAL);
+	}
+	dst_untouched(c, 0);
+}
+
+/* An archive of one entry, which may be a link; a regular file holds
+ * data[0..n), or "evil" when data is NULL. */
+static void
+make_archive_data(const char *path, const char *name, mode_t type, const char *target,
+		  const char *data, size_t n)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ent = archive_entry_new();
+
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, type);
+	archive_entry_set_perm(ent, 0644);
+	if (type == AE_IFLNK)
+		archive_entry_set_symlink(ent, target);
+	else if (target != NULL)
+		archive_entry_set_hardlink(ent, target);
+	if (data == NULL) {
+		data = "evil";
+		n = 4;
+	}
+	archive_entry_set_size(ent, type == AE_IFREG && target == NULL ? (la_int64_t)n : 0);
+	assert_int_equal(archive_write_header(a, ent), ARCHIVE_OK);
+	if (type == AE_IFREG && target == NULL)
+		assert_int_equal(archive_write_data(a, data, n), (la_ssize_t)n);
+	archive_entry_free(ent);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+}
+
+static void
+make_archive(const char *path, const char *name, mode_t type, const char *target)
+{
+	make_archive_data(path, name, type, target, NULL, 0);
+}
+
+static void
+test_hostile_entries(void **state)
+{
+	static const struct {
+		const char *name;
+		mode_t type;
+		const char *target;
+	} evil[] = {
+		{ "../evil", AE_IFREG, NULL },
+		{ "files/../../evil", AE_IFREG, NULL },
+		{ "files/ab/../../../evil", AE_IFREG, NULL },
+		{ "/tmp/anju-backup-evil", AE_IFREG, NULL },
+		{ "files/link", AE_IFLNK, "/etc/passwd" },
+		{ "files/hard", AE_IFREG, "files/../../evil" },
+		{ "files/fifo", AE_IFIFO, NULL },
+		{ "files//double", AE_IFREG, NULL },
+		{ "files/.hidden", AE_IFREG, NULL },
+		{ "db/job; DROP TABLE job.jsonl", AE_IFREG, NULL },
+		{ "other.txt", AE_IFREG, NULL },
+	};
+	struct ctx *c = *state;
+	char path[600], evil_path[600];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/evil.tar", c->dir);
+	snprintf(evil_path, sizeof(evil_path), "%s/evil", c->dir);
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		struct anju_err e;
+
+		unlink(path);
+		make_archive(path, evil[i].name, evil[i].type, evil[i].target);
+		anju_err_clear(&e);
+		assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e),
+				 ANJU_EINVAL);
+		assert_string_equal(e.key, "backup_bad_entry");
+		assert_int_not_equal(lstat(evil_path, &sb), 0);
+		assert_int_not_equal(lstat("/tmp/anju-backup-evil", &sb), 0);
+		dst_untouched(c, 0);
+	}
+}
+
+static void
+test_backup_exists(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	size_t n = 0;
+	char *p;
+
+	fill_db(c->src);
+	write_file(c->dir, "backup.tar", "keep me", 7);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
+			 ANJU_ECONFLICT);
+	assert_string_equal(e.key, "backup_exists");
+	p = read_file(c->archive, &n);
+	assert_non_null(p);
+	assert_int_equal(n, 7);
+	assert_memory_equal(p, "keep me", 7);
+	free(p);
+	assert_false(db_in_tx(c->src));
+}
+
+/* A failed backup leaves no file behind: here the files folder is
+ * unreadable by name (a file where the folder should be). */
+static void
+test_backup_failure_removes_output(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	char bad[600];
+	struct stat sb;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	/* A name a restore could not recreate exactly. */
+	write_file(c->src_files, "ab/bad\001name", "x", 1);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, c->src_files, c->archive, NULL, NULL, &e),
+			 ANJU_EINVAL);
+	assert_int_not_equal(stat(c->archive, &sb), 0);
+	assert_false(db_in_tx(c->src));
+	/* Into a folder that does not exist: nothing to remove, an I/O error. */
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/backup.tar", c->dir);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, c->src_files, bad, NULL, NULL, &e), ANJU_EIO);
+}
+
+/* A missing files folder is an empty one, on both sides. */
+static void
+test_no_files_dir(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	char src_none[600], dst_none[600];
+	json_t *m;
+
+	fill_db(c->src);
+	snprintf(src_none, sizeof(src_none), "%s/none", c->dir);
+	snprintf(dst_none, sizeof(dst_none), "%s/dst-none", c->dir);
+	anju_err_clear(&e);
+	assert_int_equal(backup_write(c->src, src_none, c->archive, NULL, NULL, &e), 0);
+	m = archive_manifest(c->archive);
+	assert_int_equal(json_integer_value(json_object_get(m, "files")), 0);
+	json_decref(m);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, dst_none, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s", e.msg);
+	tables_equal(c->src, c->dst);
+	assert_int_equal(count_entries(dst_none), 0);
+}
+
+/* A file already in the target's folder is kept when it is the same and
+ * refuses the restore (before any row) when it differs. */
+static void
+test_existing_files(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	int nfiles = 0;
+
+	fill_db(c->src);
+	fill_files(c->src_files);
+	backup_ok(c);
+	write_file(c->dst_files, "top.txt", "TOP\n", 4);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_ECONFLICT);
+	assert_string_equal(e.key, "restore_file_conflict");
+	assert_int_equal(count_rows(c->dst, "job"), 0);
+	assert_int_equal(count_entries(c->dst_files), 1);
+
+	/* A file where a folder goes is a conflict too. */
+	{
+		char top[600];
+
+		snprintf(top, sizeof(top), "%s/top.txt", c->dst_files);
+		unlink(top);
+	}
+	write_file(c->dst_files, "ab", "not a folder", 12);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_ECONFLICT);
+	assert_int_equal(count_rows(c->dst, "job"), 0);
+
+	/* The same bytes already there: fine. */
+	{
+		char ab[600];
+
+		snprintf(ab, sizeof(ab), "%s/ab", c->dst_files);
+		unlink(ab);
+	}
+	write_file(c->dst_files, "top.txt", "top\n", 4);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s", e.msg);
+	tables_equal(c->src, c->dst);
+	tree_in(c->src_files, c->dst_files, false, &nfiles);
+	assert_int_equal(nfiles, 5);
+}
+
+/* An archive of another schema version is refused before anything. */
+static void
+test_other_version(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+
+	fill_db(c->src);
+	backup_ok(c);
+	/* The target claims a later schema than the archive's. */
+	exec_ok(c->dst, "INSERT INTO schema_migrations (version, name, applied_at)"
+			" VALUES (9999, 'future', 'now')");
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e),
+			 ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_schema_mismatch");
+	dst_untouched(c, 0);
+}
+
+/* Writes from another connection while the backup runs (from its progress
+ * callback) are not in it: every table comes from one snapshot. */
+struct writer {
+	struct db *db;
+	int64_t job;
+	bool wrote;
+};
+
+static void
+write_meanwhile(void *ud, int64_t done, int64_t total, const char *note)
+{
+	struct writer *w = ud;
+	struct db_stmt *st;
+
+	(void)total;
+	(void)note;
+	/* Once the first table is being read. */
+	if (w->wrote || done == 0)
+		return;
+	w->wrote = true;
+	add_job(w->db, "meanwhile", "later", NULL, 0, 0);
+	ok(w->db, db_prepare(w->db,
+			     "INSERT INTO job_staging (job_id, seq, payload)"
+			     " VALUES (?, ?, 'later')",
+			     &st));
+	for (int i = 0; i < 10; i++) {
+		db_bind_int64(st, 1, w->job);
+		db_bind_int64(st, 2, 5000000 + i);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+}
+
+static void
+test_snapshot(void **state)
+{
+	struct ctx *c = *state;
+	struct writer w = { 0 };
+	struct anju_err e;
+
+	fill_db(c->src);
+	anju_err_clear(&e);
+	if (db_open(c->t[0].url, &w.db, &e) != 0)
+		fail_msg("db_open: %s", e.msg);
+	w.job = query_int(c->src, "SELECT MIN(id) FROM job");
+	if (backup_write(c->src, c->src_files, c->archive, write_meanwhile, &w, &e) != 0)
+		fail_msg("backup_write: %s", e.msg);
+	assert_true(w.wrote);
+	assert_int_equal(count_rows(c->src, "job_staging"), STAGING_ROWS + 10);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s", e.msg);
+	assert_int_equal(count_rows(c->dst, "job_staging"), STAGING_ROWS);
+	assert_int_equal(count_rows(c->dst, "job"), count_rows(c->src, "job") - 1);
+	db_close(w.db);
+}
+
+/* A row's line and the manifest are capped before they are held. */
+static void
+test_caps(void **state)
+{
+	struct ctx *c = *state;
+	static const char head[] = "{\"columns\":[\"id\"],\"types\":[\"int\"]}\n[";
+	size_t big = (16 << 20) + 100;
+	char *data = xmalloc(big), path[600];
+	struct anju_err e;
+
+	snprintf(path, sizeof(path), "%s/big.tar", c->dir);
+	memset(data, 'x', big);
+	memcpy(data, head, strlen(head));
+	make_archive_data(path, "db/job.jsonl", AE_IFREG, NULL, data, big);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e), ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	assert_non_null(strstr(e.msg, "16 MiB"));
+	unlink(path);
+	make_archive_data(path, "manifest.json", AE_IFREG, NULL, data, (1 << 20) + 1);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e), ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_corrupt");
+	/* A manifest of another format. */
+	unlink(path);
+	make_archive_data(path, "manifest.json", AE_IFREG, NULL, "{\"format\":\"zip\"}", 17);
+	anju_err_clear(&e);
+	assert_int_equal(backup_restore(c->dst, c->dst_files, path, NULL, NULL, &e), ANJU_EINVAL);
+	assert_string_equal(e.key, "backup_not_anju");
+	free(data);
+	dst_untouched(c, 0);
+}
+
+/* A table without a primary key that refers to itself and to two others. */
+static const char tree_sql[] =
+	"CREATE TABLE zz_tree (n INTEGER NOT NULL, parent INTEGER REFERENCES zz_tree (n),"
+	" a BIGINT REFERENCES job (id), b BIGINT, bn BIGINT, s SMALLINT, t VARCHAR(10),"
+	" UNIQUE (n), FOREIGN KEY (b, bn) REFERENCES selftest_row (job_id, n))";
+
+/* A table that sorts before the one it references, with a text key. */
+static const char pair_sql[] =
+	"CREATE TABLE zz_parent (id {{ID}}, label TEXT NOT NULL);"
+	"CREATE TABLE aa_child (code TEXT PRIMARY KEY, parent_id BIGINT NOT NULL"
+	" REFERENCES zz_parent (id), note TEXT)";
+
+/* Tables of any shape come back: no primary key (read by OFFSET), a text
+ * key, a reference to a table that sorts after, a reference to itself. */
+static void
+test_generic_tables(void **state)
+{
+	struct ctx *c = *state;
+	struct db_stmt *st;
+	struct anju_err e;
+	int64_t job;
+
+	for (int i = 0; i < 2; i++) {
+		exec_ok(c->dbs[i], tree_sql);
+		exec_ok(c->dbs[i], pair_sql);
+	}
+	fill_db(c->src);
+	job = query_int(c->src, "SELECT MIN(id) FROM job");
+	ok(c->src, db_begin(c->src));
+	ok(c->src,
+	   db_prepare(c->src, "INSERT INTO zz_tree (n, parent, a, s, t) VALUES (?, ?, ?, ?, ?)",
+		      &st));
+	for (int i = 0; i < 2345; i++) {
+		db_bind_int64(st, 1, i);
+		if (i == 0)
+			db_bind_null(st, 2);
+		else
+			db_bind_int64(st, 2, i / 2);
+		db_bind_int64(st, 3, job);
+		db_bind_int64(st, 4, i % 100);
+		db_bind_cstr(st, 5, i % 2 ? "奇" : "even");
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	exec_ok(c->src,
+		"INSERT INTO zz_tree (n, b, bn) SELECT 100000 + n, job_id, n FROM selftest_row");
+	ok(c->src,
+	   db_prepare(c->src, "INSERT INTO zz_parent (label) VALUES (?) RETURNING id", &st));
+	for (int i = 0; i < 1500; i++) {
+		int64_t id;
+		struct db_stmt *ch;
+		char code[32];
+
+		db_bind_cstr(st, 1, "p");
+		assert_int_equal(db_step(st), DB_ROW);
+		id = db_col_int64(st, 0);
+		db_reset(st);
+		ok(c->src, db_prepare(c->src,
+				      "INSERT INTO aa_child (code, parent_id, note)"
+				      " VALUES (?, ?, ?)",
+				      &ch));
+		snprintf(code, sizeof(code), "c-%d", 1500 - i);
+		db_bind_cstr(ch, 1, code);
+		db_bind_int64(ch, 2, id);
+		db_bind_cstr(ch, 3, i % 7 ? NULL : "注");
+		assert_int_equal(db_step(ch), DB_DONE);
+		db_reset(ch);
+	}
+	ok(c->src, db_commit(c->src));
+	backup_ok(c);
+	anju_err_clear(&e);
+	if (backup_restore(c->dst, c->dst_files, c->archive, NULL, NULL, &e) != 0)
+		fail_msg("backup_restore: %s (%s)", e.msg, e.key);
+	tables_equal(c->src, c->dst);
+	assert_int_equal(count_rows(c->dst, "zz_tree"), 2345 + 5);
+	assert_int_equal(count_rows(c->dst, "aa_child"), 1500);
+	/* zz_parent's id sequence continues after the restored ids. */
+	ok(c->dst,
+	   db_prepare(c->dst, "INSERT INTO zz_parent (label) VALUES ('new') RETURNING id", &st));
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_col_int64(st, 0), 1501);
+	db_reset(st);
+}
+
+/* db_table_describe(), which backup.c added to db.h for its generic reads. */
+static void
+test_describe(void **state)
+{
+	struct ctx *c = *state;
+	struct arena *a = arena_new();
+	struct db_table_desc d;
+
+	ok(c->src, db_table_describe(c->src, "job", a, &d));
+	assert_true(d.ncol >= 18);
+	assert_string_equal(d.cols[0].name, "id");
+	assert_true(d.cols[0].integer);
+	assert_int_equal(d.cols[0].pk, 1);
+	assert_true(d.cols[0].serial);
+	assert_string_equal(d.cols[1].name, "kind");
+	assert_false(d.cols[1].integer);
+	assert_int_equal(d.cols[1].pk, 0);
+	assert_false(d.cols[1].serial);
+	assert_int_equal(d.nref, 0);
+
+	ok(c->src, db_table_describe(c->src, "job_staging", a, &d));
+	assert_int_equal(d.ncol, 3);
+	assert_int_equal(d.cols[0].pk, 1); /* job_id */
+	assert_int_equal(d.cols[1].pk, 2); /* seq */
+	assert_int_equal(d.cols[2].pk, 0);
+	assert_false(d.cols[0].serial);
+	assert_int_equal(d.nref, 1);
+	assert_string_equal(d.refs[0], "job");
+
+	/* Several references, one to itself (left out), and no primary key. */
+	exec_ok(c->src, tree_sql);
+	ok(c->src, db_table_describe(c->src, "zz_tree", a, &d));
+	assert_int_equal(d.ncol, 7);
+	for (size_t i = 0; i < d.ncol; i++) {
+		assert_int_equal(d.cols[i].pk, 0);
+		assert_false(d.cols[i].serial);
+		assert_int_equal(d.cols[i].integer, i < 6);
+	}
+	assert_int_equal(d.nref, 2);
+	assert_string_equal(d.refs[0], "job");
+	assert_string_equal(d.refs[1], "selftest_row");
+
+	assert_int_equal(db_table_describe(c->src, "no_such_table", a, &d), ANJU_ENOTFOUND);
+	assert_int_equal(db_table_describe(c->src, "job; DROP TABLE job", a, &d), ANJU_EINVAL);
+	arena_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_roundtrip),      T(test_sqlite_to_pg),
+		T(test_pg_to_sqlite),   T(test_target_not_empty),
+		T(test_corrupt_table),  T(test_corrupt_file),
+		T(test_truncated),      T(test_hostile_entries),
+		T(test_backup_exists),  T(test_backup_failure_removes_output),
+		T(test_no_files_dir),   T(test_existing_files),
+		T(test_other_version),  T(test_snapshot),
+		T(test_caps),           T(test_describe),
+		T(test_generic_tables),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("backup", tests, NULL, NULL);
+}
