@@ -5,8 +5,9 @@
  * plan do not rewrite what was asked that day; the inspector checks in at
  * each point by scanning its label (the server's time, the browser's
  * location when granted) and enters each item's result as it goes.  An
- * item not fine is a finding, which opens a work order or a suspected
- * violation when its item (or its severity) says so.  See patrol.h.
+ * item not fine is a finding, which opens a work order (part C) or a
+ * suspected violation (part B) through upkeep.h when its item (or its
+ * severity) says so.  See patrol.h.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "store/db.h"
 #include "store/page.h"
 #include "upkeep/patrol.h"
+#include "upkeep/upkeep.h"
 
 /* Serialises the generation of rounds across processes ("patrgen"). */
 #define GENERATE_LOCK_KEY INT64_C(0x7061747267656e00)
@@ -676,6 +678,135 @@ finding_action(struct db *db, int64_t item_id, char action[16], struct anju_err 
 	return rc == DB_ROW || rc == DB_DONE ? 0 : db_fail(db, rc, e);
 }
 
+/* The point and item of a result, for the record a finding opens. */
+struct finding {
+	struct housing_place place;
+	char location[16], place_text[260], summary[1600];
+	char category[24], vtype[24], severity[16];
+	int64_t work_order_id, violation_id;
+};
+
+static int
+finding_load(struct db *db, int64_t result_id, struct finding *f, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc = db_prepare(
+		db,
+		"SELECT p.location, p.community_id, COALESCE(p.building_id, 0),"
+		" COALESCE(p.entrance, 0), COALESCE(p.unit_id, 0), COALESCE(p.asset_id, 0),"
+		" p.place, ri.name, rp.name, x.note, x.severity,"
+		" COALESCE(i.work_order_category, 'other'), COALESCE(i.violation_type, 'other'),"
+		" COALESCE(x.work_order_id, 0), COALESCE(x.violation_id, 0)"
+		" FROM patrol_result x JOIN patrol_point p ON p.id = x.point_id"
+		" JOIN patrol_round_point rp ON rp.id = x.round_point_id"
+		" JOIN patrol_round_item ri ON ri.round_point_id = x.round_point_id"
+		" AND ri.item_id = x.item_id JOIN patrol_item i ON i.id = x.item_id WHERE x.id = ?",
+		&st);
+
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, result_id);
+	if ((rc = db_step(st)) == DB_ROW) {
+		const char *note = db_col_text(st, 9);
+
+		snprintf(f->location, sizeof(f->location), "%s", db_col_text(st, 0));
+		snprintf(f->place_text, sizeof(f->place_text), "%s", db_col_text(st, 6));
+		f->place = (struct housing_place){ .location = f->location,
+						   .community_id = db_col_int64(st, 1),
+						   .building_id = db_col_int64(st, 2),
+						   .entrance = (int)db_col_int64(st, 3),
+						   .unit_id = db_col_int64(st, 4),
+						   .asset_id = db_col_int64(st, 5),
+						   .place = f->place_text };
+		snprintf(f->summary, sizeof(f->summary), "巡查发现「%s」（%s）%s%s",
+			 db_col_text(st, 7), db_col_text(st, 8), note[0] ? "：" : "", note);
+		snprintf(f->severity, sizeof(f->severity), "%s", db_col_text(st, 10));
+		snprintf(f->category, sizeof(f->category), "%s", db_col_text(st, 11));
+		snprintf(f->vtype, sizeof(f->vtype), "%s", db_col_text(st, 12));
+		f->work_order_id = db_col_int64(st, 13);
+		f->violation_id = db_col_int64(st, 14);
+	}
+	db_reset(st);
+	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+}
+
+/* Cuts s to at most max characters at a character boundary. */
+static void
+cut_chars(char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = s; *p != '\0'; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80 && n++ == max) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/* Opens what a finding's action says, through the interfaces of upkeep.h,
+ * in the caller's transaction: a work order (the item's category, urgent
+ * for a high severity) or a suspected violation case (the item's type; an
+ * asset's case is placed where the asset is).  Both are unique on the
+ * result ("patrol_result", its id), so a result sent again opens nothing
+ * more; the id is kept on the result. */
+static int
+finding_open(struct db *db, int64_t result_id, const char *action, const struct audit_actor *who,
+	     struct anju_err *e)
+{
+	struct finding f;
+	int64_t id = 0;
+	bool created = false;
+	int rc;
+
+	if (strcmp(action, "work_order") != 0 && strcmp(action, "violation") != 0)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	if ((rc = finding_load(db, result_id, &f, e)) != 0)
+		return rc;
+	if (action[0] == 'w') {
+		struct work_order_in in = {
+			.place = f.place,
+			.category = f.category,
+			.urgency = strcmp(f.severity, "high") == 0 ? "urgent" : "normal",
+			.description = f.summary,
+			.source = "patrol",
+			.source_type = "patrol_result",
+			.source_id = result_id,
+		};
+
+		if (f.work_order_id != 0)
+			return 0;
+		cut_chars(f.summary, 1000);
+		if ((rc = work_order_raise(db, &in, who, &id, &created, e)) != 0)
+			return rc;
+		return run(db, "UPDATE patrol_result SET work_order_id = ? WHERE id = ?",
+			   (struct bindv[]){ { NULL, id }, { NULL, result_id } }, 2, NULL, e);
+	}
+	if (f.violation_id != 0)
+		return 0;
+	if (strcmp(f.location, "asset") == 0) {
+		f.place.location = f.place.unit_id ? "unit"
+				   : f.place.building_id
+					   ? (f.place.entrance ? "entrance" : "building")
+					   : "community";
+		f.place.asset_id = 0;
+	}
+	cut_chars(f.summary, 500);
+	struct violation_report_in vin = {
+		.type = f.vtype,
+		.source = "patrol",
+		.source_type = "patrol_result",
+		.source_id = result_id,
+		.place = f.place,
+		.summary = f.summary,
+	};
+	if ((rc = violation_report(db, &vin, who, &id, &created, e)) != 0)
+		return rc;
+	return run(db, "UPDATE patrol_result SET violation_id = ? WHERE id = ?",
+		   (struct bindv[]){ { NULL, id }, { NULL, result_id } }, 2, NULL, e);
+}
+
 int
 patrol_result_save(struct db *db, const struct caller *c, int64_t round_id, int64_t point_id,
 		   int64_t item_id, const char *outcome, const char *note,
@@ -788,15 +919,9 @@ patrol_result_save(struct db *db, const struct caller *c, int64_t round_id, int6
 		json_decref(before);
 		return db_fail(db, rc, e);
 	}
-	/*
-	 * A finding whose action is work_order or violation opens one here,
-	 * in this transaction, through upkeep.h's work_order_raise() or
-	 * violation_report() with source_type "patrol_result" and source_id
-	 * *result_id (unique, so a retried result opens one), and keeps its
-	 * id in work_order_id or violation_id: see docs/upkeep-patrol.md,
-	 * "Findings".
-	 */
-	if ((rc = maybe_done(db, round_id, now, e)) != 0) {
+	if ((strcmp(outcome, "not_fine") == 0 &&
+	     (rc = finding_open(db, *result_id, action, who, e)) != 0) ||
+	    (rc = maybe_done(db, round_id, now, e)) != 0) {
 		json_decref(before);
 		return rc;
 	}

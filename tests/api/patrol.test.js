@@ -5,7 +5,8 @@
 // day's rounds made once, and the inspector's round on the phone: refused
 // with a wrong or another point's label, items refused before the
 // check-in, an item sent twice with the same Idempotency-Key saved once, a
-// photo that is not JPEG or PNG refused (415), and the round done.
+// photo that is not JPEG or PNG refused (415), findings that opened a work
+// order and a suspected violation case, and the round done.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -252,6 +253,10 @@ test('a plan, the day\'s rounds made once, and the inspector\'s round', async ()
   assert.equal(fire.result.outcome, 'not_fine');
   assert.equal(fire.result.photos, 1);
   assert.equal(fire.result.finding_action, 'work_order');
+  assert.ok(fire.result.work_order_id, 'the finding opened a work order');
+  const sublet = r.json.points[1].items[0];
+  assert.ok(sublet.result.violation_id, 'the finding opened a suspected case');
+  assert.equal(sublet.result.work_order_id, null);
   r = await as('bureau', 'GET', `/api/v1/patrol-findings?community_id=${ids.a}`);
   assert.equal(r.json.items.length, 2);
   assert.deepEqual(r.json.items.map((f) => f.finding_action).sort(), ['violation', 'work_order']);

@@ -4,8 +4,9 @@
  * their labels (a reprint voids the old token), plans and their checks,
  * rounds made once per plan and day by frequency, missed rounds, check-ins
  * with a wrong, voided or another point's label, results only after the
- * check-in and saved once however often they are sent, and a round done
- * when everything is entered.
+ * check-in and saved once however often they are sent, findings that open
+ * a work order or a suspected violation case once, and a round done when
+ * everything is entered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -643,6 +644,25 @@ test_round_walk(void **state)
 					  " finding_action = 'violation'"),
 			 1);
 	assert_int_equal(visit(c, &c->insp, round, qb, 0, &e), ANJU_ECONFLICT);
+	/* The findings opened one work order (消防通道堵塞, urgent) and one
+	 * suspected case (疑似转租转借) in their transactions, each once
+	 * however often the result was sent, and keep them on the results. */
+	assert_int_equal(query_int(c->db,
+				   "SELECT COUNT(*) FROM work_order WHERE source = 'patrol'"
+				   " AND source_type = 'patrol_result' AND category = 'other'"
+				   " AND urgency = 'urgent' AND state = 'reported'"),
+			 1);
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM violation_case WHERE source ="
+					  " 'patrol' AND type = 'sublet' AND state = 'suspected'"
+					  " AND unit_id IS NOT NULL"),
+			 1);
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM patrol_result x JOIN work_order w"
+					  " ON w.id = x.work_order_id AND w.source_id = x.id"),
+			 1);
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM patrol_result x JOIN"
+					  " violation_case v ON v.id = x.violation_id"
+					  " AND v.source_id = x.id"),
+			 1);
 	/* The detail in route order with the findings. */
 	ok(c->db, patrol_round_get(c->db, &bureau, round, &r, &e));
 	assert_int_equal(json_integer_value(json_object_get(r, "findings")), 2);
