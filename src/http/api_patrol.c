@@ -413,6 +413,20 @@ list_plans(struct req *r, struct anju_err *e)
 }
 
 static int
+list_inspectors(struct req *r, struct anju_err *e)
+{
+	json_t *items = NULL;
+	int64_t community;
+	int rc;
+
+	if ((rc = req_object_id(r, 0, &community, "community_not_found", "没有这个小区", e)) != 0 ||
+	    (rc = patrol_inspector_list(r->db, r->caller, community, &items, e)) != 0)
+		return rc;
+	reply_items(r, items);
+	return 0;
+}
+
+static int
 save_plan(struct req *r, int64_t id, struct anju_err *e)
 {
 	json_t *b = r->json;
@@ -782,6 +796,12 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/communities/{id}/patrol-plans", ACCESS_CALLER, READERS, .status = 200,
 	  .response = ITEMS_OF(REF("PatrolPlan")), .summary = "小区的巡查计划",
 	  .handler = list_plans },
+	{ "GET", "/api/v1/communities/{id}/patrol-inspectors", ACCESS_CALLER, MANAGER,
+	  .status = 200,
+	  .response = ITEMS_OF("{\"type\":\"object\",\"required\":[\"id\",\"username\",\"name\","
+			       "\"role\"],\"properties\":{\"id\":" I ",\"username\":" S
+			       ",\"name\":" S ",\"role\":" S "}}"),
+	  .summary = "可分派巡查任务的账号（巡查人员与运营人员）", .handler = list_inspectors },
 	{ "POST", "/api/v1/patrol-plans", ACCESS_CALLER, MANAGER, .body = plan_body, .status = 201,
 	  .response = REF("PatrolPlan"), .summary = "新增巡查计划（频次、路线、巡查人员）",
 	  .handler = create_plan },

@@ -1298,3 +1298,39 @@ patrol_plan_list(struct db *db, const struct caller *c, int64_t community_id, js
 	}
 	return rc;
 }
+
+int
+patrol_inspector_list(struct db *db, const struct caller *c, int64_t community_id, json_t **items,
+		      struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	*items = NULL;
+	if ((rc = patrol_community_name(db, c, community_id, NULL, e)) != 0)
+		return rc;
+	rc = db_prepare(db,
+			"SELECT a.id, a.username, CASE WHEN a.display_name = '' THEN a.username"
+			" ELSE a.display_name END, a.role FROM account a JOIN scope_grant g"
+			" ON g.principal = 'account:' || CAST(a.id AS TEXT) AND g.community_id = ?"
+			" WHERE a.state = 'active' AND a.role IN ('inspector', 'operator_staff',"
+			" 'operator_manager') ORDER BY a.role, a.id",
+			&st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(st, 1, community_id);
+	*items = json_array();
+	while ((rc = db_step(st)) == DB_ROW)
+		json_array_append_new(*items,
+				      json_pack("{s:I, s:s, s:s, s:s}", "id",
+						(json_int_t)db_col_int64(st, 0), "username",
+						db_col_text(st, 1), "name", db_col_text(st, 2),
+						"role", db_col_text(st, 3)));
+	db_reset(st);
+	if (rc != DB_DONE) {
+		json_decref(*items);
+		*items = NULL;
+		return db_fail(db, rc, e);
+	}
+	return 0;
+}

@@ -146,6 +146,11 @@ int patrol_plan_get(struct db *db, const struct caller *c, int64_t id, json_t **
 		    struct anju_err *e);
 int patrol_plan_list(struct db *db, const struct caller *c, int64_t community_id, json_t **items,
 		     struct anju_err *e);
+/* The accounts that may walk a community's rounds (active inspector,
+ * operator staff or manager accounts with the community in scope), for the
+ * plan form: [{id, username, name, role}] (new). */
+int patrol_inspector_list(struct db *db, const struct caller *c, int64_t community_id,
+			  json_t **items, struct anju_err *e);
 
 /*
  * Rounds (round.c).

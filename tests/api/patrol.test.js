@@ -186,7 +186,10 @@ test('points, the label sheet, a reprint voids the old label', async () => {
 
 test('a plan, the day\'s rounds made once, and the inspector\'s round', async () => {
   expectError(await as('manager', 'POST', '/api/v1/patrol-plans', { community_id: ids.a, name: '日常巡查', frequency: 'weekly', points: [ids.p1], inspectors: [inspector.id] }), 400, undefined, 'weekday');
-  let r = await as('manager', 'POST', '/api/v1/patrol-plans', { community_id: ids.a, name: '日常巡查', frequency: 'daily', points: [ids.p1, ids.p2], inspectors: [inspector.id] });
+  let r = await as('manager', 'GET', `/api/v1/communities/${ids.a}/patrol-inspectors`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.items.map((a) => a.username), ['xuncha1']);
+  r = await as('manager', 'POST', '/api/v1/patrol-plans', { community_id: ids.a, name: '日常巡查', frequency: 'daily', points: [ids.p1, ids.p2], inspectors: [inspector.id] });
   assert.equal(r.status, 201, r.text);
   ids.plan = r.json.id;
   assert.deepEqual(r.json.points.map((p) => p.id), [ids.p1, ids.p2]);
