@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { apikey, run } from '../api/lib/server.js';
 import {
-  CHROMIUM, NEW_PASSWORD, PHONE, TIMEOUT, firstSignIn, pageErrors, shot, startConsole, stopConsole, submitLogin,
+  CHROMIUM, NEW_PASSWORD, PHONE, TIMEOUT, firstSignIn, launch, navTitles, newPage, pageErrors, shot, startConsole, stopConsole, submitLogin,
 } from './lib/browser.js';
 
 const TEST_TIMEOUT = 180000;
@@ -180,4 +180,39 @@ test('an inspector walks the round on a phone, scanning each label with the came
   assert.equal(fire.outcome, 'not_fine');
   assert.equal(fire.photos, 1);
   assert.ok(fire.work_order_id);
+});
+
+test('the operator manager reads the library, the points, the rounds and the finding on the console', { timeout: TEST_TIMEOUT }, async () => {
+  const out = run(['user', 'add', '--data', server.data.dir, '--username', 'patrol-mgr', '--role', 'operator_manager',
+    '--name', '运营主管', '--community', String(ids.community), '--generate-password']);
+  const browser = await launch();
+  try {
+    const page = await newPage(browser, server);
+    await firstSignIn(page, 'patrol-mgr', /initial password.*: (\S+)/.exec(out)[1]);
+    const nav = await navTitles(page);
+    for (const t of ['巡查任务', '巡查计划', '巡查点与标签', '巡查项目库']) assert.ok(nav.includes(t), nav.join());
+    await page.getByText('房屋使用与维护').first().waitFor();
+
+    await page.getByRole('menuitem', { name: '巡查项目库' }).click();
+    await page.getByText('消防通道堵塞').first().waitFor();
+    await page.getByTestId('new-item').waitFor();
+
+    await page.getByRole('menuitem', { name: '巡查点与标签' }).click();
+    await page.getByTestId('community').locator('.el-select__wrapper').click();
+    await page.getByRole('option', { name: '桃源公租房' }).click();
+    await page.getByText('3栋1单元楼道').first().waitFor();
+    await page.getByTestId('print-labels').waitFor();
+    await shot(page, 'patrol-points');
+
+    await page.getByRole('menuitem', { name: '巡查任务' }).click();
+    await page.getByText('每日巡查').first().click();
+    await page.waitForURL(/\/patrol\/rounds\/\d+/);
+    await page.locator('.finding-row').getByText('消防通道堵塞').waitFor();
+    await page.getByText('电动车堵住消防通道').first().waitFor();
+    await page.getByText(/维修工单 #\d+/).first().waitFor();
+    await shot(page, 'patrol-round');
+    assert.deepEqual(pageErrors(page), []);
+  } finally {
+    await browser.close();
+  }
 });
