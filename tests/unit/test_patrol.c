@@ -22,10 +22,13 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "housing/housing.h"
+#include "jobs/job.h"
+#include "jobs/schedule.h"
 #include "store/migrate.h"
 #include "upkeep/patrol.h"
 #include "testdb.h"
 #include "testkeys.h"
+#include "testjob.h"
 #include "testmoney.h"
 
 struct ctx {
@@ -697,6 +700,47 @@ test_round_walk(void **state)
 	free(qc);
 }
 
+/* The schedule "patrol_rounds" is due every day at 00:20 and starts the job
+ * of that name, which makes today's rounds; its result counts them. */
+static void
+test_schedule_job(void **state)
+{
+	struct ctx *c = *state;
+	int64_t route[] = { c->point_a };
+	struct seen seen = { 0 };
+	struct anju_err e;
+	const struct schedule *sch = NULL;
+	char today[DATE_FMT_LEN];
+	int64_t job = 0, claimed = 0;
+	int started = 0;
+	json_t *j = NULL;
+
+	for (const struct schedule *x = schedules; x->name != NULL; x++)
+		if (strcmp(x->name, "patrol_rounds") == 0)
+			sch = x;
+	assert_non_null(sch);
+	assert_string_equal(sch->job_kind, "patrol_rounds");
+	c->plan = plan(c, "daily", 0, 0, 0, route, 1, NULL);
+	{
+		const struct schedule only[] = { *sch, { NULL } };
+
+		ok(c->db, schedule_tick(c->db, only, time_now_us(), &started, &e));
+		assert_int_equal(started, 1);
+		ok(c->db, schedule_tick(c->db, only, time_now_us(), &started, &e));
+		assert_int_equal(started, 0);
+	}
+	job = query_int(c->db, "SELECT MAX(id) FROM job WHERE kind = 'patrol_rounds'");
+	assert_int_equal(job_claim(c->db, "test", job, &claimed, &e), 1);
+	ok(c->db, job_run(c->db, job, "test", NULL, on_progress, &seen, &e));
+	ok(c->db, job_get(c->db, job, &j, &e));
+	assert_string_equal(json_string_value(json_object_get(j, "state")), "succeeded");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "result"), "made")),
+			 1);
+	json_decref(j);
+	day(today, 0);
+	assert_true(round_of(c, c->plan, today) > 0);
+}
+
 int
 main(void)
 {
@@ -707,6 +751,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generate_by_frequency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_job, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
