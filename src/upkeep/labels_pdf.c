@@ -17,7 +17,8 @@
 #define MARGIN   12.0
 #define CELL_W   ((PDF_A4_W - 2 * MARGIN) / COLS)
 #define CELL_H   ((PDF_A4_H - 2 * MARGIN) / ROWS)
-#define QR_SIZE  44.0
+#define QR_SIZE  40.0
+#define QR_TOP   7.0
 #define TEXT_PAD 3.0
 
 static int
@@ -30,20 +31,20 @@ label(struct pdf *p, double x, double y, const char *community, const struct pat
 	pdf_gray(p, 0.6);
 	pdf_rect(p, x + 1.5, y + 1.5, CELL_W - 3.0, CELL_H - 3.0, 0.2, false);
 	pdf_gray(p, 0.0);
-	pdf_text(p, x + TEXT_PAD, y + 4.0, CELL_W - 2 * TEXT_PAD, 8.5, PDF_CENTER | PDF_ONE_LINE,
+	pdf_text(p, x + TEXT_PAD, y + 2.5, CELL_W - 2 * TEXT_PAD, 8.5, PDF_CENTER | PDF_ONE_LINE,
 		 "公租房巡查点 · 请勿撕毁");
-	if ((rc = pdf_qr(p, x + (CELL_W - QR_SIZE) / 2, y + 9.0, QR_SIZE, l->qr, e)) != 0)
+	if ((rc = pdf_qr(p, x + (CELL_W - QR_SIZE) / 2, y + QR_TOP, QR_SIZE, l->qr, e)) != 0)
 		return rc;
 	snprintf(no, sizeof(no), "No. %d　第 %d 版", l->short_no, l->gen);
-	pdf_text(p, x + TEXT_PAD, y + 9.0 + QR_SIZE + 0.5, CELL_W - 2 * TEXT_PAD, 11.0,
+	pdf_text(p, x + TEXT_PAD, y + QR_TOP + QR_SIZE + 0.5, CELL_W - 2 * TEXT_PAD, 11.0,
 		 PDF_CENTER | PDF_BOLD | PDF_ONE_LINE, no);
-	pdf_text(p, x + TEXT_PAD, y + 9.0 + QR_SIZE + 6.5, CELL_W - 2 * TEXT_PAD, 9.0,
+	pdf_text(p, x + TEXT_PAD, y + QR_TOP + QR_SIZE + 6.0, CELL_W - 2 * TEXT_PAD, 9.0,
 		 PDF_CENTER | PDF_SHRINK, l->name);
-	pdf_text(p, x + TEXT_PAD, y + 9.0 + QR_SIZE + 11.5, CELL_W - 2 * TEXT_PAD, 8.0,
+	pdf_text(p, x + TEXT_PAD, y + QR_TOP + QR_SIZE + 10.5, CELL_W - 2 * TEXT_PAD, 8.0,
 		 PDF_CENTER | PDF_SHRINK, community);
 	/* For typing in when a camera cannot read the code. */
 	pdf_gray(p, 0.35);
-	pdf_text(p, x + TEXT_PAD, y + 9.0 + QR_SIZE + 16.0, CELL_W - 2 * TEXT_PAD, 6.5,
+	pdf_text(p, x + TEXT_PAD, y + QR_TOP + QR_SIZE + 14.5, CELL_W - 2 * TEXT_PAD, 6.5,
 		 PDF_CENTER | PDF_SHRINK, strrchr(l->qr, ':') ? strrchr(l->qr, ':') + 1 : l->qr);
 	pdf_gray(p, 0.0);
 	return 0;

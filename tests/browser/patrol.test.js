@@ -44,9 +44,9 @@ async function labelStream(pointId, name) {
   assert.equal(res.status, 200);
   const pdf = join(dir, `${name}.pdf`);
   writeFileSync(pdf, Buffer.from(await res.arrayBuffer()));
-  // 150 dpi: the QR code (44 mm with its quiet zone) starts 21 mm from the
-  // top-left corner of the page.
-  execFileSync('pdftoppm', ['-jpeg', '-r', '150', '-x', '110', '-y', '110', '-W', '288', '-H', '288', '-singlefile', pdf, join(dir, name)]);
+  // 150 dpi: the QR code (40 mm with its quiet zone) starts 23 mm from the
+  // page's left edge and 19 mm from its top.
+  execFileSync('pdftoppm', ['-jpeg', '-r', '150', '-x', '110', '-y', '90', '-W', '288', '-H', '288', '-singlefile', pdf, join(dir, name)]);
   const frame = readFileSync(join(dir, `${name}.jpg`));
   const stream = join(dir, `${name}.mjpeg`);
   writeFileSync(stream, Buffer.concat(Array(30).fill(frame)));
