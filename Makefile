@@ -104,7 +104,7 @@ run:
 
 bench:
 	sh scripts/setup.sh
-	$(MAKE) all $(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments $(BUILD)/bench/reconcile
+	$(MAKE) all $(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments $(BUILD)/bench/reconcile $(BUILD)/bench/patrol
 	sh bench/run.sh
 	sh bench/housing.sh
 	sh bench/ledger.sh
@@ -114,10 +114,11 @@ bench:
 	sh bench/billing.sh
 	sh bench/reconcile.sh
 	sh bench/vacancy.sh
+	sh bench/patrol.sh
 
 # The benchmarks' programs (bench/fill.c, bench/ledger_fill.c, bench/payments.c), linked with
 # the library.
-$(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments $(BUILD)/bench/reconcile: $(BUILD)/bench/%: bench/%.c $(BUILD)/libanju.a
+$(BUILD)/bench/fill $(BUILD)/bench/ledger_fill $(BUILD)/bench/payments $(BUILD)/bench/reconcile $(BUILD)/bench/patrol: $(BUILD)/bench/%: bench/%.c $(BUILD)/libanju.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libanju.a $(LDFLAGS_ALL) $(LIBS_ALL)
 

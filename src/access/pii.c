@@ -28,6 +28,7 @@ static const char *const payment_channel_columns[] = { "secret_sealed", NULL };
 static const char *const bank_line_columns[] = { "counterparty_sealed", NULL };
 static const char *const violation_case_columns[] = { "reporter_name_sealed",
 						      "reporter_contact_sealed", NULL };
+static const char *const work_order_columns[] = { "contact_sealed", NULL };
 
 const struct pii_table pii_tables[] = {
 	{ "person", "id", person_columns },
@@ -37,6 +38,7 @@ const struct pii_table pii_tables[] = {
 	{ "payment_channel", "id", payment_channel_columns },
 	{ "bank_line", "id", bank_line_columns },
 	{ "violation_case", "id", violation_case_columns },
+	{ "work_order", "id", work_order_columns },
 	{ NULL },
 };
 

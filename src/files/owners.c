@@ -15,6 +15,7 @@
 #include "tenancy/lease.h"
 #include "tenancy/handover.h"
 #include "upkeep/violation.h"
+#include "upkeep/patrol.h"
 
 /* The housing stock's documents and photos: the bureau, the operator's
  * people, and the inspectors who record what they find. */
@@ -25,6 +26,10 @@
  * operator's people who handle its file. */
 #define HOUSEHOLD_WRITERS                                                                          \
 	(ROLE_BIT(ROLE_BUREAU) | ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF))
+
+/* A patrol result's photos: who patrols (patrol.h). */
+#define PATROL_WRITERS                                                                             \
+	(ROLE_BIT(ROLE_INSPECTOR) | ROLE_BIT(ROLE_OPERATOR_STAFF) | ROLE_BIT(ROLE_OPERATOR_MANAGER))
 
 const struct files_owner files_owners[] = {
 	{ "unit", "房屋", housing_unit_community, HOUSING_WRITERS },
@@ -39,6 +44,7 @@ const struct files_owner files_owners[] = {
 	{ "violation_case", "违规案件", violation_case_community, HOUSING_WRITERS,
 	  .append_only = true },
 	{ "renovation_request", "装修申请", renovation_community, HOUSEHOLD_WRITERS },
+	{ "patrol_result", "巡查结果", patrol_result_community, PATROL_WRITERS },
 	{ NULL },
 };
 

@@ -244,7 +244,7 @@ out:
 }
 
 const char *const migrate_seeded_tables[] = {
-	"household_category", "tenancy_rule",      "dunning_level",
-	"dunning_policy",     "outbox_sender",     "match_rule",
-	"match_policy",       "violation_penalty", NULL
+	"household_category",     "tenancy_rule",      "dunning_level",       "dunning_policy",
+	"outbox_sender",          "match_rule",        "match_policy",        "patrol_item",
+	"patrol_severity_action", "violation_penalty", "work_order_deadline", NULL
 };

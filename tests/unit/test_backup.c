@@ -851,6 +851,94 @@ fill_violation(struct db *db)
 		    " '同意', NULL, NULL, NULL, '2026-01-12T02:00:00.000000Z')");
 }
 
+/* Work orders (issue 8, part C): a tenant-paid repair done and confirmed
+ * by a call-back, with its material, history and charge; a preventive plan
+ * and its occurrence; a changed deadline in the seeded table. */
+static void
+fill_work_order(struct db *db)
+{
+	exec_ok(db, "UPDATE work_order_deadline SET hours = 12, updated_at ="
+		    " '2025-04-01T02:00:00.000000Z', updated_by = 'account:1'"
+		    " WHERE urgency = 'emergency'");
+	exec_ok(db, "INSERT INTO work_order (community_id, location, building_id, entrance,"
+		    " unit_id, asset_id, place, category, urgency, description, source,"
+		    " source_type, source_id, household_id, contact_sealed, state, deadline_at,"
+		    " reported_at, reported_by, assignee_id, assigned_at, started_at, done_at,"
+		    " done_by, done_note, responsibility, cost_fen, charge_id, confirmed_at,"
+		    " confirmed_by, confirm_channel, satisfaction, confirm_note, reopened,"
+		    " updated_at) VALUES (1, 'unit', 1, 2, 1, NULL, '厨房', 'water', 'urgent',"
+		    " '厨房水龙头漏水', 'staff', NULL, NULL, 1, 'v1.1.CCCC', 'confirmed',"
+		    " '2026-01-04T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 'account:1', 1,"
+		    " '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z',"
+		    " '2026-01-01T03:00:00.000000Z', 'account:1', '更换阀芯', 'tenant', 500, 1,"
+		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'callback', 5, '满意', 0,"
+		    " '2026-01-02T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO work_order_material (work_order_id, name, quantity, unit,"
+		    " amount_fen) VALUES (1, '阀芯', 1, '个', 300)");
+	exec_ok(db, "INSERT INTO work_order_event (work_order_id, from_state, to_state, at, actor,"
+		    " actor_name, note) VALUES (1, NULL, 'reported', '2026-01-01T00:00:00.000000Z',"
+		    " 'account:1', 'staff1', ''), (1, 'done', 'confirmed',"
+		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'bureau1', '满意')");
+	exec_ok(db, "INSERT INTO preventive_plan (community_id, asset_id, asset_type, name,"
+		    " category, urgency, description, freq, day, active, created_at, created_by,"
+		    " updated_at) VALUES (1, NULL, '热水器', '热水器季度检查', 'water', 'normal',"
+		    " '检查热水器', 'quarterly', 5, 1, '2026-01-01T00:00:00.000000Z', 'account:1',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO preventive_occurrence (plan_id, due_on, asset_id, work_order_id,"
+		    " created_at) VALUES (1, '2026-01-05', 1, 1, '2026-01-05T00:00:00.000000Z')");
+}
+
+/* A patrol (issue 8 part A): the library's seeded rows changed and added
+ * to, a point with its label's MAC and checklist, a weekly plan, and one
+ * walked round with a finding. */
+static void
+fill_patrol(struct db *db)
+{
+	exec_ok(db, "UPDATE patrol_severity_action SET action = 'violation', updated_at ="
+		    " '2026-02-01T00:00:00.000000Z', updated_by = 'account:1' WHERE severity ="
+		    " 'medium'");
+	exec_ok(db, "INSERT INTO patrol_item (name, severity, finding_action,"
+		    " work_order_category, violation_type, retired_at, created_at, updated_at,"
+		    " updated_by) VALUES ('电动车楼道充电', 'high', 'work_order', 'electricity',"
+		    " NULL, NULL, '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z',"
+		    " 'account:1')");
+	exec_ok(db, "INSERT INTO patrol_point (community_id, short_no, name, location,"
+		    " building_id, entrance, unit_id, asset_id, place, active, token_mac,"
+		    " token_gen, token_at, created_at, updated_at, updated_by) VALUES (1, 1,"
+		    " '1栋1单元楼道', 'entrance', 1, 1, NULL, NULL, '一楼', 1,"
+		    " '4f1c0b5cf0d1f7a5c0d7e2b1a4c6e8f0123456789abcdef0123456789abcdef0', 2,"
+		    " '2026-02-01T00:00:00.000000Z', '2026-02-01T00:00:00.000000Z',"
+		    " '2026-02-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db, "INSERT INTO patrol_point_item (point_id, seq, item_id) VALUES (1, 1, 1),"
+		    " (1, 2, 3)");
+	exec_ok(db, "INSERT INTO patrol_plan (community_id, name, frequency, weekday, month_day,"
+		    " quarter_month, active, created_at, updated_at, updated_by) VALUES (1,"
+		    " '每周一巡查', 'weekly', 1, NULL, NULL, 1, '2026-02-01T00:00:00.000000Z',"
+		    " '2026-02-01T00:00:00.000000Z', 'account:1')");
+	exec_ok(db, "INSERT INTO patrol_plan_point (plan_id, seq, point_id) VALUES (1, 1, 1)");
+	exec_ok(db, "INSERT INTO patrol_plan_inspector (plan_id, account_id) VALUES (1, 1)");
+	exec_ok(db, "INSERT INTO patrol_round (plan_id, community_id, plan_name, due_on, state,"
+		    " started_at, finished_at, created_at, updated_at) VALUES (1, 1, '每周一巡查',"
+		    " '2026-02-02', 'done', '2026-02-02T01:00:00.000000Z',"
+		    " '2026-02-02T01:05:00.000000Z', '2026-02-01T16:20:00.000000Z',"
+		    " '2026-02-02T01:05:00.000000Z')");
+	exec_ok(db, "INSERT INTO patrol_round_inspector (round_id, account_id) VALUES (1, 1)");
+	exec_ok(db, "INSERT INTO patrol_round_point (round_id, seq, point_id, name, checked_in_at,"
+		    " checked_in_by, label_gen, lat, lng, accuracy) VALUES (1, 1, 1,"
+		    " '1栋1单元楼道', '2026-02-02T01:00:00.000000Z', 'account:1', 2, '31.2304',"
+		    " '121.4737', 12)");
+	exec_ok(db, "INSERT INTO patrol_round_item (round_point_id, seq, item_id, name, severity)"
+		    " VALUES (1, 1, 1, '消防通道堵塞', 'high'), (1, 2, 3, '楼道堆物', 'medium')");
+	exec_ok(db, "INSERT INTO patrol_result (round_id, round_point_id, point_id, item_id,"
+		    " community_id, outcome, note, severity, finding_action, work_order_id,"
+		    " violation_id, saved_at, saved_by, updated_at, updated_by) VALUES (1, 1, 1, 1,"
+		    " 1, 'not_fine', '电动车堵住消防通道', 'high', 'work_order', NULL, NULL,"
+		    " '2026-02-02T01:01:00.000000Z', 'account:1', '2026-02-02T01:01:00.000000Z',"
+		    " 'account:1'), (1, 1, 1, 3, 1, 'fine', '', 'medium', NULL, NULL, NULL,"
+		    " '2026-02-02T01:02:00.000000Z', 'account:1', '2026-02-02T01:02:00.000000Z',"
+		    " 'account:1')");
+}
+
 /* Rows in every table of every migration: 001_platform.sql and
  * 003_audit.sql with awkward values, the later ones with a realistic row or
  * two each, in the order their references need. */
@@ -1051,7 +1139,9 @@ fill_db(struct db *db)
 		    " '2026-01-01T00:00:00.000000Z', 'account:1')");
 	fill_tenancy(db);
 	fill_rent(db);
+	fill_patrol(db);
 	fill_violation(db);
+	fill_work_order(db);
 	ok(db, db_commit(db));
 }
 

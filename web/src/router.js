@@ -340,6 +340,48 @@ const routes = [
         meta: { title: '产权单位对账', op: 'GET /api/v1/owners/{id}/statements/{period}', nav: { icon: 'Stamp', order: 9.69 } },
       },
       {
+        path: 'm/patrol',
+        name: 'patrol-today',
+        component: () => import('./upkeep/mobile/MobileRounds.vue'),
+        meta: { title: '今日巡查', op: 'POST /api/v1/patrol-rounds/{id}/visits', nav: { icon: 'Odometer', order: 16 } },
+      },
+      {
+        path: 'm/patrol/:id(\\d+)',
+        name: 'patrol-walk',
+        component: () => import('./upkeep/mobile/MobileRound.vue'),
+        meta: { title: '巡查', op: 'POST /api/v1/patrol-rounds/{id}/visits' },
+      },
+      {
+        path: 'patrol/rounds',
+        name: 'patrol-rounds',
+        component: () => import('./upkeep/PatrolRounds.vue'),
+        meta: { title: '巡查任务', op: 'GET /api/v1/patrol-rounds', nav: { icon: 'Finished', order: 16.1 } },
+      },
+      {
+        path: 'patrol/rounds/:id(\\d+)',
+        name: 'patrol-round',
+        component: () => import('./upkeep/PatrolRound.vue'),
+        meta: { title: '巡查任务详情', op: 'GET /api/v1/patrol-rounds/{id}' },
+      },
+      {
+        path: 'patrol/plans',
+        name: 'patrol-plans',
+        component: () => import('./upkeep/PatrolPlans.vue'),
+        meta: { title: '巡查计划', op: 'GET /api/v1/communities/{id}/patrol-plans', nav: { icon: 'AlarmClock', order: 16.2 } },
+      },
+      {
+        path: 'patrol/points',
+        name: 'patrol-points',
+        component: () => import('./upkeep/PatrolPoints.vue'),
+        meta: { title: '巡查点与标签', op: 'GET /api/v1/communities/{id}/patrol-points', nav: { icon: 'Grid', order: 16.3 } },
+      },
+      {
+        path: 'patrol/library',
+        name: 'patrol-library',
+        component: () => import('./upkeep/PatrolLibrary.vue'),
+        meta: { title: '巡查项目库', op: 'GET /api/v1/patrol-items', nav: { icon: 'Memo', order: 16.4 } },
+      },
+      {
         path: 'search',
         name: 'search',
         component: () => import('./search/SearchPage.vue'),
