@@ -26,6 +26,7 @@ static const char *const payer_account_columns[] = { "number_sealed", NULL };
 static const char *const withholding_item_columns[] = { "number_sealed", NULL };
 static const char *const payment_channel_columns[] = { "secret_sealed", NULL };
 static const char *const bank_line_columns[] = { "counterparty_sealed", NULL };
+static const char *const work_order_columns[] = { "contact_sealed", NULL };
 
 const struct pii_table pii_tables[] = {
 	{ "person", "id", person_columns },
@@ -34,6 +35,7 @@ const struct pii_table pii_tables[] = {
 	{ "withholding_item", "id", withholding_item_columns },
 	{ "payment_channel", "id", payment_channel_columns },
 	{ "bank_line", "id", bank_line_columns },
+	{ "work_order", "id", work_order_columns },
 	{ NULL },
 };
 

@@ -243,7 +243,8 @@ out:
 	return rc;
 }
 
-const char *const migrate_seeded_tables[] = { "household_category", "tenancy_rule",
-					      "dunning_level",      "dunning_policy",
-					      "outbox_sender",      "match_rule",
-					      "match_policy",       NULL };
+const char *const migrate_seeded_tables[] = {
+	"household_category", "tenancy_rule",        "dunning_level",
+	"dunning_policy",     "outbox_sender",       "match_rule",
+	"match_policy",       "work_order_deadline", NULL
+};
