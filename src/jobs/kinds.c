@@ -19,6 +19,7 @@ extern const struct job_kind job_kind_rent_bill;
 extern const struct job_kind job_kind_withholding_import;
 extern const struct job_kind job_kind_bank_statement_import, job_kind_bank_balance_daily,
 	job_kind_bank_rematch;
+extern const struct job_kind job_kind_preventive_orders;
 
 const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
@@ -42,5 +43,6 @@ const struct job_kind *const job_kinds[] = {
 	&job_kind_bank_statement_import,
 	&job_kind_bank_balance_daily,
 	&job_kind_bank_rematch,
+	&job_kind_preventive_orders,
 	NULL,
 };

@@ -22,6 +22,7 @@ const struct schedule schedules[] = {
 	{ "outbox_send", SCHED_DAILY, 0, 9, 30, "outbox_send", "{}" },
 	{ "monthly_billing", SCHED_MONTHLY, 25, 1, 0, "rent_bill", "{}" },
 	{ "bank_balance_daily", SCHED_DAILY, 0, 1, 10, "bank_balance_daily", "{}" },
+	{ "preventive_orders", SCHED_DAILY, 0, 0, 40, "preventive_orders", "{}" },
 	{ NULL },
 };
 
