@@ -14,6 +14,7 @@
 #include "rent/dunning.h"
 #include "tenancy/lease.h"
 #include "tenancy/handover.h"
+#include "upkeep/work_order.h"
 
 /* The housing stock's documents and photos: the bureau, the operator's
  * people, and the inspectors who record what they find. */
@@ -34,6 +35,8 @@ const struct files_owner files_owners[] = {
 	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
 	{ "lease", "租赁合同", lease_community, HOUSEHOLD_WRITERS },
 	{ "dunning_case", "催缴案件", dunning_case_community,
+	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
+	{ "work_order", "维修工单", work_order_community,
 	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
 	{ NULL },
 };
