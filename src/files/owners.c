@@ -16,6 +16,7 @@
 #include "tenancy/handover.h"
 #include "upkeep/violation.h"
 #include "upkeep/patrol.h"
+#include "upkeep/work_order.h"
 
 /* The housing stock's documents and photos: the bureau, the operator's
  * people, and the inspectors who record what they find. */
@@ -45,6 +46,8 @@ const struct files_owner files_owners[] = {
 	  .append_only = true },
 	{ "renovation_request", "装修申请", renovation_community, HOUSEHOLD_WRITERS },
 	{ "patrol_result", "巡查结果", patrol_result_community, PATROL_WRITERS },
+	{ "work_order", "维修工单", work_order_community,
+	  ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF) },
 	{ NULL },
 };
 

@@ -29,12 +29,14 @@ extern const struct api_module api_dunning;
 extern const struct api_module api_upkeep_report;
 extern const struct api_module api_violation;
 extern const struct api_module api_patrol;
+extern const struct api_module api_work_order;
 
 const struct api_module *const api_modules[] = {
-	&api_platform,   &api_jobs,    &api_audit,      &api_access,        &api_approval,
-	&api_files,      &api_housing, &api_household,  &api_eligibility,   &api_search,
-	&api_transfer,   &api_money,   &api_receipt,    &api_application,   &api_handover,
-	&api_recheck,    &api_lease,   &api_allocation, &api_report,        &api_rent,
-	&api_collection, &api_dunning, &api_reconcile,  &api_upkeep_report, &api_violation,
-	&api_patrol,     NULL,
+	&api_platform,    &api_jobs,        &api_audit,      &api_access,
+	&api_approval,    &api_files,       &api_housing,    &api_household,
+	&api_eligibility, &api_search,      &api_transfer,   &api_money,
+	&api_receipt,     &api_application, &api_handover,   &api_recheck,
+	&api_lease,       &api_allocation,  &api_report,     &api_rent,
+	&api_collection,  &api_dunning,     &api_reconcile,  &api_upkeep_report,
+	&api_violation,   &api_patrol,      &api_work_order, NULL,
 };

@@ -20,6 +20,7 @@ extern const struct job_kind job_kind_withholding_import;
 extern const struct job_kind job_kind_bank_statement_import, job_kind_bank_balance_daily,
 	job_kind_bank_rematch;
 extern const struct job_kind job_kind_patrol_rounds;
+extern const struct job_kind job_kind_preventive_orders;
 
 const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
@@ -44,5 +45,6 @@ const struct job_kind *const job_kinds[] = {
 	&job_kind_bank_balance_daily,
 	&job_kind_bank_rematch,
 	&job_kind_patrol_rounds,
+	&job_kind_preventive_orders,
 	NULL,
 };

@@ -23,6 +23,7 @@ const struct schedule schedules[] = {
 	{ "monthly_billing", SCHED_MONTHLY, 25, 1, 0, "rent_bill", "{}" },
 	{ "bank_balance_daily", SCHED_DAILY, 0, 1, 10, "bank_balance_daily", "{}" },
 	{ "patrol_rounds", SCHED_DAILY, 0, 0, 20, "patrol_rounds", "{}" },
+	{ "preventive_orders", SCHED_DAILY, 0, 0, 40, "preventive_orders", "{}" },
 	{ NULL },
 };
 

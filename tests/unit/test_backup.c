@@ -851,43 +851,6 @@ fill_violation(struct db *db)
 		    " '同意', NULL, NULL, NULL, '2026-01-12T02:00:00.000000Z')");
 }
 
-/* Work orders (issue 8, part C): a tenant-paid repair done and confirmed
- * by a call-back, with its material, history and charge; a preventive plan
- * and its occurrence; a changed deadline in the seeded table. */
-static void
-fill_work_order(struct db *db)
-{
-	exec_ok(db, "UPDATE work_order_deadline SET hours = 12, updated_at ="
-		    " '2025-04-01T02:00:00.000000Z', updated_by = 'account:1'"
-		    " WHERE urgency = 'emergency'");
-	exec_ok(db, "INSERT INTO work_order (community_id, location, building_id, entrance,"
-		    " unit_id, asset_id, place, category, urgency, description, source,"
-		    " source_type, source_id, household_id, contact_sealed, state, deadline_at,"
-		    " reported_at, reported_by, assignee_id, assigned_at, started_at, done_at,"
-		    " done_by, done_note, responsibility, cost_fen, charge_id, confirmed_at,"
-		    " confirmed_by, confirm_channel, satisfaction, confirm_note, reopened,"
-		    " updated_at) VALUES (1, 'unit', 1, 2, 1, NULL, '厨房', 'water', 'urgent',"
-		    " '厨房水龙头漏水', 'staff', NULL, NULL, 1, 'v1.1.CCCC', 'confirmed',"
-		    " '2026-01-04T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 'account:1', 1,"
-		    " '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z',"
-		    " '2026-01-01T03:00:00.000000Z', 'account:1', '更换阀芯', 'tenant', 500, 1,"
-		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'callback', 5, '满意', 0,"
-		    " '2026-01-02T03:00:00.000000Z')");
-	exec_ok(db, "INSERT INTO work_order_material (work_order_id, name, quantity, unit,"
-		    " amount_fen) VALUES (1, '阀芯', 1, '个', 300)");
-	exec_ok(db, "INSERT INTO work_order_event (work_order_id, from_state, to_state, at, actor,"
-		    " actor_name, note) VALUES (1, NULL, 'reported', '2026-01-01T00:00:00.000000Z',"
-		    " 'account:1', 'staff1', ''), (1, 'done', 'confirmed',"
-		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'bureau1', '满意')");
-	exec_ok(db, "INSERT INTO preventive_plan (community_id, asset_id, asset_type, name,"
-		    " category, urgency, description, freq, day, active, created_at, created_by,"
-		    " updated_at) VALUES (1, NULL, '热水器', '热水器季度检查', 'water', 'normal',"
-		    " '检查热水器', 'quarterly', 5, 1, '2026-01-01T00:00:00.000000Z', 'account:1',"
-		    " '2026-01-01T00:00:00.000000Z')");
-	exec_ok(db, "INSERT INTO preventive_occurrence (plan_id, due_on, asset_id, work_order_id,"
-		    " created_at) VALUES (1, '2026-01-05', 1, 1, '2026-01-05T00:00:00.000000Z')");
-}
-
 /* A patrol (issue 8 part A): the library's seeded rows changed and added
  * to, a point with its label's MAC and checklist, a weekly plan, and one
  * walked round with a finding. */
@@ -942,6 +905,43 @@ fill_patrol(struct db *db)
 /* Rows in every table of every migration: 001_platform.sql and
  * 003_audit.sql with awkward values, the later ones with a realistic row or
  * two each, in the order their references need. */
+/* Work orders (issue 8, part C): a tenant-paid repair done and confirmed
+ * by a call-back, with its material, history and charge; a preventive plan
+ * and its occurrence; a changed deadline in the seeded table. */
+static void
+fill_work_order(struct db *db)
+{
+	exec_ok(db, "UPDATE work_order_deadline SET hours = 12, updated_at ="
+		    " '2025-04-01T02:00:00.000000Z', updated_by = 'account:1'"
+		    " WHERE urgency = 'emergency'");
+	exec_ok(db, "INSERT INTO work_order (community_id, location, building_id, entrance,"
+		    " unit_id, asset_id, place, category, urgency, description, source,"
+		    " source_type, source_id, household_id, contact_sealed, state, deadline_at,"
+		    " reported_at, reported_by, assignee_id, assigned_at, started_at, done_at,"
+		    " done_by, done_note, responsibility, cost_fen, charge_id, confirmed_at,"
+		    " confirmed_by, confirm_channel, satisfaction, confirm_note, reopened,"
+		    " updated_at) VALUES (1, 'unit', 1, 2, 1, NULL, '厨房', 'water', 'urgent',"
+		    " '厨房水龙头漏水', 'staff', NULL, NULL, 1, 'v1.1.CCCC', 'confirmed',"
+		    " '2026-01-04T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 'account:1', 1,"
+		    " '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z',"
+		    " '2026-01-01T03:00:00.000000Z', 'account:1', '更换阀芯', 'tenant', 500, 1,"
+		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'callback', 5, '满意', 0,"
+		    " '2026-01-02T03:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO work_order_material (work_order_id, name, quantity, unit,"
+		    " amount_fen) VALUES (1, '阀芯', 1, '个', 300)");
+	exec_ok(db, "INSERT INTO work_order_event (work_order_id, from_state, to_state, at, actor,"
+		    " actor_name, note) VALUES (1, NULL, 'reported', '2026-01-01T00:00:00.000000Z',"
+		    " 'account:1', 'staff1', ''), (1, 'done', 'confirmed',"
+		    " '2026-01-02T03:00:00.000000Z', 'account:2', 'bureau1', '满意')");
+	exec_ok(db, "INSERT INTO preventive_plan (community_id, asset_id, asset_type, name,"
+		    " category, urgency, description, freq, day, active, created_at, created_by,"
+		    " updated_at) VALUES (1, NULL, '热水器', '热水器季度检查', 'water', 'normal',"
+		    " '检查热水器', 'quarterly', 5, 1, '2026-01-01T00:00:00.000000Z', 'account:1',"
+		    " '2026-01-01T00:00:00.000000Z')");
+	exec_ok(db, "INSERT INTO preventive_occurrence (plan_id, due_on, asset_id, work_order_id,"
+		    " created_at) VALUES (1, '2026-01-05', 1, 1, '2026-01-05T00:00:00.000000Z')");
+}
+
 static void
 fill_db(struct db *db)
 {

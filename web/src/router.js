@@ -231,11 +231,42 @@ const routes = [
         component: () => import('./tenancy/EvictionDetail.vue'),
         meta: { title: '清退案件', op: 'GET /api/v1/evictions/{id}' },
       },
+      // 房屋使用与维护: work orders (issue 8, part C).
+      {
+        path: 'upkeep/work-orders',
+        name: 'work-orders',
+        component: () => import('./upkeep/WorkOrderBoard.vue'),
+        meta: { title: '维修工单', op: 'GET /api/v1/work-orders', nav: { icon: 'Tickets', order: 16.7 } },
+      },
+      {
+        path: 'upkeep/work-orders/new',
+        name: 'work-order-new',
+        component: () => import('./upkeep/WorkOrderNew.vue'),
+        meta: { title: '登记报修', op: 'POST /api/v1/work-orders' },
+      },
+      {
+        path: 'upkeep/work-orders/:id(\\d+)',
+        name: 'work-order',
+        component: () => import('./upkeep/WorkOrderDetail.vue'),
+        meta: { title: '维修工单', op: 'GET /api/v1/work-orders/{id}' },
+      },
+      {
+        path: 'upkeep/preventive-plans',
+        name: 'preventive-plans',
+        component: () => import('./upkeep/PreventivePlans.vue'),
+        meta: { title: '预防性维护', op: 'GET /api/v1/preventive-plans', nav: { icon: 'AlarmClock', order: 16.8 } },
+      },
+      {
+        path: 'upkeep/maintenance-ledger',
+        name: 'maintenance-ledger',
+        component: () => import('./upkeep/MaintenanceLedger.vue'),
+        meta: { title: '维修台账', op: 'GET /api/v1/maintenance-ledger', nav: { icon: 'DataAnalysis', order: 16.9 } },
+      },
       {
         path: 'upkeep/violations',
         name: 'violations',
         component: () => import('./upkeep/ViolationBoard.vue'),
-        meta: { title: '违规案件', op: 'GET /api/v1/violations', nav: { icon: 'WarningFilled', order: 16.3 } },
+        meta: { title: '违规案件', op: 'GET /api/v1/violations', nav: { icon: 'WarningFilled', order: 16.5 } },
       },
       {
         path: 'upkeep/violations/:id(\\d+)',
@@ -247,7 +278,7 @@ const routes = [
         path: 'upkeep/renovations',
         name: 'renovations',
         component: () => import('./upkeep/RenovationList.vue'),
-        meta: { title: '装修申请', op: 'GET /api/v1/renovations', nav: { icon: 'House', order: 16.4 } },
+        meta: { title: '装修申请', op: 'GET /api/v1/renovations', nav: { icon: 'House', order: 16.6 } },
       },
       {
         path: 'rent/dunning',
