@@ -5,12 +5,8 @@
  * warranty, owner) and the whole; as JSON and as an xlsx workbook.  It
  * reads work_order only; a tenant's repair charge is the money core's.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "access/scope.h"
@@ -212,55 +208,19 @@ int
 maintenance_ledger_xlsx(struct db *db, const struct caller *c, int64_t community_id,
 			const char *period, struct buf *out, struct anju_err *e)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[4096], chunk[65536];
+	char path[XLSX_TEMP_PATH_MAX];
 	lxw_workbook *wb;
 	json_t *l = NULL;
-	ssize_t n;
-	int fd = -1, rc;
+	int rc;
 
 	if ((rc = maintenance_ledger(db, c, community_id, period, &l, e)) != 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/anju-ledger-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if ((fd = mkstemp(path)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "mkstemp: %s", strerror(errno));
-		path[0] = '\0';
-		goto out;
-	}
-	if ((wb = workbook_new(path)) == NULL) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "cannot start the workbook");
-		goto out;
+	if ((wb = xlsx_temp_new(path, e)) == NULL) {
+		json_decref(l);
+		return ANJU_EIO;
 	}
 	ledger_sheet(wb, l);
-	if (workbook_close(wb) != LXW_NO_ERROR) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "the workbook could not be written");
-		goto out;
-	}
-	/* libxlsxwriter wrote the file by its name: read what is there now. */
-	close(fd);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = anju_fail(e, ANJU_EIO, NULL, NULL, "open: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = anju_fail(e, ANJU_EIO, NULL, NULL, "read: %s", strerror(errno));
-			goto out;
-		}
-		if (buf_add(out, chunk, (size_t)n) != 0) {
-			rc = anju_fail(e, ANJU_ETOOBIG, "report_too_large", NULL,
-				       "台账过大，请缩小范围");
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (path[0] != '\0')
-		unlink(path);
+	rc = xlsx_temp_finish(wb, path, out, e);
 	json_decref(l);
 	return rc;
 }
