@@ -34,7 +34,7 @@
 #include "http/http.h"
 #include "money/money.h"
 #include "rent/collection.h"
-#include "rent/rows.h"
+#include "store/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -112,7 +112,7 @@ order_load(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	return rent_row_json(db, st, order_json, out, "order_not_found", "没有这个线上支付订单", e);
+	return db_row_json(db, st, order_json, out, "order_not_found", "没有这个线上支付订单", e);
 }
 
 int
@@ -301,7 +301,7 @@ payment_channel_list(struct db *db, json_t **items, struct anju_err *e)
 	rc = db_prepare(db, "SELECT " CHANNEL_COLS " FROM payment_channel ORDER BY code", &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	return rent_rows_json(db, st, channel_json, items, e);
+	return db_rows_json(db, st, channel_json, items, e);
 }
 
 int
@@ -315,7 +315,7 @@ payment_channel_get(struct db *db, const char *code, json_t **out, struct anju_e
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, code);
-	return rent_row_json(db, st, channel_json, out, "channel_not_found", "没有这个支付渠道", e);
+	return db_row_json(db, st, channel_json, out, "channel_not_found", "没有这个支付渠道", e);
 }
 
 /* A fresh secret: its hex into *secret (new), sealed into *sealed (new). */

@@ -47,7 +47,7 @@
 #include "jobs/job.h"
 #include "rent/dunning.h"
 #include "rent/rent.h"
-#include "rent/rows.h"
+#include "store/rows.h"
 #include "store/db.h"
 #include "store/page.h"
 #include "tenancy/tenancy.h"
@@ -615,11 +615,11 @@ case_open_of_chain(struct db *db, int64_t chain_id, struct dcase *k, bool *found
 static int
 case_load(struct db *db, const struct caller *c, int64_t id, struct dcase *k, struct anju_err *e)
 {
-	return rent_row_by_id(db,
-			      "SELECT " DCASE_COLS " FROM dunning_case dc WHERE dc.id = ?"
-			      " AND " SCOPE_SQL("dc.community_id"),
-			      id, c, bind_scope, dcase_row, k, "dunning_case_not_found",
-			      "没有这个催缴案件", e);
+	return db_row_by_id(db,
+			    "SELECT " DCASE_COLS " FROM dunning_case dc WHERE dc.id = ?"
+			    " AND " SCOPE_SQL("dc.community_id"),
+			    id, c, bind_scope, dcase_row, k, "dunning_case_not_found",
+			    "没有这个催缴案件", e);
 }
 
 int
@@ -1530,9 +1530,9 @@ dunning_case_list(struct db *db, const struct caller *c, const struct dunning_ca
 static int
 case_json(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	return rent_json_by_id(db, CASE_SELECT " WHERE dc.id = ? AND " SCOPE_SQL("dc.community_id"),
-			       id, c, bind_scope, case_json_row, out, "dunning_case_not_found",
-			       "没有这个催缴案件", e);
+	return db_json_by_id(db, CASE_SELECT " WHERE dc.id = ? AND " SCOPE_SQL("dc.community_id"),
+			     id, c, bind_scope, case_json_row, out, "dunning_case_not_found",
+			     "没有这个催缴案件", e);
 }
 
 static json_t *
@@ -1569,7 +1569,7 @@ json_rows(struct db *db, const char *sql, int64_t id, page_row_fn row, json_t **
 	if ((rc = db_prepare(db, sql, &st)) != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	return rent_rows_json(db, st, row, out, e);
+	return db_rows_json(db, st, row, out, e);
 }
 
 static int
@@ -1953,7 +1953,7 @@ out:
 static int
 notice_load(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	return rent_json_by_id(
+	return db_json_by_id(
 		db,
 		"SELECT " NOTICE_COLS " FROM dunning_notice n JOIN dunning_case dc"
 		" ON dc.id = n.case_id WHERE n.id = ? AND " SCOPE_SQL("dc.community_id"),
@@ -2027,9 +2027,9 @@ referral_list(struct db *db, const struct caller *c, const struct referral_filte
 int
 referral_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	return rent_json_by_id(
-		db, REFERRAL_SELECT " WHERE r.id = ? AND " SCOPE_SQL("r.community_id"), id, c,
-		bind_scope, referral_json_row, out, "referral_not_found", "没有这条清退提请", e);
+	return db_json_by_id(db, REFERRAL_SELECT " WHERE r.id = ? AND " SCOPE_SQL("r.community_id"),
+			     id, c, bind_scope, referral_json_row, out, "referral_not_found",
+			     "没有这条清退提请", e);
 }
 
 static const char *
@@ -2050,11 +2050,11 @@ static int
 referral_load(struct db *db, const struct caller *c, int64_t id, struct referral *r,
 	      struct anju_err *e)
 {
-	return rent_row_by_id(db,
-			      "SELECT " REFERRAL_COLS " FROM arrears_referral r WHERE r.id = ?"
-			      " AND " SCOPE_SQL("r.community_id"),
-			      id, c, bind_scope, referral_row, r, "referral_not_found",
-			      "没有这条清退提请", e);
+	return db_row_by_id(db,
+			    "SELECT " REFERRAL_COLS " FROM arrears_referral r WHERE r.id = ?"
+			    " AND " SCOPE_SQL("r.community_id"),
+			    id, c, bind_scope, referral_row, r, "referral_not_found",
+			    "没有这条清退提请", e);
 }
 
 int

@@ -22,7 +22,7 @@
 #include "household/household.h"
 #include "rent/collection.h"
 #include "rent/rent.h"
-#include "rent/rows.h"
+#include "store/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 
@@ -138,7 +138,7 @@ payer_account_list(struct db *db, const struct caller *c, int64_t household_id, 
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, household_id);
-	return rent_rows_json(db, st, payer_json, items, e);
+	return db_rows_json(db, st, payer_json, items, e);
 }
 
 /* The row of an account: its household and the JSON, without scope. */

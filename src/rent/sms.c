@@ -48,7 +48,7 @@
 #include "jobs/job.h"
 #include "rent/dunning.h"
 #include "rent/rent.h"
-#include "rent/rows.h"
+#include "store/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -252,9 +252,9 @@ outbox_list(struct db *db, const struct caller *c, const struct outbox_filter *f
 int
 outbox_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	return rent_json_by_id(db, OUTBOX_SELECT " WHERE o.id = ? AND " SCOPE_SQL("o.community_id"),
-			       id, c, scope_bind, outbox_row, out, "message_not_found",
-			       "没有这条消息", e);
+	return db_json_by_id(db, OUTBOX_SELECT " WHERE o.id = ? AND " SCOPE_SQL("o.community_id"),
+			     id, c, scope_bind, outbox_row, out, "message_not_found",
+			     "没有这条消息", e);
 }
 
 static const char *

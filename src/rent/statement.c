@@ -36,7 +36,7 @@
 #include "money/money.h"
 #include "rent/reconcile.h"
 #include "rent/rent.h"
-#include "rent/rows.h"
+#include "store/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -132,7 +132,7 @@ get_row(struct db *db, const char *sql, int64_t id, page_row_fn row, json_t **ou
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	return rent_row_json(db, st, row, out, key, msg, e);
+	return db_row_json(db, st, row, out, key, msg, e);
 }
 
 /* ---- formats ---- */

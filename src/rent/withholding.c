@@ -36,7 +36,7 @@
 #include "money/money.h"
 #include "rent/collection.h"
 #include "rent/rent.h"
-#include "rent/rows.h"
+#include "store/rows.h"
 #include "store/db.h"
 #include "store/keys.h"
 #include "store/page.h"
@@ -607,7 +607,7 @@ withholding_bank_list(struct db *db, json_t **items, struct anju_err *e)
 	rc = db_prepare(db, "SELECT " BANK_COLS " FROM withholding_bank ORDER BY code", &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	return rent_rows_json(db, st, bank_json, items, e);
+	return db_rows_json(db, st, bank_json, items, e);
 }
 
 int
@@ -621,7 +621,7 @@ withholding_bank_get(struct db *db, const char *code, json_t **out, struct anju_
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, code);
-	return rent_row_json(db, st, bank_json, out, "bank_not_found", "没有这个代扣银行", e);
+	return db_row_json(db, st, bank_json, out, "bank_not_found", "没有这个代扣银行", e);
 }
 
 int
@@ -1215,7 +1215,7 @@ withholding_batch_get(struct db *db, int64_t id, json_t **out, struct anju_err *
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	return rent_row_json(db, st, batch_json, out, "batch_not_found", "没有这个代扣批次", e);
+	return db_row_json(db, st, batch_json, out, "batch_not_found", "没有这个代扣批次", e);
 }
 
 int
@@ -1915,7 +1915,7 @@ withholding_result_get(struct db *db, int64_t id, json_t **out, struct anju_err 
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	return rent_row_json(db, st, result_json, out, "result_not_found", "没有这个回盘记录", e);
+	return db_row_json(db, st, result_json, out, "result_not_found", "没有这个回盘记录", e);
 }
 
 int
@@ -1936,7 +1936,7 @@ withholding_result_list(struct db *db, int64_t batch_id, json_t **items, struct 
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, batch_id);
-	return rent_rows_json(db, st, result_json, items, e);
+	return db_rows_json(db, st, result_json, items, e);
 }
 
 /* ---- the job "withholding_import" ---- */

@@ -19,6 +19,7 @@
 #include "core/mem.h"
 #include "core/text.h"
 #include "store/db.h"
+#include "store/rows.h"
 #include "store/keys.h"
 #include "upkeep/patrol.h"
 
@@ -143,8 +144,9 @@ patrol_community_name(struct db *db, const struct caller *c, int64_t id, char na
 	" created_at, updated_at, updated_by"
 
 static json_t *
-item_json(struct db_stmt *st)
+item_json(struct db_stmt *st, void *ud)
 {
+	(void)ud;
 	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s, s:s, s:s}", "id",
 			 (json_int_t)db_col_int64(st, 0), "name", db_col_text(st, 1), "severity",
 			 db_col_text(st, 2), "finding_action", text_or_null(st, 3),
@@ -168,16 +170,7 @@ patrol_item_list(struct db *db, bool with_retired, json_t **items, struct anju_e
 			&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, item_json(st));
-	db_reset(st);
-	if (rc != DB_DONE) {
-		json_decref(*items);
-		*items = NULL;
-		return db_fail(db, rc, e);
-	}
-	return 0;
+	return db_rows_json(db, st, item_json, items, e);
 }
 
 int
@@ -190,14 +183,7 @@ patrol_item_get(struct db *db, int64_t id, json_t **out, struct anju_err *e)
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = item_json(st);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_item_not_found", NULL,
-				 "没有这个巡查项目");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return db_row_json(db, st, item_json, out, "patrol_item_not_found", "没有这个巡查项目", e);
 }
 
 static int
@@ -466,24 +452,10 @@ static int
 point_community(struct db *db, const struct caller *c, int64_t id, int64_t *community,
 		struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(
+	return db_int_by_id(
 		db,
 		"SELECT community_id FROM patrol_point WHERE id = ? AND " SCOPE_SQL("community_id"),
-		&st);
-
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*community = db_col_int64(st, 0);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_point_not_found", NULL,
-				 "没有这个巡查点");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+		id, c, scope_bind, community, "patrol_point_not_found", "没有这个巡查点", e);
 }
 
 int
@@ -615,8 +587,9 @@ patrol_point_save(struct db *db, const struct caller *c, int64_t id,
 	" p.active, p.token_gen, p.token_at, p.created_at, p.updated_at, p.updated_by"
 
 static json_t *
-point_json(struct db_stmt *st)
+point_json(struct db_stmt *st, void *ud)
 {
+	(void)ud;
 	struct housing_place pl = {
 		.location = db_col_text(st, 4),
 		.community_id = db_col_int64(st, 1),
@@ -635,6 +608,26 @@ point_json(struct db_stmt *st)
 			 (int)db_col_int64(st, 11), "printed_at", text_or_null(st, 12),
 			 "created_at", db_col_text(st, 13), "updated_at", db_col_text(st, 14),
 			 "updated_by", db_col_text(st, 15), "items");
+}
+
+/* Completes each of *items with fill; on failure *items is freed and NULL. */
+static int
+each_fill(struct db *db, json_t **items, int (*fill)(struct db *, json_t *, struct anju_err *),
+	  struct anju_err *e)
+{
+	json_t *o;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach (*items, i, o) {
+		if ((rc = fill(db, o, e)) != 0)
+			break;
+	}
+	if (rc != 0) {
+		json_decref(*items);
+		*items = NULL;
+	}
+	return rc;
 }
 
 /* Appends the point's checklist to its "items". */
@@ -667,27 +660,13 @@ int
 patrol_point_get(struct db *db, const struct caller *c, int64_t id, json_t **out,
 		 struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db,
-			    "SELECT " POINT_COLS
-			    " FROM patrol_point p WHERE p.id = ? AND " SCOPE_SQL("p.community_id"),
-			    &st);
+	int rc = db_json_by_id(
+		db,
+		"SELECT " POINT_COLS
+		" FROM patrol_point p WHERE p.id = ? AND " SCOPE_SQL("p.community_id"),
+		id, c, scope_bind, point_json, out, "patrol_point_not_found", "没有这个巡查点", e);
 
-	*out = NULL;
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = point_json(st);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_point_not_found", NULL,
-				 "没有这个巡查点");
-	if (rc != DB_ROW)
-		return db_fail(db, rc, e);
-	if ((rc = point_items(db, *out, e)) != 0) {
+	if (rc == 0 && (rc = point_items(db, *out, e)) != 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -699,8 +678,6 @@ patrol_point_list(struct db *db, const struct caller *c, int64_t community_id, b
 		  json_t **items, struct anju_err *e)
 {
 	struct db_stmt *st;
-	size_t i;
-	json_t *p;
 	int rc;
 
 	*items = NULL;
@@ -714,20 +691,9 @@ patrol_point_list(struct db *db, const struct caller *c, int64_t community_id, b
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, community_id);
 	db_bind_int64(st, 2, all ? 1 : 0);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, point_json(st));
-	db_reset(st);
-	rc = rc == DB_DONE ? 0 : db_fail(db, rc, e);
-	json_array_foreach (*items, i, p) {
-		if (rc == 0)
-			rc = point_items(db, p, e);
-	}
-	if (rc != 0) {
-		json_decref(*items);
-		*items = NULL;
-	}
-	return rc;
+	if ((rc = db_rows_json(db, st, point_json, items, e)) != 0)
+		return rc;
+	return each_fill(db, items, point_items, e);
 }
 
 /*
@@ -1034,24 +1000,10 @@ static int
 plan_community(struct db *db, const struct caller *c, int64_t id, int64_t *community,
 	       struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(
+	return db_int_by_id(
 		db,
 		"SELECT community_id FROM patrol_plan WHERE id = ? AND " SCOPE_SQL("community_id"),
-		&st);
-
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*community = db_col_int64(st, 0);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_plan_not_found", NULL,
-				 "没有这个巡查计划");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+		id, c, scope_bind, community, "patrol_plan_not_found", "没有这个巡查计划", e);
 }
 
 /* Replaces a plan's route and inspectors. */
@@ -1178,8 +1130,9 @@ out:
 	" created_at, updated_at, updated_by"
 
 static json_t *
-plan_json(struct db_stmt *st)
+plan_json(struct db_stmt *st, void *ud)
 {
+	(void)ud;
 	return json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s, s:s, s:[], s:[]}",
 			 "id", (json_int_t)db_col_int64(st, 0), "community_id",
 			 (json_int_t)db_col_int64(st, 1), "name", db_col_text(st, 2), "frequency",
@@ -1238,27 +1191,12 @@ plan_fill(struct db *db, json_t *plan, struct anju_err *e)
 int
 patrol_plan_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db,
-			    "SELECT " PLAN_COLS
-			    " FROM patrol_plan WHERE id = ? AND " SCOPE_SQL("community_id"),
-			    &st);
+	int rc = db_json_by_id(
+		db,
+		"SELECT " PLAN_COLS " FROM patrol_plan WHERE id = ? AND " SCOPE_SQL("community_id"),
+		id, c, scope_bind, plan_json, out, "patrol_plan_not_found", "没有这个巡查计划", e);
 
-	*out = NULL;
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = plan_json(st);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_plan_not_found", NULL,
-				 "没有这个巡查计划");
-	if (rc != DB_ROW)
-		return db_fail(db, rc, e);
-	if ((rc = plan_fill(db, *out, e)) != 0) {
+	if (rc == 0 && (rc = plan_fill(db, *out, e)) != 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -1270,8 +1208,6 @@ patrol_plan_list(struct db *db, const struct caller *c, int64_t community_id, js
 		 struct anju_err *e)
 {
 	struct db_stmt *st;
-	json_t *p;
-	size_t i;
 	int rc;
 
 	*items = NULL;
@@ -1283,20 +1219,9 @@ patrol_plan_list(struct db *db, const struct caller *c, int64_t community_id, js
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, community_id);
-	*items = json_array();
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(*items, plan_json(st));
-	db_reset(st);
-	rc = rc == DB_DONE ? 0 : db_fail(db, rc, e);
-	json_array_foreach (*items, i, p) {
-		if (rc == 0)
-			rc = plan_fill(db, p, e);
-	}
-	if (rc != 0) {
-		json_decref(*items);
-		*items = NULL;
-	}
-	return rc;
+	if ((rc = db_rows_json(db, st, plan_json, items, e)) != 0)
+		return rc;
+	return each_fill(db, items, plan_fill, e);
 }
 
 int

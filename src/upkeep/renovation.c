@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/text.h"
 #include "store/db.h"
+#include "store/rows.h"
 #include "upkeep/violation.h"
 #include "upkeep/violation_int.h"
 
@@ -29,26 +30,14 @@ int
 renovation_community(struct db *db, const struct caller *c, int64_t id, int64_t *community_id,
 		     struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
 	*community_id = 0;
 	if (c == NULL || c->role == ROLE_TENANT)
 		return not_found(e);
-	rc = db_prepare(db,
-			"SELECT community_id FROM renovation_request WHERE id = ? AND " SCOPE_SQL(
-				"community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		*community_id = db_col_int64(st, 0);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return not_found(e);
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return db_int_by_id(
+		db,
+		"SELECT community_id FROM renovation_request WHERE id = ? AND " SCOPE_SQL(
+			"community_id"),
+		id, c, scope_bind, community_id, "renovation_not_found", "没有这个装修申请", e);
 }
 
 int

@@ -24,6 +24,7 @@
 #include "http/http.h"
 #include "jobs/job.h"
 #include "store/db.h"
+#include "store/rows.h"
 #include "store/page.h"
 #include "upkeep/patrol.h"
 #include "upkeep/upkeep.h"
@@ -310,32 +311,26 @@ struct round_row {
 	char state[16], due_on[DATE_FMT_LEN];
 };
 
+static void
+round_read(struct db_stmt *st, void *out)
+{
+	struct round_row *r = out;
+
+	r->id = db_col_int64(st, 0);
+	r->community_id = db_col_int64(st, 1);
+	snprintf(r->state, sizeof(r->state), "%s", db_col_text(st, 2));
+	snprintf(r->due_on, sizeof(r->due_on), "%s", db_col_text(st, 3));
+}
+
 static int
 round_load(struct db *db, const struct caller *c, int64_t id, struct round_row *r,
 	   struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc = db_prepare(db,
+	return db_row_by_id(db,
 			    "SELECT id, community_id, state, due_on FROM patrol_round"
 			    " WHERE id = ? AND " SCOPE_SQL("community_id"),
-			    &st);
-
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		r->id = db_col_int64(st, 0);
-		r->community_id = db_col_int64(st, 1);
-		snprintf(r->state, sizeof(r->state), "%s", db_col_text(st, 2));
-		snprintf(r->due_on, sizeof(r->due_on), "%s", db_col_text(st, 3));
-	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_round_not_found", NULL,
-				 "没有这个巡查任务");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+			    id, c, scope_bind, round_read, r, "patrol_round_not_found",
+			    "没有这个巡查任务", e);
 }
 
 static const char *
@@ -393,26 +388,15 @@ patrol_round_get(struct db *db, const struct caller *c, int64_t id, json_t **out
 	struct db_stmt *st;
 	json_t *points, *inspectors, *p;
 	size_t i;
-	int rc = db_prepare(
+	int rc = db_json_by_id(
 		db,
 		"SELECT " ROUND_COLS " FROM patrol_round r JOIN community c"
 		" ON c.id = r.community_id WHERE r.id = ? AND " SCOPE_SQL("r.community_id"),
-		&st);
+		id, c, scope_bind, round_json, out, "patrol_round_not_found", "没有这个巡查任务",
+		e);
 
-	*out = NULL;
 	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = round_json(st, NULL);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_round_not_found", NULL,
-				 "没有这个巡查任务");
-	if (rc != DB_ROW)
-		return db_fail(db, rc, e);
+		return rc;
 	points = json_array();
 	inspectors = json_array();
 	json_object_set_new(*out, "points", points);
@@ -941,28 +925,15 @@ int
 patrol_result_community(struct db *db, const struct caller *c, int64_t id, int64_t *community_id,
 			struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
+	*community_id = 0;
 	if (c == NULL || c->role == ROLE_TENANT)
 		return anju_fail(e, ANJU_ENOTFOUND, "patrol_result_not_found", NULL,
 				 "没有这个巡查结果");
-	rc = db_prepare(db,
-			"SELECT community_id FROM patrol_result WHERE id = ? AND " SCOPE_SQL(
-				"community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*community_id = db_col_int64(st, 0);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return anju_fail(e, ANJU_ENOTFOUND, "patrol_result_not_found", NULL,
-				 "没有这个巡查结果");
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return db_int_by_id(db,
+			    "SELECT community_id FROM patrol_result WHERE id = ? AND " SCOPE_SQL(
+				    "community_id"),
+			    id, c, scope_bind, community_id, "patrol_result_not_found",
+			    "没有这个巡查结果", e);
 }
 
 static json_t *

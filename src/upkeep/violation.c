@@ -19,6 +19,7 @@
 #include "core/text.h"
 #include "money/money.h"
 #include "store/db.h"
+#include "store/rows.h"
 #include "store/keys.h"
 #include "tenancy/tenancy.h"
 #include "upkeep/violation.h"
@@ -279,26 +280,14 @@ int
 violation_case_community(struct db *db, const struct caller *c, int64_t id, int64_t *community_id,
 			 struct anju_err *e)
 {
-	struct db_stmt *st;
-	int rc;
-
 	*community_id = 0;
 	if (c == NULL || c->role == ROLE_TENANT)
 		return violation_not_found(e);
-	rc = db_prepare(db,
-			"SELECT community_id FROM violation_case WHERE id = ? AND " SCOPE_SQL(
-				"community_id"),
-			&st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	if ((rc = db_step(st)) == DB_ROW)
-		*community_id = db_col_int64(st, 0);
-	db_reset(st);
-	if (rc == DB_DONE)
-		return violation_not_found(e);
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return db_int_by_id(db,
+			    "SELECT community_id FROM violation_case WHERE id = ? AND " SCOPE_SQL(
+				    "community_id"),
+			    id, c, scope_bind, community_id, "violation_not_found",
+			    "没有这个违规案件", e);
 }
 
 int
