@@ -23,7 +23,7 @@ export ANJU_PASSWORD_MEMLIMIT_KIB=8192 ANJU_PASSWORD_OPSLIMIT=1
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Suites that talk to a database; they run again on PostgreSQL.
-DB_SUITES="test_store test_backup test_jobs test_http test_pii test_audit test_access test_files test_housing test_household test_transfer test_demo test_payments test_receipt test_ledger test_application test_eligibility test_crosscheck test_recheck test_allocation test_handover test_lease test_rent_report test_rent_billing test_dunning test_collection test_reconcile test_upkeep_report test_patrol test_violation test_work_order"
+DB_SUITES="test_store test_backup test_jobs test_http test_pii test_audit test_access test_files test_housing test_household test_transfer test_demo test_payments test_receipt test_ledger test_application test_eligibility test_crosscheck test_recheck test_allocation test_handover test_lease test_rent_report test_rent_billing test_dunning test_collection test_reconcile test_patrol test_violation test_work_order test_upkeep_report test_upkeep_use"
 
 cleanup() {
 	[ -n "${ANJU_TEST_PG_DIR:-}" ] && sh tests/pg.sh stop "$TMP/pg" >/dev/null 2>&1

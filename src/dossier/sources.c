@@ -55,10 +55,12 @@ audit_collect(struct db *db, const struct caller *c, const struct timeline_ref *
 static const struct timeline_source audit_source = { "audit", audit_collect };
 extern const struct timeline_source timeline_source_tenancy;
 extern const struct timeline_source timeline_source_rent;
+extern const struct timeline_source timeline_source_upkeep;
 
 const struct timeline_source *const timeline_sources[] = {
 	&audit_source,
 	&timeline_source_tenancy,
 	&timeline_source_rent,
+	&timeline_source_upkeep, /* patrols, cases, renovations, work orders */
 	NULL,
 };

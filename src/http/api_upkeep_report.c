@@ -1,7 +1,8 @@
 /*
  * The bureau's reports on the housing's use over HTTP (upkeep/report.h,
- * issue 8 §4): vacant units, vacated units, unit changes and household
- * changes, each as a JSON page and as an xlsx workbook.  Read-only: the
+ * issue 8 §4): vacant units, vacated units, unit changes, household
+ * changes and the monthly use report, each as JSON and as an xlsx
+ * workbook.  Read-only: the
  * bureau and the assessor (all their scope), the operator's manager (its
  * communities); every other role 403.
  */
@@ -50,6 +51,12 @@ static const struct field period_xlsx_query[] = {
 	{ NULL },
 };
 
+static const struct field use_query[] = {
+	Q_COMMUNITY,
+	{ "month", F_PERIOD, false, .desc = "月份 YYYY-MM（默认本月）" },
+	{ NULL },
+};
+
 static void
 copy_q(char *dst, size_t n, const char *v)
 {
@@ -68,6 +75,7 @@ query_of(struct req *r, struct upkeep_report_query *q)
 	q->community_id = req_query_id(r, "community_id");
 	copy_q(q->from, sizeof(q->from), req_query(r, "from"));
 	copy_q(q->to, sizeof(q->to), req_query(r, "to"));
+	copy_q(q->month, sizeof(q->month), req_query(r, "month"));
 	copy_q(q->cursor, sizeof(q->cursor), req_query(r, "cursor"));
 	q->limit = 50;
 	if ((v = req_query(r, "limit")) != NULL && str_to_int64(str_c(v), 1, 1000, &n) == 0)
@@ -103,7 +111,10 @@ reply_xlsx(struct req *r, enum upkeep_report_kind k, struct anju_err *e)
 	r->content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 	req_add_header(r, "Content-Disposition",
 		       arena_printf(r->arena, "attachment; filename=\"%s-%s.xlsx\"",
-				    upkeep_report_name(k), q.to[0] ? q.to : day));
+				    upkeep_report_name(k),
+				    q.month[0] ? q.month
+				    : q.to[0]  ? q.to
+					       : day));
 	return 0;
 }
 
@@ -148,6 +159,17 @@ household_changes_xlsx(struct req *r, struct anju_err *e)
 	return reply_xlsx(r, UPKEEP_REPORT_HOUSEHOLD, e);
 }
 
+static int
+monthly_use(struct req *r, struct anju_err *e)
+{
+	return reply_report(r, UPKEEP_REPORT_USE, e);
+}
+static int
+monthly_use_xlsx(struct req *r, struct anju_err *e)
+{
+	return reply_xlsx(r, UPKEEP_REPORT_USE, e);
+}
+
 #define INTEGER  "{\"type\":\"integer\"}"
 #define COUNT    "{\"type\":\"integer\",\"minimum\":0}"
 #define STRING   "{\"type\":\"string\"}"
@@ -168,6 +190,48 @@ household_changes_xlsx(struct req *r, struct anju_err *e)
 #define CHANGE_REQ                                                                                 \
 	"\"id\",\"at\",\"actor_name\",\"actor_role\",\"kind\",\"action\",\"community_id\","        \
 	"\"community_name\",\"before\",\"after\",\"note\""
+/* {"word": count} with exactly the words given. */
+#define COUNTS(req, props)                                                                         \
+	"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[" req                   \
+	"],\"properties\":{" props "}}"
+#define SEVERITY_COUNTS                                                                            \
+	COUNTS("\"low\",\"medium\",\"high\"",                                                      \
+	       "\"low\":" COUNT ",\"medium\":" COUNT ",\"high\":" COUNT)
+#define USE_FIGURES                                                                                                                                                                                                                     \
+	"\"rounds\":" COUNTS(                                                                                                                                                                                                           \
+		"\"planned\",\"done\",\"missed\",\"open\",\"points\",\"points_checked\"",                                                                                                                                               \
+		"\"planned\":{\"type\":\"integer\",\"minimum\":0,\"description\":"                                                                                                                                                      \
+		"\"当月应巡（到期）"                                                                                                                                                                                            \
+		"的巡查次数\"},\"done\":" COUNT ",\"missed\":" COUNT                                                                                                                                                                    \
+		",\"open\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"待巡或进行中\"},"                                                                                                                                \
+		"\"points\":" COUNT                                                                                                                                                                                                     \
+		",\"points_checked\":" COUNT) ",\"findings\":" SEVERITY_COUNTS                                                                                                                                                          \
+					      ",\"violations\":" COUNTS(                                                                                                                                                                \
+						      "\"opened\",\"by_type\",\"by_state\"",                                                                                                                                            \
+						      "\"opened\":" COUNT ",\"by_type\":" REF(                                                                                                                                          \
+							      "Us"                                                                                                                                                                      \
+							      "eV"                                                                                                                                                                      \
+							      "io"                                                                                                                                                                      \
+							      "la"                                                                                                                                                                      \
+							      "ti"                                                                                                                                                                      \
+							      "on"                                                                                                                                                                      \
+							      "Ty"                                                                                                                                                                      \
+							      "pe"                                                                                                                                                                      \
+							      "s") ",\"by_state\":" REF("UseViola"                                                                                                                                      \
+											"tionStat"                                                                                                                                      \
+											"es")) ","                                                                                                                                      \
+											       "\"renovati"                                                                                                                             \
+											       "o"                                                                                                                                      \
+											       "n"                                                                                                                                      \
+											       "s"                                                                                                                                      \
+											       "\""                                                                                                                                     \
+											       ":" COUNTS("\"requested\",\"by_state\"", "\"requested\":" COUNT ",\"by_state\":" REF("UseRenovationStates")) ",\"work_orders\":" COUNTS( \
+												       "\"raised\",\"by_state\",\"overdue\"",                                                                                           \
+												       "\"raised\":" COUNT                                                                                                              \
+												       ",\"by_state\":" REF(                                                                                                            \
+													       "UseWorkOrderStates") ",\"overdue\":{\"type\":\"integer\",\"minimum\":0,"                                                \
+																     "\"description\":\"现在超期未完工的工单\"}")
+#define USE_REQ "\"rounds\",\"findings\",\"violations\",\"renovations\",\"work_orders\""
 #define PERIOD_PROPS                                                                               \
 	"\"community_id\":" NULL_INT ",\"from\":" STRING ",\"to\":" STRING ",\"next\":" NEXT
 
@@ -200,6 +264,14 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/reports/household-changes.xlsx", ACCESS_CALLER, READERS,
 	  .query = period_xlsx_query, .status = 200, .response = XLSX,
 	  .summary = "住户变动（xlsx）", .handler = household_changes_xlsx },
+	{ "GET", "/api/v1/reports/monthly-use", ACCESS_CALLER, READERS, .query = use_query,
+	  .status = 200, .response = REF("MonthlyUseReport"),
+	  .summary =
+		  "月度使用情况：各小区当月巡查计划与完成、发现问题、违规案件、装修申请、维修工单",
+	  .handler = monthly_use },
+	{ "GET", "/api/v1/reports/monthly-use.xlsx", ACCESS_CALLER, READERS, .query = use_query,
+	  .status = 200, .response = XLSX, .summary = "月度使用情况（xlsx）",
+	  .handler = monthly_use_xlsx },
 	{ NULL },
 };
 
@@ -264,6 +336,37 @@ static const struct api_schema schemas[] = {
 	  "{\"type\":\"object\",\"additionalProperties\":false,"
 	  "\"required\":[\"community_id\",\"from\",\"to\",\"items\",\"next\"],"
 	  "\"properties\":{" PERIOD_PROPS ",\"items\":" ARRAY("HouseholdChange") "}}" },
+	{ "UseViolationTypes",
+	  COUNTS("\"sublet\",\"change_of_use\",\"damage\",\"illegal_activity\",\"idle\",\"other\"",
+		 "\"sublet\":" COUNT ",\"change_of_use\":" COUNT ",\"damage\":" COUNT
+		 ",\"illegal_activity\":" COUNT ",\"idle\":" COUNT ",\"other\":" COUNT) },
+	{ "UseViolationStates",
+	  COUNTS("\"suspected\",\"investigating\",\"confirmed\",\"dismissed\","
+		 "\"rectification_ordered\",\"rectified\",\"referred\"",
+		 "\"suspected\":" COUNT ",\"investigating\":" COUNT ",\"confirmed\":" COUNT
+		 ",\"dismissed\":" COUNT ",\"rectification_ordered\":" COUNT ",\"rectified\":" COUNT
+		 ",\"referred\":" COUNT) },
+	{ "UseRenovationStates",
+	  COUNTS("\"requested\",\"checked\",\"approved\",\"refused\",\"done\"",
+		 "\"requested\":" COUNT ",\"checked\":" COUNT ",\"approved\":" COUNT
+		 ",\"refused\":" COUNT ",\"done\":" COUNT) },
+	{ "UseWorkOrderStates",
+	  COUNTS("\"reported\",\"assigned\",\"in_progress\",\"done\",\"confirmed\"",
+		 "\"reported\":" COUNT ",\"assigned\":" COUNT ",\"in_progress\":" COUNT
+		 ",\"done\":" COUNT ",\"confirmed\":" COUNT) },
+	{ "MonthlyUse",
+	  "{\"type\":\"object\",\"additionalProperties\":false,"
+	  "\"required\":[\"community_id\",\"community_name\"," USE_REQ "],\"properties\":{"
+	  "\"community_id\":" INTEGER ",\"community_name\":" STRING "," USE_FIGURES "}}" },
+	{ "MonthlyUseReport",
+	  "{\"type\":\"object\",\"additionalProperties\":false,"
+	  "\"required\":[\"community_id\",\"month\",\"from\",\"to\",\"as_of\",\"items\","
+	  "\"total\"],\"properties\":{\"community_id\":" NULL_INT ",\"month\":" STRING
+	  ",\"from\":" STRING ",\"to\":" STRING ","
+	  "\"as_of\":{\"type\":\"string\",\"description\":\"统计时的服务器时间（超期以此为准）\"},"
+	  "\"items\":" ARRAY("MonthlyUse") ",\"total\":{\"type\":\"object\","
+					   "\"additionalProperties\":false,\"required\":[" USE_REQ
+					   "],\"properties\":{" USE_FIGURES "}}}}" },
 	{ NULL },
 };
 

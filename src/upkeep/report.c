@@ -29,7 +29,10 @@
 #include "housing/housing.h"
 #include "store/db.h"
 #include "transfer/xlsx.h"
+#include "upkeep/patrol.h"
 #include "upkeep/report.h"
+#include "upkeep/violation.h"
+#include "upkeep/work_order.h"
 
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX     1000
@@ -40,10 +43,7 @@ const char *
 upkeep_report_name(enum upkeep_report_kind k)
 {
 	static const char *const names[UPKEEP_REPORT_KIND_COUNT] = {
-		"vacant-units",
-		"vacated-units",
-		"unit-changes",
-		"household-changes",
+		"vacant-units", "vacated-units", "unit-changes", "household-changes", "monthly-use",
 	};
 
 	return (unsigned)k < UPKEEP_REPORT_KIND_COUNT ? names[k] : NULL;
@@ -754,6 +754,270 @@ out:
 	return rc;
 }
 
+/*
+ * The monthly use report (月度使用情况): per community in scope, the
+ * month's patrol rounds (those due in it) with their points and findings,
+ * the violation cases, renovation requests and work orders opened in it
+ * by their states now, and the work orders overdue now.  Six GROUP BY
+ * community counts over the month's index ranges (patrol_round_due,
+ * violation_case_reported, renovation_request_requested,
+ * work_order_reported; sql/029_upkeep_use.sql) and the overdue count per
+ * community by work_order_board's open states, never a table.
+ */
+
+/* What a count query adds to its community's item. */
+enum use_part {
+	USE_ROUNDS,      /* community, state, n */
+	USE_POINTS,      /* community, points, checked */
+	USE_FINDINGS,    /* community, severity, n */
+	USE_VIOLATIONS,  /* community, type, state, n */
+	USE_RENOVATIONS, /* community, state, n */
+	USE_WORK_ORDERS, /* community, state, n */
+	USE_OVERDUE,     /* community, n */
+};
+
+#define USE_WHERE                                                                                  \
+	" AND (? = 0 OR x.community_id = ?) AND " SCOPE_SQL(                                       \
+		"x.community_id") " GROUP BY x.community_id"
+#define USE_AT_RANGE(col) " x." col " >= CAST(? AS TEXT) AND x." col " < CAST(? AS TEXT)"
+
+static const char *const use_sql[] = {
+	[USE_ROUNDS] =
+		"SELECT x.community_id, x.state, COUNT(*) FROM patrol_round x"
+		" WHERE x.due_on >= CAST(? AS TEXT) AND x.due_on <= CAST(? AS TEXT)" USE_WHERE
+		", x.state",
+	[USE_POINTS] =
+		"SELECT x.community_id, COUNT(*), COUNT(p.checked_in_at) FROM patrol_round x"
+		" JOIN patrol_round_point p ON p.round_id = x.id"
+		" WHERE x.due_on >= CAST(? AS TEXT) AND x.due_on <= CAST(? AS TEXT)" USE_WHERE,
+	[USE_FINDINGS] = "SELECT x.community_id, f.severity, COUNT(*) FROM patrol_round x"
+			 " JOIN patrol_result f ON f.round_id = x.id"
+			 " WHERE x.due_on >= CAST(? AS TEXT) AND x.due_on <= CAST(? AS TEXT)"
+			 " AND f.outcome = 'not_fine'" USE_WHERE ", f.severity",
+	[USE_VIOLATIONS] = "SELECT x.community_id, x.type, x.state, COUNT(*) FROM violation_case x"
+			   " WHERE" USE_AT_RANGE("reported_at") USE_WHERE ", x.type, x.state",
+	[USE_RENOVATIONS] = "SELECT x.community_id, x.state, COUNT(*) FROM renovation_request x"
+			    " WHERE" USE_AT_RANGE("requested_at") USE_WHERE ", x.state",
+	[USE_WORK_ORDERS] = "SELECT x.community_id, x.state, COUNT(*) FROM work_order x"
+			    " WHERE" USE_AT_RANGE("reported_at") USE_WHERE ", x.state",
+	/* Per community: the board index's open states of each, then the
+	 * deadline; a range on the deadline alone would group every open order. */
+	[USE_OVERDUE] = "SELECT x.id, (SELECT COUNT(*) FROM work_order w"
+			" WHERE w.community_id = x.id AND w.state IN ('reported', 'assigned',"
+			" 'in_progress') AND w.deadline_at < CAST(? AS TEXT)) FROM community x"
+			" WHERE (? = 0 OR x.id = ?) AND " SCOPE_SQL("x.id"),
+};
+
+/* {"k": 0 ...} for each word of a NULL-terminated list. */
+static json_t *
+zeros(const char *const *list)
+{
+	json_t *o = json_object();
+
+	for (; *list != NULL; list++)
+		json_object_set_new(o, *list, json_integer(0));
+	return o;
+}
+
+static json_t *
+use_figures(void)
+{
+	return json_pack("{s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:o, s:{s:i, s:o, s:o},"
+			 " s:{s:i, s:o}, s:{s:i, s:o, s:i}}",
+			 "rounds", "planned", 0, "done", 0, "missed", 0, "open", 0, "points", 0,
+			 "points_checked", 0, "findings", zeros(patrol_severities), "violations",
+			 "opened", 0, "by_type", zeros(violation_types), "by_state",
+			 zeros(violation_states), "renovations", "requested", 0, "by_state",
+			 zeros(renovation_states), "work_orders", "raised", 0, "by_state",
+			 zeros(work_order_states), "overdue", 0);
+}
+
+/* Adds n to o[k] (made when missing). */
+static void
+bump(json_t *o, const char *k, int64_t n)
+{
+	json_t *v = json_object_get(o, k);
+
+	json_object_set_new(o, k, json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+/* Adds every integer of src to the same place in dst. */
+static void
+sum_into(json_t *dst, json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (src, k, v) {
+		if (json_is_integer(v))
+			bump(dst, k, json_integer_value(v));
+		else if (json_is_object(v) && json_is_object(json_object_get(dst, k)))
+			sum_into(json_object_get(dst, k), v);
+	}
+}
+
+static void
+use_add(enum use_part part, struct db_stmt *st, json_t *it)
+{
+	json_t *o;
+	const char *s;
+	int64_t n;
+
+	switch (part) {
+	case USE_ROUNDS:
+		o = json_object_get(it, "rounds");
+		s = db_col_text(st, 1);
+		n = db_col_int64(st, 2);
+		bump(o, "planned", n);
+		bump(o, strcmp(s, "done") == 0 || strcmp(s, "missed") == 0 ? s : "open", n);
+		break;
+	case USE_POINTS:
+		o = json_object_get(it, "rounds");
+		bump(o, "points", db_col_int64(st, 1));
+		bump(o, "points_checked", db_col_int64(st, 2));
+		break;
+	case USE_FINDINGS:
+		bump(json_object_get(it, "findings"), db_col_text(st, 1), db_col_int64(st, 2));
+		break;
+	case USE_VIOLATIONS:
+		o = json_object_get(it, "violations");
+		n = db_col_int64(st, 3);
+		bump(o, "opened", n);
+		bump(json_object_get(o, "by_type"), db_col_text(st, 1), n);
+		bump(json_object_get(o, "by_state"), db_col_text(st, 2), n);
+		break;
+	case USE_RENOVATIONS:
+		o = json_object_get(it, "renovations");
+		bump(o, "requested", db_col_int64(st, 2));
+		bump(json_object_get(o, "by_state"), db_col_text(st, 1), db_col_int64(st, 2));
+		break;
+	case USE_WORK_ORDERS:
+		o = json_object_get(it, "work_orders");
+		bump(o, "raised", db_col_int64(st, 2));
+		bump(json_object_get(o, "by_state"), db_col_text(st, 1), db_col_int64(st, 2));
+		break;
+	case USE_OVERDUE:
+		bump(json_object_get(it, "work_orders"), "overdue", db_col_int64(st, 1));
+		break;
+	}
+}
+
+/* Runs one count with its range's bounds a and b (b NULL for the overdue
+ * count's single instant) and adds its rows to the items by community
+ * (byid: "<id>" -> item). */
+static int
+use_count(struct db *db, const struct caller *c, enum use_part part, const char *a, const char *b,
+	  int64_t community, json_t *byid, struct anju_err *e)
+{
+	struct db_stmt *st;
+	char key[24];
+	int rc, i = 1;
+
+	if ((rc = db_prepare(db, use_sql[part], &st)) != 0)
+		return db_fail(db, rc, e);
+	db_bind_cstr(st, i++, a);
+	if (b != NULL)
+		db_bind_cstr(st, i++, b);
+	db_bind_int64(st, i++, community);
+	db_bind_int64(st, i++, community);
+	scope_bind(st, i, c);
+	while ((rc = db_step(st)) == DB_ROW) {
+		json_t *it;
+
+		snprintf(key, sizeof(key), "%lld", (long long)db_col_int64(st, 0));
+		if ((it = json_object_get(byid, key)) != NULL)
+			use_add(part, st, it);
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_fail(db, rc, e);
+}
+
+/* The month asked (default this one): its first and last days and the
+ * instants bounding it in Shanghai. */
+static int
+month_of_query(const struct upkeep_report_query *q, char month[PERIOD_FMT_LEN], struct period_q *p,
+	       struct anju_err *e)
+{
+	struct date today = date_today_shanghai();
+	struct period m = period_of(today);
+
+	if (q->month[0] && period_parse(str_c(q->month), &m) != 0)
+		return anju_fail(e, ANJU_EINVAL, "invalid_month", "month", "月份应为 YYYY-MM 格式");
+	period_format(m, month);
+	date_format(today, p->today);
+	date_format(period_first_day(m), p->from);
+	date_format(period_last_day(m), p->to);
+	time_format_utc(shanghai_to_utc_us(period_first_day(m), 0, 0), p->at_from);
+	time_format_utc(shanghai_to_utc_us(date_add_days(period_last_day(m), 1), 0, 0), p->at_to);
+	return 0;
+}
+
+static int
+monthly_use(struct db *db, const struct caller *c, const struct upkeep_report_query *q, json_t *out,
+	    struct anju_err *e)
+{
+	char month[PERIOD_FMT_LEN], now[TIME_FMT_LEN], key[24];
+	struct period_q p;
+	struct db_stmt *st;
+	json_t *items = json_array(), *byid = json_object(), *total = use_figures(), *it;
+	size_t k;
+	int rc;
+
+	if ((rc = month_of_query(q, month, &p, e)) != 0)
+		goto out;
+	time_format_utc(time_now_us(), now);
+	rc = db_prepare(
+		db,
+		"SELECT x.id, x.name FROM community x WHERE (? = 0 OR x.id = ?) AND " SCOPE_SQL(
+			"x.id") " ORDER BY x.id",
+		&st);
+	if (rc != 0) {
+		rc = db_fail(db, rc, e);
+		goto out;
+	}
+	db_bind_int64(st, 1, q->community_id);
+	db_bind_int64(st, 2, q->community_id);
+	scope_bind(st, 3, c);
+	while ((rc = db_step(st)) == DB_ROW) {
+		it = use_figures();
+		json_object_set_new(it, "community_id", json_integer(db_col_int64(st, 0)));
+		json_object_set_new(it, "community_name", json_string(db_col_text(st, 1)));
+		snprintf(key, sizeof(key), "%lld", (long long)db_col_int64(st, 0));
+		json_object_set(byid, key, it);
+		json_array_append_new(items, it);
+	}
+	db_reset(st);
+	if (rc != DB_DONE) {
+		rc = db_fail(db, rc, e);
+		goto out;
+	}
+	rc = 0;
+	for (int part = USE_ROUNDS; part <= USE_WORK_ORDERS && rc == 0; part++) {
+		bool dates = part <= USE_FINDINGS;
+
+		rc = use_count(db, c, (enum use_part)part, dates ? p.from : p.at_from,
+			       dates ? p.to : p.at_to, q->community_id, byid, e);
+	}
+	if (rc == 0)
+		rc = use_count(db, c, USE_OVERDUE, now, NULL, q->community_id, byid, e);
+	if (rc != 0)
+		goto out;
+	json_array_foreach (items, k, it)
+		sum_into(total, it);
+	json_object_del(total, "community_id");
+	json_object_set_new(out, "month", json_string(month));
+	json_object_set_new(out, "from", json_string(p.from));
+	json_object_set_new(out, "to", json_string(p.to));
+	json_object_set_new(out, "as_of", json_string(now));
+	json_object_set(out, "items", items);
+	json_object_set(out, "total", total);
+out:
+	json_decref(items);
+	json_decref(byid);
+	json_decref(total);
+	return rc;
+}
+
 int
 upkeep_report_build(struct db *db, const struct caller *c, enum upkeep_report_kind k,
 		    const struct upkeep_report_query *q, json_t **out, struct anju_err *e)
@@ -765,10 +1029,11 @@ upkeep_report_build(struct db *db, const struct caller *c, enum upkeep_report_ki
 	*out = NULL;
 	if ((rc = community_ok(db, c, q->community_id, e)) != 0)
 		return rc;
-	if (k != UPKEEP_REPORT_VACANT && (rc = period_of_query(q, &p, e)) != 0)
+	if (k != UPKEEP_REPORT_VACANT && k != UPKEEP_REPORT_USE &&
+	    (rc = period_of_query(q, &p, e)) != 0)
 		return rc;
 	o = json_pack("{s:o}", "community_id", opt_id(q->community_id));
-	if (k != UPKEEP_REPORT_VACANT) {
+	if (k != UPKEEP_REPORT_VACANT && k != UPKEEP_REPORT_USE) {
 		json_object_set_new(o, "from", json_string(p.from));
 		json_object_set_new(o, "to", json_string(p.to));
 	}
@@ -777,6 +1042,7 @@ upkeep_report_build(struct db *db, const struct caller *c, enum upkeep_report_ki
 	case UPKEEP_REPORT_VACATED: rc = vacated_units(db, c, q, &p, o, e); break;
 	case UPKEEP_REPORT_UNIT: rc = changes(db, c, true, q, &p, o, e); break;
 	case UPKEEP_REPORT_HOUSEHOLD: rc = changes(db, c, false, q, &p, o, e); break;
+	case UPKEEP_REPORT_USE: rc = monthly_use(db, c, q, o, e); break;
 	default: rc = anju_fail(e, ANJU_EINVAL, "invalid_value", "kind", "没有这种报表");
 	}
 	if (rc != 0) {
@@ -840,6 +1106,63 @@ static const struct xcol household_cols[] = {
 	{ NULL, NULL, XC_TEXT, 0 },
 };
 
+/* The monthly use report's columns: keys are paths into an item. */
+static const struct xcol use_cols[] = {
+	{ "小区", "community_name", XC_TEXT, 14 },
+	{ "计划巡查(次)", "rounds.planned", XC_INT, 9 },
+	{ "已完成", "rounds.done", XC_INT, 7 },
+	{ "未完成(漏巡)", "rounds.missed", XC_INT, 9 },
+	{ "待巡/进行中", "rounds.open", XC_INT, 9 },
+	{ "应巡点位", "rounds.points", XC_INT, 8 },
+	{ "已打卡点位", "rounds.points_checked", XC_INT, 9 },
+	{ "发现问题-一般", "findings.low", XC_INT, 9 },
+	{ "发现问题-较重", "findings.medium", XC_INT, 9 },
+	{ "发现问题-严重", "findings.high", XC_INT, 9 },
+	{ "新立违规案件", "violations.opened", XC_INT, 9 },
+	{ "转租转借", "violations.by_type.sublet", XC_INT, 8 },
+	{ "改变用途", "violations.by_type.change_of_use", XC_INT, 8 },
+	{ "破坏或擅自装修", "violations.by_type.damage", XC_INT, 8 },
+	{ "违法活动", "violations.by_type.illegal_activity", XC_INT, 8 },
+	{ "闲置", "violations.by_type.idle", XC_INT, 8 },
+	{ "其他违规", "violations.by_type.other", XC_INT, 8 },
+	{ "案件-疑似", "violations.by_state.suspected", XC_INT, 8 },
+	{ "案件-调查中", "violations.by_state.investigating", XC_INT, 8 },
+	{ "案件-已认定", "violations.by_state.confirmed", XC_INT, 8 },
+	{ "案件-不予认定", "violations.by_state.dismissed", XC_INT, 8 },
+	{ "案件-责令整改", "violations.by_state.rectification_ordered", XC_INT, 8 },
+	{ "案件-已整改", "violations.by_state.rectified", XC_INT, 8 },
+	{ "案件-移送清退", "violations.by_state.referred", XC_INT, 8 },
+	{ "装修申请", "renovations.requested", XC_INT, 8 },
+	{ "装修-待审核", "renovations.by_state.requested", XC_INT, 8 },
+	{ "装修-已审核", "renovations.by_state.checked", XC_INT, 8 },
+	{ "装修-已批准", "renovations.by_state.approved", XC_INT, 8 },
+	{ "装修-不予批准", "renovations.by_state.refused", XC_INT, 8 },
+	{ "装修-已完工", "renovations.by_state.done", XC_INT, 8 },
+	{ "新报修工单", "work_orders.raised", XC_INT, 8 },
+	{ "工单-待派单", "work_orders.by_state.reported", XC_INT, 8 },
+	{ "工单-已派单", "work_orders.by_state.assigned", XC_INT, 8 },
+	{ "工单-维修中", "work_orders.by_state.in_progress", XC_INT, 8 },
+	{ "工单-已完工", "work_orders.by_state.done", XC_INT, 8 },
+	{ "工单-已确认", "work_orders.by_state.confirmed", XC_INT, 8 },
+	{ "当前超期工单", "work_orders.overdue", XC_INT, 9 },
+	{ NULL, NULL, XC_TEXT, 0 },
+};
+
+/* o's member at a dotted path ("rounds.planned"). */
+static json_t *
+member_at(json_t *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL && o != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	return o ? json_object_get(o, path) : NULL;
+}
+
 static const char *
 kind_title(const char *k)
 {
@@ -867,7 +1190,7 @@ static void
 xrow(lxw_worksheet *ws, lxw_row_t row, const struct xcol *cols, json_t *o, lxw_format *area)
 {
 	for (lxw_col_t c = 0; cols[c].title != NULL; c++) {
-		json_t *v = json_object_get(o, cols[c].key);
+		json_t *v = member_at(o, cols[c].key);
 
 		if (strcmp(cols[c].key, "kind_title") == 0)
 			worksheet_write_string(
@@ -888,10 +1211,11 @@ upkeep_report_xlsx(struct db *db, const struct caller *c, enum upkeep_report_kin
 		   const struct upkeep_report_query *q, struct buf *out, struct anju_err *e)
 {
 	static const struct xcol *const sheets[UPKEEP_REPORT_KIND_COUNT] = {
-		vacant_cols, vacated_cols, unit_cols, household_cols
+		vacant_cols, vacated_cols, unit_cols, household_cols, use_cols
 	};
 	static const char *const titles[UPKEEP_REPORT_KIND_COUNT] = { "空置房", "腾退房源",
-								      "房屋异动", "住户变动" };
+								      "房屋异动", "住户变动",
+								      "月度使用情况" };
 	struct upkeep_report_query all = *q;
 	char path[XLSX_TEMP_PATH_MAX], title[TEXT_MAX_B];
 	const struct xcol *cols;
@@ -932,6 +1256,11 @@ upkeep_report_xlsx(struct db *db, const struct caller *c, enum upkeep_report_kin
 	if (k == UPKEEP_REPORT_VACANT)
 		snprintf(title, sizeof(title), "%s（截至 %s，共 %zu 套）", titles[k],
 			 json_string_value(json_object_get(r, "as_of")), json_array_size(items));
+	else if (k == UPKEEP_REPORT_USE)
+		snprintf(title, sizeof(title), "%s报告（%s，%s 至 %s，%zu 个小区）", titles[k],
+			 json_string_value(json_object_get(r, "month")),
+			 json_string_value(json_object_get(r, "from")),
+			 json_string_value(json_object_get(r, "to")), json_array_size(items));
 	else
 		snprintf(title, sizeof(title), "%s（%s 至 %s，共 %zu 条）", titles[k],
 			 json_string_value(json_object_get(r, "from")),
@@ -942,6 +1271,11 @@ upkeep_report_xlsx(struct db *db, const struct caller *c, enum upkeep_report_kin
 	worksheet_freeze_panes(ws, 2, 0);
 	json_array_foreach (items, i, o)
 		xrow(ws, (lxw_row_t)(i + 2), cols, o, area);
+	if (k == UPKEEP_REPORT_USE) {
+		o = json_object_get(r, "total");
+		json_object_set_new(o, "community_name", json_string("合计"));
+		xrow(ws, (lxw_row_t)(json_array_size(items) + 2), cols, o, area);
+	}
 	rc = xlsx_temp_finish(wb, path, out, e);
 	json_decref(r);
 	return rc;
