@@ -28,6 +28,7 @@
 #include "store/page.h"
 #include "upkeep/patrol.h"
 #include "upkeep/upkeep.h"
+#include "upkeep/violation.h"
 
 /* Serialises the generation of rounds across processes ("patrgen"). */
 #define GENERATE_LOCK_KEY INT64_C(0x7061747267656e00)
@@ -769,6 +770,18 @@ finding_open(struct db *db, int64_t result_id, const char *action, const struct 
 	}
 	if (f.violation_id != 0)
 		return 0;
+	/* Work in a unit under an approved renovation request (art. 26) is
+	 * no breach: a damage finding there opens no case. */
+	if (strcmp(f.vtype, "damage") == 0 && strcmp(f.location, "unit") == 0) {
+		char today[DATE_FMT_LEN];
+		bool approved = false;
+
+		date_format(date_today_shanghai(), today);
+		if ((rc = renovation_approved_on(db, f.place.unit_id, today, &approved, e)) != 0)
+			return rc;
+		if (approved)
+			return 0;
+	}
 	if (strcmp(f.location, "asset") == 0) {
 		f.place.location = f.place.unit_id ? "unit"
 				   : f.place.building_id

@@ -700,6 +700,60 @@ test_round_walk(void **state)
 	free(qc);
 }
 
+/* 违规装修 at a unit opens a damage case, unless the unit has a renovation
+ * request approved for the day (art. 26): then the finding opens none. */
+static void
+test_renovation_finding(void **state)
+{
+	struct ctx *c = *state;
+	int64_t reno = item_named(c->db, "违规装修");
+	int64_t pt = point(c, "1-1-101 室内", "unit", &reno, 1);
+	char today[DATE_FMT_LEN], from[DATE_FMT_LEN], to[DATE_FMT_LEN], sql[1024];
+	int64_t made = 0, missed = 0, first, second, round;
+	struct anju_err e;
+	char *q;
+
+	day(today, 0);
+	day(from, -1);
+	day(to, 1);
+	first = plan(c, "daily", 0, 0, 0, &pt, 1, NULL);
+	q = qr_of(c, pt);
+	generate(c, today, &made, &missed);
+	round = round_of(c, first, today);
+	ok(c->db, visit(c, &c->insp, round, q, 0, &e));
+	ok(c->db, result(c, &c->insp, round, pt, reno, "not_fine", &e));
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM violation_case WHERE type ="
+					  " 'damage' AND source = 'patrol'"),
+			 1);
+	/* The tenant's request approved for these days: the next round's same
+	 * finding opens no second case. */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO renovation_request (unit_id, community_id, household_id,"
+		 " description, planned_from, planned_to, state, requested_at, requested_by,"
+		 " requested_by_name, decided_at, decided_by, decided_by_name, updated_at)"
+		 " VALUES (%lld, %lld, %lld, '更换地板', '%s', '%s', 'approved',"
+		 " '2026-01-10T02:00:00.000000Z', 'account:4', '专员', "
+		 "'2026-01-12T02:00:00.000000Z',"
+		 " 'account:2', '住建局', '2026-01-12T02:00:00.000000Z')",
+		 (long long)c->unit, (long long)c->community,
+		 (long long)tm_household(c->db, c->community), from, to);
+	exec_ok(c->db, sql);
+	second = plan(c, "daily", 0, 0, 0, &pt, 1, NULL);
+	generate(c, today, &made, &missed);
+	round = round_of(c, second, today);
+	ok(c->db, visit(c, &c->insp, round, q, 0, &e));
+	ok(c->db, result(c, &c->insp, round, pt, reno, "not_fine", &e));
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM violation_case WHERE type ="
+					  " 'damage' AND source = 'patrol'"),
+			 1);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM patrol_result WHERE round_id = ? AND"
+				 " outcome = 'not_fine' AND violation_id IS NULL",
+				 round),
+			 1);
+	free(q);
+}
+
 /* The schedule "patrol_rounds" is due every day at 00:20 and starts the job
  * of that name, which makes today's rounds; its result counts them. */
 static void
@@ -751,6 +805,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generate_by_frequency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renovation_finding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_job, setup, teardown),
 	};
 
