@@ -96,6 +96,26 @@ pageTest('the manager records a report with a photo, investigates and proposes',
   await page.getByRole('button', { name: '提出建议' }).click();
   await page.getByText(/建议认定：租客承认转租/).waitFor();
   await shot(page, 'violation-proposed');
+
+  // A renovation request for the same unit, chosen with the place picker
+  // (a unit only: no location kinds to choose from).
+  await page.getByRole('menuitem', { name: '装修申请' }).click();
+  await page.getByRole('button', { name: '登记申请' }).click();
+  const reno = page.getByRole('dialog', { name: '登记装修申请' });
+  assert.equal(await reno.getByTestId('location').count(), 0);
+  for (const [testId, option] of [['community', '长安花苑公租房'], ['building', '7号楼'], ['unit', '7-1-301']]) {
+    await reno.getByTestId(testId).locator('.el-select__wrapper').first().click();
+    await page.getByRole('option', { name: option, exact: true }).click();
+  }
+  await reno.getByTestId('reno-description').fill('更换卫生间地砖');
+  for (const [testId, days] of [['reno-from', 7], ['reno-to', 14]]) {
+    const d = new Date(Date.now() + (8 * 3600e3) + days * 86400e3).toISOString().slice(0, 10);
+    await reno.getByTestId(testId).locator('input').fill(d);
+    await reno.getByTestId(testId).locator('input').press('Enter');
+  }
+  await reno.getByTestId('reno-submit').click();
+  await reno.waitFor({ state: 'hidden' });
+  await page.locator('.el-table').getByText('7-1-301').first().waitFor();
   assert.deepEqual(pageErrors(page), []);
 });
 
