@@ -10,6 +10,9 @@
  *                  applications, one lottery batch (tenancy.c)
  *   then           receipt books, a billing run a month, then payments and
  *                  the dunning (money.c)
+ *   then           the patrol points and plans, the rounds, the work
+ *                  orders, the violation cases and renovation requests
+ *                  (upkeep.c)
  *
  * The checkpoint is the number of the next step, so a load that was killed
  * or handed back resumes at the first step that did not commit.  Progress
@@ -43,8 +46,9 @@ const struct demo_account demo_accounts[] = {
 /* The tenant account belongs to the head of this household. */
 #define TENANT_HOUSEHOLD 0
 
-#define HOUSEHOLD_STEPS ((DEMO_HOUSEHOLDS + DEMO_CHUNK_HOUSEHOLDS - 1) / DEMO_CHUNK_HOUSEHOLDS)
-#define LEASE_STEPS     ((DEMO_HOUSEHOLDS + DEMO_CHUNK_LEASES - 1) / DEMO_CHUNK_LEASES)
+#define HOUSEHOLD_STEPS   ((DEMO_HOUSEHOLDS + DEMO_CHUNK_HOUSEHOLDS - 1) / DEMO_CHUNK_HOUSEHOLDS)
+#define DEMO_UPKEEP_STEPS 4 /* patrols, rounds, work orders, violations */
+#define LEASE_STEPS       ((DEMO_HOUSEHOLDS + DEMO_CHUNK_LEASES - 1) / DEMO_CHUNK_LEASES)
 
 static const struct field params[] = { { NULL } };
 
@@ -95,6 +99,24 @@ create_accounts(struct db *db, const struct audit_actor *who, struct anju_err *e
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
+
+int
+demo_as(struct db *db, const char *username, enum role role, struct demo_who *w, struct anju_err *e)
+{
+	int64_t id = 0;
+	int rc;
+
+	if ((rc = account_find(db, username, &id, e)) != 0)
+		return rc;
+	snprintf(w->principal, sizeof(w->principal), "account:%lld", (long long)id);
+	w->c = (struct caller){ .kind = CALLER_ACCOUNT,
+				.id = id,
+				.role = role,
+				.name = username,
+				.principal = w->principal,
+				.all_communities = true };
 	return 0;
 }
 
@@ -210,15 +232,25 @@ run_step(struct db *db, const struct audit_actor *who, int step, int64_t *done, 
 		snprintf(note, note_cap, "计租 %d/%d", step + 1, DEMO_RENT_MONTHS);
 		return demo_money_bill(db, who, DEMO_RENT_MONTHS - 1 - step, e);
 	}
-	snprintf(note, note_cap, "缴费与催缴");
-	return demo_money_pay(db, who, e);
+	step -= DEMO_RENT_MONTHS;
+	switch (step) {
+	case 0: snprintf(note, note_cap, "缴费与催缴"); return demo_money_pay(db, who, e);
+	case 1:
+		snprintf(note, note_cap, "巡查点与巡查计划");
+		return demo_upkeep_patrols(db, who, e);
+	case 2: snprintf(note, note_cap, "巡查任务"); return demo_upkeep_rounds(db, who, e);
+	case 3: snprintf(note, note_cap, "维修工单"); return demo_upkeep_work_orders(db, who, e);
+	default:
+		snprintf(note, note_cap, "违规案件与装修申请");
+		return demo_upkeep_violations(db, who, e);
+	}
 }
 
 static int
 run(struct job_ctx *ctx, struct anju_err *e)
 {
 	const int steps = 1 + demo_building_count() + HOUSEHOLD_STEPS + 1 + LEASE_STEPS + 3 +
-			  DEMO_RENT_MONTHS + 1;
+			  DEMO_RENT_MONTHS + 1 + DEMO_UPKEEP_STEPS;
 	const int64_t total = DEMO_UNITS + 2 * DEMO_HOUSEHOLDS;
 	const char *resume = job_resume_at(ctx);
 	struct audit_actor who;

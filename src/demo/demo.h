@@ -126,6 +126,28 @@ int demo_tenancy_allocation(struct db *db, const struct audit_actor *who, struct
  * accounts, before the tenancy. */
 int demo_rent_standards(struct db *db, const struct audit_actor *who, struct anju_err *e);
 
+/* A demo account as the caller of a domain function (the audit actor is
+ * still the system: it loaded the demo), in every community's scope. */
+struct demo_who {
+	struct caller c;
+	char principal[32];
+};
+int demo_as(struct db *db, const char *username, enum role role, struct demo_who *w,
+	    struct anju_err *e);
+
+/* The upkeep (upkeep.c), after the money: the patrol points and plans of
+ * every community; the rounds of the last DEMO_PATROL_PAST_DAYS days
+ * (missed: a past round cannot be walked, the check-in time is the
+ * server's) and today's, two communities' walked by the operator's staff
+ * with their findings, 南苑's left for the inspector; work orders in every
+ * state and the lifts' preventive plan; violation cases in every
+ * state up to the bureau's decision, and two renovation requests. */
+#define DEMO_PATROL_PAST_DAYS 2
+int demo_upkeep_patrols(struct db *db, const struct audit_actor *who, struct anju_err *e);
+int demo_upkeep_rounds(struct db *db, const struct audit_actor *who, struct anju_err *e);
+int demo_upkeep_work_orders(struct db *db, const struct audit_actor *who, struct anju_err *e);
+int demo_upkeep_violations(struct db *db, const struct audit_actor *who, struct anju_err *e);
+
 /* Household i (0..DEMO_HOUSEHOLDS-1), the same every time. */
 void demo_household_make(int i, struct demo_household *h);
 /* Creates household i and its members (household_create). */

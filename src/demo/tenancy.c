@@ -44,32 +44,8 @@ static const unsigned char scan_png[] = {
 	0xe7, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 };
 
-/* The demo's people as callers of the domain functions. */
-struct who_is {
-	struct caller c;
-	char principal[32];
-};
-
-static int
-as(struct db *db, const char *username, enum role role, struct who_is *w, struct anju_err *e)
-{
-	int64_t id = 0;
-	int rc;
-
-	if ((rc = account_find(db, username, &id, e)) != 0)
-		return rc;
-	snprintf(w->principal, sizeof(w->principal), "account:%lld", (long long)id);
-	w->c = (struct caller){ .kind = CALLER_ACCOUNT,
-				.id = id,
-				.role = role,
-				.name = username,
-				.principal = w->principal,
-				.all_communities = true };
-	return 0;
-}
-
 struct people {
-	struct who_is bureau, bureau2, manager, staff;
+	struct demo_who bureau, bureau2, manager, staff;
 };
 
 static int
@@ -77,11 +53,11 @@ people(struct db *db, struct people *p, struct anju_err *e)
 {
 	int rc;
 
-	if ((rc = as(db, "bureau", ROLE_BUREAU, &p->bureau, e)) != 0 ||
-	    (rc = as(db, "bureau2", ROLE_BUREAU, &p->bureau2, e)) != 0 ||
-	    (rc = as(db, "operator_manager", ROLE_OPERATOR_MANAGER, &p->manager, e)) != 0)
+	if ((rc = demo_as(db, "bureau", ROLE_BUREAU, &p->bureau, e)) != 0 ||
+	    (rc = demo_as(db, "bureau2", ROLE_BUREAU, &p->bureau2, e)) != 0 ||
+	    (rc = demo_as(db, "operator_manager", ROLE_OPERATOR_MANAGER, &p->manager, e)) != 0)
 		return rc;
-	return as(db, "operator_staff", ROLE_OPERATOR_STAFF, &p->staff, e);
+	return demo_as(db, "operator_staff", ROLE_OPERATOR_STAFF, &p->staff, e);
 }
 
 /* The units of each community in unit order, and how many are let. */

@@ -2,7 +2,11 @@
 // passwords are printed once; a demo account signs in and sees the three
 // communities with their 2936 units; the tenant sees its own household; a
 // second load is refused.  The tenancy: leases, applications in every
-// stage, a waitlist and a closed lottery batch.
+// stage, a waitlist and a closed lottery batch.  The upkeep: patrol points
+// and plans in every community, today's rounds (one walked, one half walked,
+// the inspector's waiting), work orders in every state, violation cases up
+// to the bureau's decision, renovation requests; and the bureau's call-back
+// confirms a finished repair.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cleanup } from './lib/server.js';
@@ -120,6 +124,74 @@ test('the demo tenancy: applications in every stage, a waitlist, a closed lotter
   assert.ok(p1.text.startsWith('%PDF-'));
   assert.equal(p2.status, 200);
   assert.equal(p2.text, p1.text);
+});
+
+test('the demo upkeep: points and plans per community, today\'s rounds for the inspector', async () => {
+  const inspector = await signIn('inspector');
+  const c = await bureau.call('GET', '/api/v1/communities');
+  const byName = Object.fromEntries(c.json.items.map((x) => [x.name, x.id]));
+  const points = {};
+  for (const name of NAMES) {
+    const p = await inspector.call('GET', `/api/v1/communities/${byName[name]}/patrol-points`);
+    assert.equal(p.status, 200, p.text);
+    points[name] = p.json.items.length;
+    const plans = await inspector.call('GET', `/api/v1/communities/${byName[name]}/patrol-plans`);
+    assert.equal(plans.status, 200, plans.text);
+    assert.deepEqual(plans.json.items.map((x) => x.name).sort(), ['楼道与消防通道日常巡查', '空置房巡查'].sort(), name);
+  }
+  // Entrances, three on the grounds, a lift and four vacant units (肖桥:
+  // and the watched unit).
+  assert.deepEqual(points, { 南苑公租房: 37, 肖桥公租房: 26, 长安花苑公租房: 24 });
+  const r = await inspector.call('GET', '/api/v1/patrol-rounds?mine=true&limit=50');
+  assert.equal(r.status, 200, r.text);
+  const today = r.json.items.filter((x) => x.state !== 'missed');
+  const missed = r.json.items.filter((x) => x.state === 'missed');
+  assert.equal(today.length, 6, JSON.stringify(r.json.items));
+  assert.equal(missed.length, 2 * 3, 'the last two days\' daily rounds were missed');
+  assert.ok(missed.every((x) => x.due_on < today[0].due_on));
+  const state = (community, plan) => today.find((x) => x.community_name === community && x.plan_name === plan).state;
+  assert.equal(state('肖桥公租房', '楼道与消防通道日常巡查'), 'done');
+  assert.equal(state('长安花苑公租房', '楼道与消防通道日常巡查'), 'in_progress');
+  assert.equal(state('南苑公租房', '楼道与消防通道日常巡查'), 'assigned');
+  assert.equal(state('南苑公租房', '空置房巡查'), 'assigned');
+  const done = today.find((x) => x.state === 'done');
+  assert.equal(done.points_checked, done.points_total);
+  assert.equal(done.findings, 3);
+});
+
+test('the demo upkeep: work orders in every state, cases up to the bureau\'s decision, renovations', async () => {
+  const wc = await bureau.call('GET', '/api/v1/work-order-counts');
+  assert.equal(wc.status, 200, wc.text);
+  for (const st of ['reported', 'assigned', 'in_progress', 'done', 'confirmed']) {
+    assert.ok(wc.json.by_state[st] > 0, `${st}: ${wc.text}`);
+  }
+  const vc = await bureau.call('GET', '/api/v1/violations/counts');
+  assert.equal(vc.status, 200, vc.text);
+  assert.deepEqual(
+    ['suspected', 'investigating', 'confirmed', 'dismissed'].map((st) => vc.json.by_state[st]),
+    [1, 1, 1, 1], vc.text);
+  const confirmed = await bureau.call('GET', '/api/v1/violations?state=confirmed');
+  const v = await bureau.call('GET', `/api/v1/violations/${confirmed.json.items[0].id}`);
+  assert.equal(v.status, 200, v.text);
+  assert.ok(v.json.decision.back_charge_fen > 0 && v.json.decision.penalty_fen > 0, v.text);
+  assert.ok(v.json.decision.bans > 0, v.text);
+  assert.equal(v.json.evidence.length, 2);
+  for (const st of ['approved', 'checked']) {
+    const rr = await bureau.call('GET', `/api/v1/renovations?state=${st}`);
+    assert.equal(rr.status, 200, rr.text);
+    assert.equal(rr.json.items.length, 1, st);
+  }
+  // A finished repair is confirmed by the bureau's call-back, never by the
+  // operator's staff.
+  const d = await bureau.call('GET', '/api/v1/work-orders?state=done');
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.items.length, 2);
+  const staff = await signIn('operator_staff');
+  const id = d.json.items[0].id;
+  assert.equal((await staff.call('POST', `/api/v1/work-orders/${id}/confirm`, { satisfaction: 5 })).status, 403);
+  const ok = await bureau.call('POST', `/api/v1/work-orders/${id}/confirm`, { satisfaction: 4, note: '回访：满意' });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.state, 'confirmed');
 });
 
 test('a second demo load is refused and changes nothing', async () => {

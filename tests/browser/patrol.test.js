@@ -203,6 +203,20 @@ test('the operator manager reads the library, the points, the rounds and the fin
     await page.getByText('3栋1单元楼道').first().waitFor();
     await page.getByTestId('print-labels').waitFor();
     await shot(page, 'patrol-points');
+    // A new point through the place picker: the page's community, a
+    // building chosen by name, its entrance.
+    await page.getByTestId('new-point').click();
+    const dialog = page.getByRole('dialog', { name: '新增巡查点' });
+    await dialog.getByTestId('point-name').fill('3栋1单元电表间');
+    await dialog.getByTestId('location').getByText('单元（楼门）').click();
+    await dialog.getByTestId('building').locator('.el-select__wrapper').click();
+    await page.getByRole('option', { name: '3号楼', exact: true }).click();
+    await dialog.getByTestId('place').fill('一楼电表间');
+    await dialog.getByTestId('point-items').locator('.el-select__wrapper').click();
+    await page.getByRole('option', { name: /^消防设施缺损/ }).click();
+    await dialog.getByTestId('point-name').click();
+    await dialog.getByTestId('save-point').click();
+    await page.getByText('3栋1单元电表间').first().waitFor();
 
     await page.getByRole('menuitem', { name: '巡查任务' }).click();
     await page.getByText('每日巡查').first().click();

@@ -63,7 +63,6 @@ async function seed() {
     { raw: PDF, headers: { 'Content-Type': 'application/octet-stream' } });
   await api('POST', `/api/v1/leases/${l.id}/sign`, { signature_kind: 'scan', signature_attachment_id: scan.id, signed_on: monthsAgo(11) }, manager);
   seeded = {
-    unit: u.id,
     manager: account(s, 'violation-mgr', 'operator_manager', ['--name', '经理王五', '--community', String(c.id)]),
     bureau: account(s, 'violation-boss', 'bureau', ['--name', '住建局李四', '--all-communities']),
   };
@@ -76,7 +75,14 @@ pageTest('the manager records a report with a photo, investigates and proposes',
   await page.getByRole('menuitem', { name: '违规案件' }).click();
   await page.getByRole('button', { name: '登记线索' }).click();
   const dialog = page.getByRole('dialog', { name: '登记违规线索' });
-  await dialog.getByTestId('unit-id').locator('input').fill(String(pw.unit));
+  // The place picker: the community, the building, then the unit by number.
+  const pick = async (testId, option) => {
+    await dialog.getByTestId(testId).locator('.el-select__wrapper').first().click();
+    await page.getByRole('option', { name: option, exact: true }).click();
+  };
+  await pick('community', '长安花苑公租房');
+  await pick('building', '7号楼');
+  await pick('unit', '7-1-301');
   await dialog.getByTestId('summary').fill('邻居反映该房屋已转租他人');
   await dialog.getByTestId('submit-report').click();
   await page.getByTestId('state').getByText('疑似').waitFor();
@@ -90,6 +96,26 @@ pageTest('the manager records a report with a photo, investigates and proposes',
   await page.getByRole('button', { name: '提出建议' }).click();
   await page.getByText(/建议认定：租客承认转租/).waitFor();
   await shot(page, 'violation-proposed');
+
+  // A renovation request for the same unit, chosen with the place picker
+  // (a unit only: no location kinds to choose from).
+  await page.getByRole('menuitem', { name: '装修申请' }).click();
+  await page.getByRole('button', { name: '登记申请' }).click();
+  const reno = page.getByRole('dialog', { name: '登记装修申请' });
+  assert.equal(await reno.getByTestId('location').count(), 0);
+  for (const [testId, option] of [['community', '长安花苑公租房'], ['building', '7号楼'], ['unit', '7-1-301']]) {
+    await reno.getByTestId(testId).locator('.el-select__wrapper').first().click();
+    await page.getByRole('option', { name: option, exact: true }).click();
+  }
+  await reno.getByTestId('reno-description').fill('更换卫生间地砖');
+  for (const [testId, days] of [['reno-from', 7], ['reno-to', 14]]) {
+    const d = new Date(Date.now() + (8 * 3600e3) + days * 86400e3).toISOString().slice(0, 10);
+    await reno.getByTestId(testId).locator('input').fill(d);
+    await reno.getByTestId(testId).locator('input').press('Enter');
+  }
+  await reno.getByTestId('reno-submit').click();
+  await reno.waitFor({ state: 'hidden' });
+  await page.locator('.el-table').getByText('7-1-301').first().waitFor();
   assert.deepEqual(pageErrors(page), []);
 });
 

@@ -55,6 +55,7 @@ pageTest('staff raise a repair on a phone and finish it with a photo', env, PHON
   await page.getByTestId('place').fill('厨房');
   await page.getByTestId('description').fill('厨房水龙头漏水，关不紧');
   await page.getByTestId('contact').fill('13912345678');
+  await shot(page, 'work-order-new-phone');
   await page.getByTestId('submit').tap();
   await page.waitForURL(/\/upkeep\/work-orders\/\d+$/);
   orderPath = new URL(page.url()).pathname;

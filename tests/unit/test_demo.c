@@ -29,6 +29,7 @@
 #include "files/files.h"
 #include "money/check.h"
 #include "tenancy/application.h"
+#include "upkeep/work_order.h"
 #include "housing/housing.h"
 #include "jobs/job.h"
 #include "store/keys.h"
@@ -283,6 +284,156 @@ check_accounts(struct db *db)
 			 ROLE_COUNT - ROLE_BUREAU + 1);
 }
 
+/* The upkeep: points and plans in every community, the past days' rounds
+ * missed and today's in every state the demo promises, work orders in every
+ * state, cases from suspicion to the bureau's decision, renovations. */
+static int64_t
+count_in(struct db *db, const char *sql, const char *value)
+{
+	struct db_stmt *st;
+	int64_t n = -1;
+
+	ok(db, db_prepare(db, sql, &st));
+	db_bind_cstr(st, 1, value);
+	if (db_step(st) == DB_ROW)
+		n = db_col_int64(st, 0);
+	db_reset(st);
+	return n;
+}
+
+static void
+check_upkeep(struct db *db)
+{
+	static const struct {
+		const char *community;
+		int64_t points;
+	} points[] = {
+		/* entrances, 3 on the grounds, a lift, 4 vacant units (肖桥: and
+		 * the watched unit) */
+		{ "南苑公租房", 29 + 3 + 1 + 4 },
+		{ "肖桥公租房", 17 + 3 + 1 + 1 + 4 },
+		{ "长安花苑公租房", 16 + 3 + 1 + 4 },
+	};
+	char today[DATE_FMT_LEN];
+
+	date_format(date_today_shanghai(), today);
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
+		assert_int_equal(count_in(db,
+					  "SELECT COUNT(*) FROM patrol_point p JOIN community c"
+					  " ON c.id = p.community_id WHERE c.name = ?",
+					  points[i].community),
+				 points[i].points);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM patrol_point_item"),
+			 (29 + 17 + 16) * 4 + 3 * (2 + 1 + 2) + 3 + 3 + 3 * 4 * 4);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM patrol_plan WHERE frequency = 'daily'"
+				       " AND name = '楼道与消防通道日常巡查'"),
+			 DEMO_COMMUNITIES);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM patrol_plan WHERE frequency ="
+				       " 'weekly' AND name = '空置房巡查'"),
+			 DEMO_COMMUNITIES);
+	/* The inspector walks every plan, the staff the daily ones. */
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM patrol_plan_inspector i JOIN account a"
+				       " ON a.id = i.account_id WHERE a.username = 'inspector'"),
+			 2 * DEMO_COMMUNITIES);
+	assert_int_equal(query_int(db,
+				   "SELECT COUNT(*) FROM patrol_plan_inspector i JOIN account a"
+				   " ON a.id = i.account_id WHERE a.username = 'operator_staff'"),
+			 DEMO_COMMUNITIES);
+	/* The past days' daily rounds missed; today's: 肖桥's walked, 长安花苑's
+	 * half, 南苑's and the weekly ones waiting. */
+	assert_int_equal(count_in(db, "SELECT COUNT(*) FROM patrol_round WHERE due_on < ?", today),
+			 DEMO_PATROL_PAST_DAYS * DEMO_COMMUNITIES);
+	assert_int_equal(count_in(db,
+				  "SELECT COUNT(*) FROM patrol_round WHERE due_on < ?"
+				  " AND state = 'missed'",
+				  today),
+			 DEMO_PATROL_PAST_DAYS * DEMO_COMMUNITIES);
+	assert_int_equal(count_in(db, "SELECT COUNT(*) FROM patrol_round WHERE due_on = ?", today),
+			 2 * DEMO_COMMUNITIES);
+	assert_int_equal(count_in(db,
+				  "SELECT COUNT(*) FROM patrol_round r JOIN community c ON"
+				  " c.id = r.community_id WHERE c.name = '肖桥公租房'"
+				  " AND r.plan_name = '楼道与消防通道日常巡查' AND r.state = 'done'"
+				  " AND r.due_on = ?",
+				  today),
+			 1);
+	assert_int_equal(count_in(db,
+				  "SELECT COUNT(*) FROM patrol_round r JOIN community c ON"
+				  " c.id = r.community_id WHERE c.name = '长安花苑公租房'"
+				  " AND r.state = 'in_progress' AND r.due_on = ?",
+				  today),
+			 1);
+	assert_int_equal(count_in(db,
+				  "SELECT COUNT(*) FROM patrol_round r JOIN community c ON"
+				  " c.id = r.community_id WHERE c.name = '南苑公租房'"
+				  " AND r.state = 'assigned' AND r.due_on = ?",
+				  today),
+			 2);
+	/* Findings: three opened work orders, one a suspected case. */
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM patrol_result WHERE outcome ="
+				       " 'not_fine'"),
+			 4);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM work_order WHERE source = 'patrol'"),
+			 3);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM violation_case WHERE source ="
+				       " 'patrol' AND state = 'suspected'"),
+			 1);
+	/* Work orders in every state, one reopened, one tenant-paid with its
+	 * repair charge, the lifts' preventive orders one per lift. */
+	for (int k = 0; work_order_states[k] != NULL; k++)
+		if (count_in(db, "SELECT COUNT(*) FROM work_order WHERE state = ?",
+			     work_order_states[k]) == 0)
+			fail_msg("no work order in state %s", work_order_states[k]);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM work_order_event WHERE from_state ="
+				       " 'done' AND to_state = 'assigned'"),
+			 1);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM work_order WHERE state = 'confirmed'"
+				       " AND satisfaction BETWEEN 1 AND 5"),
+			 2);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM charge WHERE kind = 'repair'"
+				       " AND source_type = 'work_order'"),
+			 1);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM preventive_plan"), 1);
+	assert_true(query_int(db, "SELECT COUNT(*) FROM work_order WHERE source = 'preventive'") >
+		    0);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM work_order WHERE source ="
+				       " 'preventive'"),
+			 query_int(db, "SELECT COUNT(*) FROM asset a JOIN community c ON"
+				       " c.id = a.community_id WHERE a.type = '电梯'"
+				       " AND c.name = '肖桥公租房'"));
+	/* Cases: suspected, investigating, confirmed and dismissed; the
+	 * confirmed one's back charge, penalty and bans; evidence on two. */
+	for (int k = 0; k < 4; k++) {
+		static const char *const states[] = { "suspected", "investigating", "confirmed",
+						      "dismissed" };
+
+		assert_int_equal(count_in(db, "SELECT COUNT(*) FROM violation_case WHERE state = ?",
+					  states[k]),
+				 1);
+	}
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM charge WHERE kind IN ('back_charge',"
+				       " 'penalty') AND source_type = 'violation'"),
+			 2);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM application_ban WHERE source_type ="
+				       " 'violation'"),
+			 query_int(db,
+				   "SELECT COUNT(*) FROM member m JOIN violation_case v ON"
+				   " v.household_id = m.household_id WHERE v.state = 'confirmed'"
+				   " AND m.left_at IS NULL"));
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM violation_evidence WHERE kind ="
+				       " 'photo'"),
+			 2);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM violation_evidence WHERE kind ="
+				       " 'statement'"),
+			 2);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM renovation_request WHERE state ="
+				       " 'approved'"),
+			 1);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM renovation_request WHERE state ="
+				       " 'checked'"),
+			 1);
+}
+
 static void
 test_load_resume_and_refuse(void **state)
 {
@@ -445,6 +596,7 @@ test_load_resume_and_refuse(void **state)
 	assert_true(query_int(db, "SELECT COUNT(*) FROM dunning_case WHERE state = 'open'") > 0);
 	assert_true(query_int(db, "SELECT COUNT(*) FROM arrears_referral"
 				  " WHERE state = 'proposed'") > 0);
+	check_upkeep(db);
 	{
 		struct ledger_check_stats st;
 

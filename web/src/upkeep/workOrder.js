@@ -37,13 +37,6 @@ export const RESPONSIBILITIES = [
   { name: 'warranty', title: '保修/施工单位' },
   { name: 'owner', title: '产权单位' },
 ];
-export const LOCATIONS = [
-  { name: 'unit', title: '房屋' },
-  { name: 'building', title: '楼栋' },
-  { name: 'entrance', title: '单元' },
-  { name: 'community', title: '小区公共区域' },
-  { name: 'asset', title: '设施设备' },
-];
 export const FREQS = [
   { name: 'weekly', title: '每周' },
   { name: 'monthly', title: '每月' },
@@ -97,11 +90,4 @@ export const maintenanceLedger = {
   get: (communityId, period) => get('/maintenance-ledger', { community_id: communityId, period }),
   xlsx: (communityId, period) =>
     request('GET', '/maintenance-ledger.xlsx', { query: { community_id: communityId, period }, blob: true }),
-};
-
-// Places for the raise form's pickers.
-export const places = {
-  buildings: (communityId) => get('/buildings', { community_id: communityId, limit: 200 }),
-  units: (buildingId) => get('/units', { building_id: buildingId, limit: 200 }),
-  assets: (communityId) => get('/assets', { community_id: communityId, limit: 200 }),
 };
