@@ -10,10 +10,6 @@
  * caller's scope, a bad month, the workbook; the unit's and household's
  * timelines in order, with what belongs elsewhere left out and contacts
  * never shown.
- *
- * Part C's transitions (assign, start, done, confirm) are not in this tree
- * yet: a work order's later steps are written as work_order.c writes them
- * (the state and a work_order_event row), marked below.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +34,7 @@
 #include "upkeep/patrol.h"
 #include "upkeep/report.h"
 #include "upkeep/upkeep.h"
+#include "upkeep/work_order.h"
 #include "upkeep/violation.h"
 #include "testdb.h"
 #include "testkeys.h"
@@ -336,34 +333,6 @@ act(struct ctx *c, struct caller *by, int64_t id, const char *action, const char
 	done(c, violation_act(c->db, by, &a, id, &in, &e), &e);
 }
 
-/* A later step of a work order as work_order.c writes it (part C's
- * transitions are not in this tree yet): the state and its history row. */
-static void
-order_step(struct ctx *c, int64_t id, const char *from, const char *to, const char *at)
-{
-	struct db_stmt *st;
-
-	ok(c->db, db_begin(c->db));
-	ok(c->db, db_prepare(c->db, "UPDATE work_order SET state = ? WHERE id = ?", &st));
-	db_bind_cstr(st, 1, to);
-	db_bind_int64(st, 2, id);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_reset(st);
-	ok(c->db,
-	   db_prepare(c->db,
-		      "INSERT INTO work_order_event (work_order_id, from_state, to_state, at,"
-		      " actor, actor_name, note) VALUES (?, ?, ?, ?, 'account:2', '经理乙',"
-		      " '派给水电班')",
-		      &st));
-	db_bind_int64(st, 1, id);
-	db_bind_cstr(st, 2, from);
-	db_bind_cstr(st, 3, to);
-	db_bind_cstr(st, 4, at);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_reset(st);
-	ok(c->db, db_commit(c->db));
-}
-
 static int
 setup(void **state)
 {
@@ -506,7 +475,8 @@ setup(void **state)
 			.contact = CONTACT,
 		};
 		bool created;
-		char at[TIME_FMT_LEN];
+		char fixer_principal[32];
+		int64_t fixer;
 		struct db_stmt *st;
 
 		ok(c->db, db_begin(c->db));
@@ -519,8 +489,15 @@ setup(void **state)
 		db_bind_int64(st, 1, c->order_staff);
 		assert_int_equal(db_step(st), DB_DONE);
 		db_reset(st);
-		time_format_utc(time_now_us() + 1000, at);
-		order_step(c, c->order_staff, "reported", "assigned", at);
+		fixer = tm_account(c->db, "weixiu1", "维修员丙", "operator_staff", "active");
+		snprintf(fixer_principal, sizeof(fixer_principal), "account:%lld",
+			 (long long)fixer);
+		grant(c->db, fixer_principal, c->ca);
+		ok(c->db, db_begin(c->db));
+		done(c,
+		     work_order_assign(c->db, &manager, c->order_staff, fixer, "派给水电班",
+				       &mgr_who, &e),
+		     &e);
 	}
 	*state = c;
 	return 0;
