@@ -194,7 +194,7 @@ remove_one(struct req *r, struct anju_err *e)
  * configuration and the writers from the owner registry, at start-up. */
 static struct route routes[] = {
 	{ "POST", "/api/v1/attachments", ACCESS_CALLER, 0, .query = upload_query,
-	  .flags = ROUTE_RAW_BODY, .status = 201, .response = ATTACHMENT_REF,
+	  .flags = ROUTE_RAW_BODY | ROUTE_UPLOAD, .status = 201, .response = ATTACHMENT_REF,
 	  .summary = "上传附件：请求内容就是文件（JPEG、PNG 或 PDF，按文件头识别）",
 	  .handler = upload },
 	{ "GET", "/api/v1/attachments", ACCESS_CALLER, ROLES_SCOPED, .query = list_query,
@@ -224,8 +224,6 @@ api_files_configure(void)
 		if (strcmp(rt->method, "GET") == 0)
 			continue;
 		rt->roles = writers;
-		if (rt->flags & ROUTE_RAW_BODY)
-			rt->max_body = (size_t)config_int("upload_max_bytes");
 	}
 }
 

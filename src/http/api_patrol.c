@@ -23,8 +23,6 @@
 #define WORKERS  (MANAGER | ROLE_BIT(ROLE_OPERATOR_STAFF) | ROLE_BIT(ROLE_INSPECTOR))
 #define READERS  (WORKERS | ROLE_BIT(ROLE_BUREAU) | ROLE_BIT(ROLE_ASSESSOR))
 #define PRINTERS (MANAGER | ROLE_BIT(ROLE_BUREAU))
-/* A phone's photo; the configured upload_max_bytes still applies (413). */
-#define PHOTO_MAX_BODY (32u << 20)
 
 static const char *const yes_no[] = { "true", "false", NULL };
 static const char *const locations[] = {
@@ -833,7 +831,7 @@ static const struct route routes[] = {
 	  .summary = "登记一个巡查项目的结果（签到后；带 Idempotency-Key 重试不会重复）",
 	  .handler = put_result },
 	{ "POST", "/api/v1/patrol-results/{id}/photos", ACCESS_CALLER, WORKERS,
-	  .max_body = PHOTO_MAX_BODY, .query = photo_query, .flags = ROUTE_RAW_BODY, .status = 201,
+	  .query = photo_query, .flags = ROUTE_RAW_BODY | ROUTE_UPLOAD, .status = 201,
 	  .response = REF("Attachment"),
 	  .summary = "上传巡查结果的照片：请求内容就是图片（JPEG 或 PNG）", .handler = add_photo },
 	{ "GET", "/api/v1/patrol-findings", ACCESS_CALLER, READERS, .query = findings_query,

@@ -27,8 +27,6 @@
 	 ROLE_BIT(ROLE_INSPECTOR))
 #define RENO_ASKERS                                                                                \
 	(ROLE_BIT(ROLE_BUREAU) | ROLE_BIT(ROLE_OPERATOR_MANAGER) | ROLE_BIT(ROLE_OPERATOR_STAFF))
-#define UPLOAD_MAX (64u << 20) /* the attachment's own cap (upload_max_bytes) applies first */
-
 static const char *const report_sources[] = { "public", "staff", NULL };
 static const char *const places[] = { "unit", "building", "entrance", "community", NULL };
 
@@ -618,8 +616,8 @@ static const struct route routes[] = {
 	  .response = "{\"type\":\"object\",\"required\":[\"items\"],\"properties\":{\"items\":"
 		      "{\"type\":\"array\",\"items\":" REF("Evidence") "}}}",
 	  .summary = "案件的证据（只增不改）", .handler = list_evidence },
-	{ "POST", "/api/v1/violations/{id}/evidence", ACCESS_CALLER, ACTORS, UPLOAD_MAX,
-	  .query = evidence_query, .flags = ROUTE_RAW_BODY, .status = 201,
+	{ "POST", "/api/v1/violations/{id}/evidence", ACCESS_CALLER, ACTORS,
+	  .query = evidence_query, .flags = ROUTE_RAW_BODY | ROUTE_UPLOAD, .status = 201,
 	  .response = REF("Evidence"),
 	  .summary = "添加照片或文件证据：请求内容就是文件；一经添加不能修改或删除",
 	  .handler = add_file },

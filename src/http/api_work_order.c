@@ -23,7 +23,6 @@
 #define READERS   (ROLE_BIT(ROLE_BUREAU) | ROLE_BIT(ROLE_ASSESSOR) | OPERATORS)
 #define OWN       (READERS | ROLE_BIT(ROLE_TENANT))
 #define LEDGER    (READERS | ROLE_BIT(ROLE_FINANCE))
-#define PHOTO_MAX (10 * 1024 * 1024)
 
 static const char *const locations[] = {
 	"unit", "building", "entrance", "community", "asset", NULL
@@ -673,10 +672,9 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/work-orders/{id}/reopen", ACCESS_CALLER, OWN, .body = reopen_body,
 	  .status = 200, .response = REF("WorkOrderDetail"), .summary = "回访不满意，退回重修",
 	  .handler = reopen },
-	{ "POST", "/api/v1/work-orders/{id}/photos", ACCESS_CALLER, OPERATORS, PHOTO_MAX,
-	  .query = photo_query, .flags = ROUTE_RAW_BODY, .status = 201,
-	  .response = REF("Attachment"), .summary = "上传工单照片：请求内容就是照片（JPEG 或 PNG）",
-	  .handler = add_photo },
+	{ "POST", "/api/v1/work-orders/{id}/photos", ACCESS_CALLER, OPERATORS, .query = photo_query,
+	  .flags = ROUTE_RAW_BODY | ROUTE_UPLOAD, .status = 201, .response = REF("Attachment"),
+	  .summary = "上传工单照片：请求内容就是照片（JPEG 或 PNG）", .handler = add_photo },
 	{ "POST", "/api/v1/work-orders/{id}/reveal-contact", ACCESS_CALLER,
 	  OPERATORS | ROLE_BIT(ROLE_BUREAU), .status = 200,
 	  .response = "{\"type\":\"object\",\"required\":[\"contact\"],\"properties\":{"

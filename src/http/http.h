@@ -58,6 +58,8 @@ enum {
 				     the handler checks it; query fields still validated */
 	ROUTE_READ_ONLY = 1 << 4, /* a POST that only reads (search: the query stays out of the
 				     URL and the logs): no write transaction, no idempotency */
+	ROUTE_UPLOAD = 1 << 5,    /* a file (with ROUTE_RAW_BODY): the body is capped by the
+				     configured upload_max_bytes, not max_body (413) */
 };
 
 typedef int (*route_handler)(struct req *r, struct anju_err *e);

@@ -223,8 +223,12 @@ body_limit(struct req *r)
 	const char *params[REQ_MAX_PARAMS];
 	int np = 0;
 
-	if (router_match(r->method, r->path, r->arena, &rt, params, &np) == 0 && rt->max_body > 0)
-		return rt->max_body;
+	if (router_match(r->method, r->path, r->arena, &rt, params, &np) == 0) {
+		if (rt->flags & ROUTE_UPLOAD)
+			return (size_t)config_int("upload_max_bytes");
+		if (rt->max_body > 0)
+			return rt->max_body;
+	}
 	return (size_t)config_int("max_body");
 }
 
