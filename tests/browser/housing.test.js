@@ -284,11 +284,12 @@ test("the demo: the pilot's three communities with 2936 units, and a tenant's ow
     assert.ok((await grid.locator('button.cell').count()) > 20);
     await shot(bureau, 'demo-grid');
 
-    // The tenant has only its own household, without 查看.
+    // The tenant has only its own household, without 查看, and its own
+    // household's work orders (it may confirm their repairs).
     const tenant = await newPage(env.browser, demo);
     pages.push(tenant);
     await firstSignIn(tenant, 'tenant', demo.data.passwords.tenant);
-    assert.deepEqual(await navTitles(tenant), ['首页', '我的家庭']);
+    assert.deepEqual(await navTitles(tenant), ['首页', '我的家庭', '维修工单']);
     await tenant.getByRole('menuitem', { name: '我的家庭' }).click();
     await tenant.getByTestId('members-table').getByText('户主').waitFor();
     assert.match(await tenant.getByTestId('dossier-title').innerText(), /\S 户/);
