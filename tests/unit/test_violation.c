@@ -31,6 +31,7 @@
 #include "upkeep/upkeep.h"
 #include "upkeep/violation.h"
 #include "testdb.h"
+#include "testmoney.h"
 #include "testkeys.h"
 
 #define T0 "'2026-01-01T00:00:00.000000Z'"
@@ -70,48 +71,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-static int64_t
-insert_id(struct db *db, const char *sql, const char *text)
-{
-	struct db_stmt *st;
-	int64_t id;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (text != NULL)
-		db_bind_cstr(st, 1, text);
-	assert_int_equal(db_step(st), DB_ROW);
-	id = db_col_int64(st, 0);
-	db_reset(st);
-	return id;
-}
-
-static int64_t
-qint(struct db *db, const char *sql, int64_t arg)
-{
-	struct db_stmt *st;
-	int64_t v;
-
-	ok(db, db_prepare(db, sql, &st));
-	if (strchr(sql, '?') != NULL)
-		db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	v = db_col_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
-static void
-qtext(struct db *db, const char *sql, int64_t arg, char *out, size_t cap)
-{
-	struct db_stmt *st;
-
-	ok(db, db_prepare(db, sql, &st));
-	db_bind_int64(st, 1, arg);
-	assert_int_equal(db_step(st), DB_ROW);
-	snprintf(out, cap, "%s", db_col_null(st, 0) ? "" : db_col_text(st, 0));
-	db_reset(st);
-}
-
 static void
 day(const struct ctx *c, int days, char out[DATE_FMT_LEN])
 {
@@ -135,19 +94,19 @@ setup(void **state)
 		return -1;
 	files_set_root(c->files);
 	date_format(date_today_shanghai(), c->today);
-	c->community = insert_id(c->db,
-				 "INSERT INTO community (name, created_at, updated_at)"
-				 " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				 "南苑公租房");
-	c->community2 = insert_id(c->db,
-				  "INSERT INTO community (name, created_at, updated_at)"
-				  " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				  "肖桥公租房");
+	c->community = tm_insert_id(c->db,
+				    "INSERT INTO community (name, created_at, updated_at)"
+				    " VALUES (?, " T0 ", " T0 ") RETURNING id",
+				    "南苑公租房");
+	c->community2 = tm_insert_id(c->db,
+				     "INSERT INTO community (name, created_at, updated_at)"
+				     " VALUES (?, " T0 ", " T0 ") RETURNING id",
+				     "肖桥公租房");
 	c->building =
-		qint(c->db,
-		     "INSERT INTO building (community_id, name, floors, entrances, created_at)"
-		     " VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
-		     c->community);
+		tm_qint(c->db,
+			"INSERT INTO building (community_id, name, floors, entrances, created_at)"
+			" VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
+			c->community);
 	grant = c->community2;
 	ok(c->db, scope_set(c->db, "account:3", &grant, 1, &e));
 	*state = c;
@@ -165,21 +124,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-idnum_make(int n, char out[19])
-{
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
-	char tmp[40];
-	int sum = 0;
-
-	snprintf(tmp, sizeof(tmp), "9901011985%02d%02d%03d", 1 + n / 28 % 12, 1 + n % 28, n % 1000);
-	memcpy(out, tmp, 17);
-	for (int i = 0; i < 17; i++)
-		sum += (out[i] - '0') * w[i];
-	out[17] = "10X98765432"[sum % 11];
-	out[18] = '\0';
-}
-
 /* A household in community of a head and, when spouse, a second member. */
 static int64_t
 household(struct ctx *c, int64_t community, bool spouse)
@@ -191,7 +135,7 @@ household(struct ctx *c, int64_t community, bool spouse)
 	int64_t id = 0;
 
 	for (int i = 0; i < 2; i++) {
-		idnum_make(++c->people, idn[i]);
+		tm_idnum(++c->people, idn[i]);
 		snprintf(name[i], sizeof(name[i]), "张%d", c->people);
 		m[i].person.name = name[i];
 		m[i].person.id_number = idn[i];
@@ -218,10 +162,11 @@ unit(struct ctx *c, int64_t community)
 	int64_t u, b = c->building;
 
 	if (community != c->community)
-		b = qint(c->db,
-			 "INSERT INTO building (community_id, name, floors, entrances, created_at)"
-			 " VALUES (?, '9', 6, 1, " T0 ") RETURNING id",
-			 community);
+		b = tm_qint(
+			c->db,
+			"INSERT INTO building (community_id, name, floors, entrances, created_at)"
+			" VALUES (?, '9', 6, 1, " T0 ") RETURNING id",
+			community);
 	snprintf(number, sizeof(number), "3-1-%d", 101 + c->units++);
 	ok(c->db, db_prepare(c->db,
 			     "INSERT INTO unit (community_id, building_id, entrance, floor, number,"
@@ -336,33 +281,36 @@ test_report_unit(void **state)
 	lease(c, hh, u, -200);
 	day(c, -30, since);
 	id = case_on(c, u, since);
-	qtext(c->db, "SELECT state FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	tm_qtext(c->db, "SELECT state FROM violation_case WHERE id = ?", id, text, sizeof(text));
 	assert_string_equal(text, "suspected");
 	/* The tenant household in force on the unit, and the unit's community. */
-	assert_int_equal(qint(c->db, "SELECT household_id FROM violation_case WHERE id = ?", id),
+	assert_int_equal(tm_qint(c->db, "SELECT household_id FROM violation_case WHERE id = ?", id),
 			 hh);
-	assert_int_equal(qint(c->db, "SELECT community_id FROM violation_case WHERE id = ?", id),
+	assert_int_equal(tm_qint(c->db, "SELECT community_id FROM violation_case WHERE id = ?", id),
 			 c->community);
-	assert_int_equal(qint(c->db, "SELECT building_id FROM violation_case WHERE id = ?", id),
+	assert_int_equal(tm_qint(c->db, "SELECT building_id FROM violation_case WHERE id = ?", id),
 			 c->building);
-	qtext(c->db, "SELECT started_on FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	tm_qtext(c->db, "SELECT started_on FROM violation_case WHERE id = ?", id, text,
+		 sizeof(text));
 	assert_string_equal(text, since);
-	qtext(c->db, "SELECT reported_by FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	tm_qtext(c->db, "SELECT reported_by FROM violation_case WHERE id = ?", id, text,
+		 sizeof(text));
 	assert_string_equal(text, "account:3");
 	/* Its history starts with the report, and the audit row is there. */
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM violation_event WHERE case_id = ?"
-			      " AND action = 'report' AND to_state = 'suspected'",
-			      id),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM violation_event WHERE case_id = ?"
+				 " AND action = 'report' AND to_state = 'suspected'",
+				 id),
 			 1);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE action = 'violation.report'"
-			      " AND object_type = 'violation_case' AND object_id = CAST(? AS TEXT)",
-			      id),
-			 1);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE action = 'violation.report'"
+			" AND object_type = 'violation_case' AND object_id = CAST(? AS TEXT)",
+			id),
+		1);
 	/* No sanction is automatic: nothing charged, nobody banned. */
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM charge", 0), 0);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM application_ban", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM charge", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM application_ban", 0), 0);
 }
 
 /* A common part has no household; a unit without a lease neither. */
@@ -384,24 +332,24 @@ test_report_common_part(void **state)
 	in.summary = "楼道被改作仓库";
 	assert_int_equal(report(c, &in, &id, &created, &e), 0);
 	assert_true(created);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM violation_case WHERE id = ?"
-			      " AND household_id IS NULL AND unit_id IS NULL AND entrance = 2"
-			      " AND location = 'entrance'",
-			      id),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM violation_case WHERE id = ?"
+				 " AND household_id IS NULL AND unit_id IS NULL AND entrance = 2"
+				 " AND location = 'entrance'",
+				 id),
 			 1);
 	in.place.location = "unit";
 	in.place.unit_id = u;
 	assert_int_equal(report(c, &in, &id, &created, &e), 0);
 	assert_int_equal(
-		qint(c->db,
-		     "SELECT COUNT(*) FROM violation_case WHERE id = ? AND household_id IS NULL",
-		     id),
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM violation_case WHERE id = ? AND household_id IS NULL",
+			id),
 		1);
 	/* A household named is kept, not the unit's tenant. */
 	in.household_id = household(c, c->community, false);
 	assert_int_equal(report(c, &in, &id, &created, &e), 0);
-	assert_int_equal(qint(c->db, "SELECT household_id FROM violation_case WHERE id = ?", id),
+	assert_int_equal(tm_qint(c->db, "SELECT household_id FROM violation_case WHERE id = ?", id),
 			 in.household_id);
 }
 
@@ -431,10 +379,11 @@ test_report_idempotent(void **state)
 	assert_int_equal(report(c, &in, &other, &created, &e), 0);
 	assert_true(created);
 	assert_true(other != first);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM violation_case", 0), 2);
-	assert_int_equal(
-		qint(c->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'violation.report'", 0),
-		2);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM violation_case", 0), 2);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM audit_log WHERE action = 'violation.report'",
+				 0),
+			 2);
 }
 
 static void
@@ -496,7 +445,7 @@ test_report_bad_input(void **state)
 	bad = in;
 	bad.household_id = 999999;
 	expect_bad(c, &bad, ANJU_ENOTFOUND, "household_id");
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM violation_case", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM violation_case", 0), 0);
 }
 
 /* The public reporter is sealed at rest and audited masked. */
@@ -511,17 +460,17 @@ test_reporter_sealed(void **state)
 	ok(c->db, db_begin(c->db));
 	ok(c->db, violation_set_reporter(c->db, id, "李小明", "13912345678", &staff_who, &e));
 	ok(c->db, db_commit(c->db));
-	qtext(c->db, "SELECT reporter_contact_sealed FROM violation_case WHERE id = ?", id, text,
-	      sizeof(text));
+	tm_qtext(c->db, "SELECT reporter_contact_sealed FROM violation_case WHERE id = ?", id, text,
+		 sizeof(text));
 	assert_memory_equal(text, "v1.", 3);
 	assert_null(strstr(text, "13912345678"));
-	qtext(c->db, "SELECT reporter_name_sealed FROM violation_case WHERE id = ?", id, text,
-	      sizeof(text));
+	tm_qtext(c->db, "SELECT reporter_name_sealed FROM violation_case WHERE id = ?", id, text,
+		 sizeof(text));
 	assert_memory_equal(text, "v1.", 3);
-	qtext(c->db,
-	      "SELECT after_json FROM audit_log WHERE action = 'violation.reporter'"
-	      " AND object_id = CAST(? AS TEXT)",
-	      id, text, sizeof(text));
+	tm_qtext(c->db,
+		 "SELECT after_json FROM audit_log WHERE action = 'violation.reporter'"
+		 " AND object_id = CAST(? AS TEXT)",
+		 id, text, sizeof(text));
 	assert_null(strstr(text, "13912345678"));
 	assert_null(strstr(text, "李小明"));
 	assert_non_null(strstr(text, "139****5678"));
@@ -621,7 +570,7 @@ test_confirm_sanctions(void **state)
 	assert_int_equal(act(c, &manager, id, "confirm", "证据确凿", &e), ANJU_EFORBIDDEN);
 	assert_string_equal(e.key, "bureau_only");
 	assert_int_equal(act(c, &manager, id, "refer", "证据确凿", &e), ANJU_EFORBIDDEN);
-	qtext(c->db, "SELECT proposal FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	tm_qtext(c->db, "SELECT proposal FROM violation_case WHERE id = ?", id, text, sizeof(text));
 	assert_string_equal(text, "confirm");
 	/* The preview: 65 m² at 20 yuan = 1,300 yuan a month, by days. */
 	ok(c->db, violation_preview(c->db, &bureau, id, &pv, &e));
@@ -654,23 +603,25 @@ test_confirm_sanctions(void **state)
 	assert_true(billed > 0);
 	/* The decision stores and raises what the preview showed. */
 	ok(c->db, act(c, &bureau, id, "confirm", "证据确凿，认定转租", &e));
-	assert_int_equal(qint(c->db, "SELECT back_charge_fen FROM violation_case WHERE id = ?", id),
+	assert_int_equal(
+		tm_qint(c->db, "SELECT back_charge_fen FROM violation_case WHERE id = ?", id),
+		market - billed);
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT amount_fen FROM charge WHERE source_type = 'violation'"
+				 " AND source_id = ? AND kind = 'back_charge'",
+				 id),
 			 market - billed);
-	assert_int_equal(qint(c->db,
-			      "SELECT amount_fen FROM charge WHERE source_type = 'violation'"
-			      " AND source_id = ? AND kind = 'back_charge'",
-			      id),
-			 market - billed);
-	assert_int_equal(qint(c->db,
-			      "SELECT amount_fen FROM charge WHERE source_type = 'violation'"
-			      " AND source_id = ? AND kind = 'penalty'",
-			      id),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT amount_fen FROM charge WHERE source_type = 'violation'"
+				 " AND source_id = ? AND kind = 'penalty'",
+				 id),
 			 100000);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM application_ban WHERE source_type = 'violation'"
-			      " AND source_id = ?",
-			      id),
-			 2);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM application_ban WHERE source_type = 'violation'"
+			" AND source_id = ?",
+			id),
+		2);
 	{
 		bool banned = false;
 		char until[11];
@@ -678,12 +629,14 @@ test_confirm_sanctions(void **state)
 		ok(c->db, ban_household(c->db, hh, c->today, &banned, until, &e));
 		assert_true(banned);
 	}
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM tenancy_signal WHERE source_type = 'violation'"
-			      " AND source_id = ?",
-			      id),
-			 1);
-	qtext(c->db, "SELECT decided_by FROM violation_case WHERE id = ?", id, text, sizeof(text));
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM tenancy_signal WHERE source_type = 'violation'"
+			" AND source_id = ?",
+			id),
+		1);
+	tm_qtext(c->db, "SELECT decided_by FROM violation_case WHERE id = ?", id, text,
+		 sizeof(text));
 	assert_string_equal(text, "account:1");
 	/* Once only: confirmed is not investigating. */
 	assert_int_equal(act(c, &bureau, id, "confirm", "再次认定", &e), ANJU_ECONFLICT);
@@ -694,13 +647,14 @@ test_confirm_sanctions(void **state)
 	ok(c->db, act(c, &bureau, id, "order_rectification", "限期收回转租", &e));
 	assert_int_equal(act(c, &bureau, id, "refer", "拒不整改", &e), ANJU_ECONFLICT);
 	ok(c->db, act(c, &manager, id, "rectify", NULL, &e));
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM violation_event WHERE case_id = ?", id),
-			 6);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM audit_log WHERE object_type = 'violation_case'"
-			      " AND object_id = CAST(? AS TEXT) AND action LIKE 'violation.%'",
-			      id),
-			 6);
+	assert_int_equal(
+		tm_qint(c->db, "SELECT COUNT(*) FROM violation_event WHERE case_id = ?", id), 6);
+	assert_int_equal(
+		tm_qint(c->db,
+			"SELECT COUNT(*) FROM audit_log WHERE object_type = 'violation_case'"
+			" AND object_id = CAST(? AS TEXT) AND action LIKE 'violation.%'",
+			id),
+		6);
 	json_decref(pv);
 }
 
@@ -721,20 +675,20 @@ test_dismiss_and_refer(void **state)
 	assert_int_equal(act(c, &bureau, id, "dismiss", "", &e), ANJU_EINVAL);
 	assert_string_equal(e.field, "reason");
 	ok(c->db, act(c, &bureau, id, "dismiss", "经核实为亲属短期探望", &e));
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM charge", 0), 0);
-	assert_int_equal(qint(c->db, "SELECT COUNT(*) FROM application_ban", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM charge", 0), 0);
+	assert_int_equal(tm_qint(c->db, "SELECT COUNT(*) FROM application_ban", 0), 0);
 	assert_int_equal(act(c, &manager, id, "investigate", NULL, &e), ANJU_ECONFLICT);
 	/* Confirmed, then referred: the eviction opens. */
 	id2 = case_on(c, u, since);
 	ok(c->db, act(c, &manager, id2, "investigate", NULL, &e));
 	ok(c->db, act(c, &bureau, id2, "confirm", "认定转租", &e));
 	ok(c->db, act(c, &bureau, id2, "refer", "转租拒不改正，决定收回", &e));
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM eviction WHERE basis = 'violation'"
-			      " AND basis_id = ?",
-			      id2),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM eviction WHERE basis = 'violation'"
+				 " AND basis_id = ?",
+				 id2),
 			 1);
-	assert_true(qint(c->db, "SELECT eviction_id FROM violation_case WHERE id = ?", id2) > 0);
+	assert_true(tm_qint(c->db, "SELECT eviction_id FROM violation_case WHERE id = ?", id2) > 0);
 	/* Out of scope: not found, whatever the role. */
 	assert_int_equal(act(c, &staff2, id2, "rectify", NULL, &e), ANJU_ENOTFOUND);
 }
@@ -800,38 +754,40 @@ test_evidence_append_only(void **state)
 	ok(c->db, db_commit(c->db));
 	/* Taken time from EXIF (10:20:30 in Shanghai is 02:20:30 UTC), stored
 	 * time the server's, the hash of the bytes. */
-	qtext(c->db, "SELECT taken_at FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
-	      id, text, sizeof(text));
+	tm_qtext(c->db,
+		 "SELECT taken_at FROM violation_evidence WHERE case_id = ? AND kind = 'photo'", id,
+		 text, sizeof(text));
 	assert_string_equal(text, "2026-01-02T02:20:30.000000Z");
-	qtext(c->db,
-	      "SELECT taken_source FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
-	      id, text, sizeof(text));
+	tm_qtext(c->db,
+		 "SELECT taken_source FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
+		 id, text, sizeof(text));
 	assert_string_equal(text, "exif");
 	{
 		char sha[65];
 
 		sha256_hex(jpg, n, sha);
-		qtext(c->db,
-		      "SELECT sha256 FROM violation_evidence WHERE case_id = ? AND kind = 'photo'",
-		      id, text, sizeof(text));
+		tm_qtext(c->db,
+			 "SELECT sha256 FROM violation_evidence WHERE case_id = ? AND kind = "
+			 "'photo'",
+			 id, text, sizeof(text));
 		assert_string_equal(text, sha);
 	}
 	ok(c->db, violation_get(c->db, &bureau, id, &v, &e));
 	assert_int_equal(json_array_size(json_object_get(v, "evidence")), 2);
 	json_decref(v);
 	/* The attachment can never be removed. */
-	att = qint(c->db,
-		   "SELECT attachment_id FROM violation_evidence WHERE case_id = ? AND kind ="
-		   " 'photo'",
-		   id);
+	att = tm_qint(c->db,
+		      "SELECT attachment_id FROM violation_evidence WHERE case_id = ? AND kind ="
+		      " 'photo'",
+		      id);
 	ok(c->db, db_begin(c->db));
 	assert_int_equal(attachment_remove(c->db, &manager, att, &a, &out, &e), ANJU_ECONFLICT);
 	assert_string_equal(e.key, "append_only");
 	db_rollback(c->db);
-	assert_int_equal(qint(c->db,
-			      "SELECT COUNT(*) FROM attachment WHERE id = ? AND removed_at"
-			      " IS NULL",
-			      att),
+	assert_int_equal(tm_qint(c->db,
+				 "SELECT COUNT(*) FROM attachment WHERE id = ? AND removed_at"
+				 " IS NULL",
+				 att),
 			 1);
 	/* A dismissed case takes no more. */
 	ok(c->db, act(c, &manager, id, "investigate", NULL, &e));
@@ -877,10 +833,10 @@ test_package(void **state)
 		sha256_hex(zip.p, zip.n, whole);
 		assert_string_equal(sha, whole);
 	}
-	qtext(c->db,
-	      "SELECT after_json FROM audit_log WHERE action = 'violation.package'"
-	      " AND object_id = CAST(? AS TEXT)",
-	      id, text, sizeof(text));
+	tm_qtext(c->db,
+		 "SELECT after_json FROM audit_log WHERE action = 'violation.package'"
+		 " AND object_id = CAST(? AS TEXT)",
+		 id, text, sizeof(text));
 	assert_non_null(strstr(text, sha));
 	buf_free(&zip);
 }
@@ -908,7 +864,7 @@ test_renovation(void **state)
 	ok(c->db, renovation_create(c->db, &manager, &in, &who, &id, &e));
 	ok(c->db, db_commit(c->db));
 	assert_int_equal(
-		qint(c->db, "SELECT household_id FROM renovation_request WHERE id = ?", id), hh);
+		tm_qint(c->db, "SELECT household_id FROM renovation_request WHERE id = ?", id), hh);
 	ok(c->db, renovation_approved_on(c->db, u, mid, &yes, &e));
 	assert_false(yes);
 	ok(c->db, db_begin(c->db));
