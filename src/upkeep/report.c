@@ -166,6 +166,23 @@ next_of(bool more, const char *cursor)
 	return more ? json_string(cursor) : json_null();
 }
 
+/* Ends a page of rows keyed by id: rc the last db_step's code (a storage
+ * error is the page's), out gets the items and the next cursor (the last
+ * id; null on the last page). */
+static int
+page_end(struct db *db, int rc, int64_t last, bool more, json_t *items, json_t *out,
+	 struct anju_err *e)
+{
+	char cur[24];
+
+	if (rc != DB_ROW && rc != DB_DONE)
+		return db_fail(db, rc, e);
+	snprintf(cur, sizeof(cur), "%lld", (long long)last);
+	json_object_set(out, "items", items);
+	json_object_set_new(out, "next", next_of(more, cur));
+	return 0;
+}
+
 /*
  * Vacant units.
  */
@@ -378,7 +395,6 @@ vacated_units(struct db *db, const struct caller *c, const struct upkeep_report_
 	int64_t before = 0, last = 0;
 	int limit = limit_of(q), n = 0, rc, i;
 	bool more = false;
-	char cur[24];
 
 	if ((rc = id_cursor(q, &before, e)) != 0)
 		goto out;
@@ -444,14 +460,7 @@ vacated_units(struct db *db, const struct caller *c, const struct upkeep_report_
 		n++;
 	}
 	db_reset(st);
-	if (rc != DB_ROW && rc != DB_DONE) {
-		rc = db_fail(db, rc, e);
-		goto out;
-	}
-	rc = 0;
-	snprintf(cur, sizeof(cur), "%lld", (long long)last);
-	json_object_set(out, "items", items);
-	json_object_set_new(out, "next", next_of(more, cur));
+	rc = page_end(db, rc, last, more, items, out, e);
 out:
 	json_decref(items);
 	return rc;
@@ -681,7 +690,6 @@ changes(struct db *db, const struct caller *c, bool units, const struct upkeep_r
 	int64_t before = 0, last = 0;
 	int limit = limit_of(q), n = 0, rc, i;
 	bool more = false;
-	char cur[24];
 
 	if ((rc = id_cursor(q, &before, e)) != 0)
 		goto out;
@@ -741,14 +749,7 @@ changes(struct db *db, const struct caller *c, bool units, const struct upkeep_r
 		n++;
 	}
 	db_reset(st);
-	if (rc != DB_ROW && rc != DB_DONE) {
-		rc = db_fail(db, rc, e);
-		goto out;
-	}
-	rc = 0;
-	snprintf(cur, sizeof(cur), "%lld", (long long)last);
-	json_object_set(out, "items", items);
-	json_object_set_new(out, "next", next_of(more, cur));
+	rc = page_end(db, rc, last, more, items, out, e);
 out:
 	json_decref(items);
 	return rc;
