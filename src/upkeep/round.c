@@ -826,7 +826,7 @@ patrol_result_save(struct db *db, const struct caller *c, int64_t round_id, int6
 	if ((rc = round_load(db, c, round_id, &r, e)) != 0)
 		return rc;
 	if (strcmp(r.state, "done") == 0) /* a late correction on the day is kept */
-		strcpy(r.state, "in_progress");
+		snprintf(r.state, sizeof(r.state), "%s", "in_progress");
 	if ((rc = may_work(db, c, &r, e)) != 0)
 		return rc;
 	rc = db_prepare(db,

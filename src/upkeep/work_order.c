@@ -478,12 +478,17 @@ work_order_may_confirm(const struct caller *c)
 }
 
 /* A step from the order's state to another: the state, the step's time
- * column (a constant of this file), the history row and the audit row.
- * The step's other columns are the caller's to set after it. */
+ * column, the history row and the audit row.  The step's other columns are
+ * the caller's to set after it.  update is the whole statement, made by
+ * STEP_SQL with the step's time column (parameters: the new state, the
+ * time twice, the id, the state it leaves). */
+#define STEP_SQL(time_col)                                                                         \
+	"UPDATE work_order SET state = ?, updated_at = ?, " time_col " = ?"                        \
+	" WHERE id = ? AND state = ?"
 struct step {
 	const char *to, *action, *note;
-	const char *time_col; /* "assigned_at" ...; NULL: none */
-	json_t *after;        /* lent, may be NULL */
+	const char *update; /* STEP_SQL("assigned_at") ... */
+	json_t *after;      /* lent, may be NULL */
 };
 
 static int
@@ -491,24 +496,19 @@ step_apply(struct db *db, struct wo_row *w, const struct step *s, const struct a
 	   struct anju_err *e)
 {
 	struct db_stmt *st;
-	char now[TIME_FMT_LEN], sql[256];
+	char now[TIME_FMT_LEN];
 	json_t *before, *after;
 	int rc;
 
 	time_format_utc(time_now_us(), now);
-	snprintf(sql, sizeof(sql),
-		 "UPDATE work_order SET state = ?, updated_at = ?%s%s%s WHERE id = ? AND state = ?",
-		 s->time_col ? ", " : "", s->time_col ? s->time_col : "",
-		 s->time_col ? " = ?" : "");
-	rc = db_prepare(db, sql, &st);
+	rc = db_prepare(db, s->update, &st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, s->to);
 	db_bind_cstr(st, 2, now);
-	if (s->time_col != NULL)
-		db_bind_cstr(st, 3, now);
-	db_bind_int64(st, s->time_col ? 4 : 3, w->id);
-	db_bind_cstr(st, s->time_col ? 5 : 4, w->state);
+	db_bind_cstr(st, 3, now);
+	db_bind_int64(st, 4, w->id);
+	db_bind_cstr(st, 5, w->state);
 	rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -579,7 +579,7 @@ work_order_assign(struct db *db, const struct caller *c, int64_t id, int64_t ass
 			&(struct step){ .to = "assigned",
 					.action = "work_order.assign",
 					.note = note,
-					.time_col = "assigned_at",
+					.update = STEP_SQL("assigned_at"),
 					.after = after },
 			who, e);
 	json_decref(after);
@@ -612,7 +612,7 @@ work_order_start(struct db *db, const struct caller *c, int64_t id, const char *
 			  &(struct step){ .to = "in_progress",
 					  .action = "work_order.start",
 					  .note = note,
-					  .time_col = "started_at" },
+					  .update = STEP_SQL("started_at") },
 			  who, e);
 }
 
@@ -745,7 +745,7 @@ work_order_done(struct db *db, const struct caller *c, int64_t id,
 			&(struct step){ .to = "done",
 					.action = "work_order.done",
 					.note = in->note,
-					.time_col = "done_at",
+					.update = STEP_SQL("done_at"),
 					.after = after },
 			who, e);
 	json_decref(after);
@@ -803,7 +803,7 @@ work_order_confirm(struct db *db, const struct caller *c, int64_t id, int satisf
 			&(struct step){ .to = "confirmed",
 					.action = "work_order.confirm",
 					.note = note,
-					.time_col = "confirmed_at",
+					.update = STEP_SQL("confirmed_at"),
 					.after = after },
 			who, e);
 	json_decref(after);
@@ -836,7 +836,7 @@ work_order_reopen(struct db *db, const struct caller *c, int64_t id, const char 
 			  &(struct step){ .to = "assigned",
 					  .action = "work_order.reopen",
 					  .note = note,
-					  .time_col = "assigned_at" },
+					  .update = STEP_SQL("assigned_at") },
 			  who, e);
 }
 

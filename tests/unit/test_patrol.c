@@ -708,7 +708,8 @@ test_renovation_finding(void **state)
 	struct ctx *c = *state;
 	int64_t reno = item_named(c->db, "违规装修");
 	int64_t pt = point(c, "1-1-101 室内", "unit", &reno, 1);
-	char today[DATE_FMT_LEN], from[DATE_FMT_LEN], to[DATE_FMT_LEN], sql[1024];
+	char today[DATE_FMT_LEN], from[DATE_FMT_LEN], to[DATE_FMT_LEN];
+	struct db_stmt *st;
 	int64_t made = 0, missed = 0, first, second, round;
 	struct anju_err e;
 	char *q;
@@ -727,17 +728,21 @@ test_renovation_finding(void **state)
 			 1);
 	/* The tenant's request approved for these days: the next round's same
 	 * finding opens no second case. */
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO renovation_request (unit_id, community_id, household_id,"
-		 " description, planned_from, planned_to, state, requested_at, requested_by,"
-		 " requested_by_name, decided_at, decided_by, decided_by_name, updated_at)"
-		 " VALUES (%lld, %lld, %lld, '更换地板', '%s', '%s', 'approved',"
-		 " '2026-01-10T02:00:00.000000Z', 'account:4', '专员', "
-		 "'2026-01-12T02:00:00.000000Z',"
-		 " 'account:2', '住建局', '2026-01-12T02:00:00.000000Z')",
-		 (long long)c->unit, (long long)c->community,
-		 (long long)tm_household(c->db, c->community), from, to);
-	exec_ok(c->db, sql);
+	ok(c->db, db_prepare(c->db,
+			     "INSERT INTO renovation_request (unit_id, community_id, household_id,"
+			     " description, planned_from, planned_to, state, requested_at,"
+			     " requested_by, requested_by_name, decided_at, decided_by,"
+			     " decided_by_name, updated_at) VALUES (?, ?, ?, '更换地板', ?, ?,"
+			     " 'approved', '2026-01-10T02:00:00.000000Z', 'account:4', '专员',"
+			     " '2026-01-12T02:00:00.000000Z', 'account:2', '住建局',"
+			     " '2026-01-12T02:00:00.000000Z')",
+			     &st));
+	db_bind_int64(st, 1, c->unit);
+	db_bind_int64(st, 2, c->community);
+	db_bind_int64(st, 3, tm_household(c->db, c->community));
+	db_bind_cstr(st, 4, from);
+	db_bind_cstr(st, 5, to);
+	assert_int_equal(step_to_end(st), DB_DONE);
 	second = plan(c, "daily", 0, 0, 0, &pt, 1, NULL);
 	generate(c, today, &made, &missed);
 	round = round_of(c, second, today);
