@@ -9,9 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BIN, ENGINE, ROOT, initData, run } from './lib/server.js';
+import { BIN, ENGINE, ROOT, initData, run, dbExec } from './lib/server.js';
 
 const CHAINS = 2000;
 const KILLS = ENGINE === 'postgresql' ? 5 : 20;
@@ -33,13 +33,7 @@ function fixture(dir) {
 }
 
 // The one number a query gives on the data directory's database.
-function q(dir, sql) {
-  const url = /^db *= *(.+)$/m.exec(readFileSync(resolve(dir, 'anju.conf'), 'utf8'));
-  const out = url
-    ? execFileSync('psql', ['-At', '-c', sql, url[1].trim()], { encoding: 'utf8' })
-    : execFileSync('sqlite3', [resolve(dir, 'anju.db'), sql], { encoding: 'utf8' });
-  return Number(out.trim());
-}
+const q = (dir, sql) => Number(dbExec(dir, sql));
 
 function billArgs(dir) {
   return ['bill', '--data', dir, '--period', next, '--chunk', CHUNK];

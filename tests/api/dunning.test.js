@@ -16,10 +16,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, cleanup, apikey, ledgerCheck, sleep, ENGINE } from './lib/server.js';
+import { startServer, cleanup, apikey, ledgerCheck, sleep, dbExec } from './lib/server.js';
 
 let s;
 const keys = {};
@@ -58,16 +58,6 @@ async function ok(p, status = 200) {
   const r = await p;
   assert.equal(r.status, status, r.text);
   return r.json;
-}
-
-function dbExec(sql) {
-  if (ENGINE === 'postgresql') {
-    const conf = readFileSync(join(s.data.dir, 'anju.conf'), 'utf8');
-    const url = /^db\s*=\s*(\S+)/m.exec(conf)[1];
-    execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
-  } else {
-    execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(s.data.dir, 'anju.db'), sql], { stdio: 'pipe' });
-  }
 }
 
 function pdfText(buf) {
@@ -153,7 +143,7 @@ async function rent(t, days, fen) {
   const c = await ok(as('finance', 'POST', '/api/v1/charges', {
     household_id: t.household, kind: 'rent', amount_fen: fen, due_on: day(days), period,
   }), 201);
-  dbExec(`UPDATE charge SET source_type = 'lease_chain', source_id = ${t.chain} WHERE id = ${c.id}`);
+  dbExec(s, `UPDATE charge SET source_type = 'lease_chain', source_id = ${t.chain} WHERE id = ${c.id}`);
   return c.id;
 }
 

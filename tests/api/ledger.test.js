@@ -5,10 +5,7 @@
 // asked for on the command line runs only when a second person approves it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, cleanup, apikey, run, ledgerCheck, ENGINE } from './lib/server.js';
+import { startServer, cleanup, apikey, run, ledgerCheck, dbExec } from './lib/server.js';
 
 let s;
 const keys = {};
@@ -23,17 +20,6 @@ function idNumber(birth, n) {
 }
 
 const as = (role, method, path, body, headers = {}) => s.api(method, path, { body, token: keys[role], headers });
-
-// One statement straight into the server's database (sqlite3 or psql).
-function dbExec(sql) {
-  if (ENGINE === 'postgresql') {
-    const conf = readFileSync(join(s.data.dir, 'anju.conf'), 'utf8');
-    const url = /^db\s*=\s*(\S+)/m.exec(conf)[1];
-    execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
-  } else {
-    execFileSync('sqlite3', [join(s.data.dir, 'anju.db'), sql], { stdio: 'pipe' });
-  }
-}
 
 // The month before this one in Asia/Shanghai, "YYYY-MM": ended, so closable.
 function lastMonth() {
@@ -84,14 +70,14 @@ test('a book made through the API balances; a changed balance is named', async (
 
   // Behind the server's back: the household's receivable balance moves.
   const account = `(SELECT id FROM ledger_account WHERE code = 'receivable:${ids.hh}')`;
-  dbExec(`UPDATE ledger_balance SET debit_fen = debit_fen + 1 WHERE account_id = ${account}`);
+  dbExec(s, `UPDATE ledger_balance SET debit_fen = debit_fen + 1 WHERE account_id = ${account}`);
   await assert.rejects(ledgerCheck(s), (err) => {
     assert.match(err.message, /exit 1/);
     assert.match(err.message, new RegExp(`balance of account receivable:${ids.hh} \\(id \\d+\\) in \\d{4}-\\d{2}: stored debit 60001, entries 60000`));
     assert.match(err.message, /: \d+ failures? \(balance 1, household 1\)$/m);
     return true;
   });
-  dbExec(`UPDATE ledger_balance SET debit_fen = debit_fen - 1 WHERE account_id = ${account}`);
+  dbExec(s, `UPDATE ledger_balance SET debit_fen = debit_fen - 1 WHERE account_id = ${account}`);
   await ledgerCheck(s);
 });
 

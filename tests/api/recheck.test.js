@@ -12,10 +12,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, cleanup, apikey, ENGINE } from './lib/server.js';
+import { startServer, cleanup, apikey, dbExec } from './lib/server.js';
 
 let s;
 const keys = {};
@@ -53,18 +53,6 @@ async function ok(p, status = 200) {
   const r = await p;
   assert.equal(r.status, status, r.text);
   return r.json;
-}
-
-// One statement straight into the server's database (sqlite3 or psql): the
-// test's time machine for a vacate period that ran out.
-function dbExec(sql) {
-  if (ENGINE === 'postgresql') {
-    const conf = readFileSync(join(s.data.dir, 'anju.conf'), 'utf8');
-    const url = /^db\s*=\s*(\S+)/m.exec(conf)[1];
-    execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
-  } else {
-    execFileSync('sqlite3', [join(s.data.dir, 'anju.db'), sql], { stdio: 'pipe' });
-  }
 }
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -285,7 +273,7 @@ test('the notice: served, its PDF, the vacate period; the household leaves', asy
 test('the board: an overdue case with its days; cancel is the bureau\'s', async () => {
   await ok(as('staff', 'POST', `/api/v1/evictions/${ids.ev2}/notice`, { served_on: day(0) }));
   // The notice was served a hundred days ago: ten days past its 90.
-  dbExec(`UPDATE eviction SET decided_on = '${day(-120)}', notice_served_on = '${day(-100)}', vacate_by = '${day(-10)}' WHERE id = ${ids.ev2}`);
+  dbExec(s, `UPDATE eviction SET decided_on = '${day(-120)}', notice_served_on = '${day(-100)}', vacate_by = '${day(-10)}' WHERE id = ${ids.ev2}`);
   let board = await ok(as('staff', 'GET', '/api/v1/evictions?overdue=true'));
   assert.deepEqual(board.items.map((x) => x.id), [ids.ev2]);
   const late = board.items[0];

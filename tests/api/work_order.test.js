@@ -11,10 +11,7 @@
 // by responsibility, also as xlsx.  The ledger check passes at the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, cleanup, apikey, run, ledgerCheck, ENGINE } from './lib/server.js';
+import { startServer, cleanup, apikey, run, ledgerCheck, dbExec } from './lib/server.js';
 
 const UPLOAD_MAX = 65536;
 
@@ -42,16 +39,6 @@ async function ok(p, status = 200) {
   const r = await p;
   assert.equal(r.status, status, r.text);
   return r.json;
-}
-
-function dbExec(sql) {
-  if (ENGINE === 'postgresql') {
-    const conf = readFileSync(join(s.data.dir, 'anju.conf'), 'utf8');
-    const url = /^db\s*=\s*(\S+)/m.exec(conf)[1];
-    execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
-  } else {
-    execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(s.data.dir, 'anju.db'), sql], { stdio: 'pipe' });
-  }
 }
 
 function photo(role, id, bytes) {
@@ -202,7 +189,7 @@ test('overdue orders are listed and counted; the bureau sets the deadlines', asy
   assert.equal(Date.parse(o.deadline_at) - Date.parse(o.reported_at), 72 * 3600e3);
   let list = await ok(as('staff', 'GET', '/api/v1/work-orders?overdue=true'));
   assert.ok(!list.items.some((x) => x.id === o.id));
-  dbExec(`UPDATE work_order SET deadline_at = '2020-01-01T00:00:00.000000Z' WHERE id = ${o.id}`);
+  dbExec(s, `UPDATE work_order SET deadline_at = '2020-01-01T00:00:00.000000Z' WHERE id = ${o.id}`);
   list = await ok(as('staff', 'GET', '/api/v1/work-orders?overdue=true'));
   assert.deepEqual(list.items.map((x) => x.id), [o.id]);
   assert.equal(list.items[0].overdue, true);

@@ -50,6 +50,19 @@ export function apikey(dir, role, name, extra = []) {
   return out.trim().split('\n').pop();
 }
 
+// One statement straight into a running server's database (psql or sqlite3,
+// waiting up to 10 s for the server's own writers, such as a scheduled job,
+// to let go of SQLite's lock): the tests' time machine.  Returns what the
+// statement printed, trimmed.
+export function dbExec(s, sql) {
+  const dir = s.data?.dir ?? s;
+  const url = /^db\s*=\s*(\S+)/m.exec(readFileSync(join(dir, 'anju.conf'), 'utf8'));
+  const out = url
+    ? execFileSync('psql', ['-At', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql, url[1]], { encoding: 'utf8', stdio: 'pipe' })
+    : execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(dir, 'anju.db'), sql], { encoding: 'utf8', stdio: 'pipe' });
+  return out.trim();
+}
+
 // Runs `anju ledger check` over a server's data directory while the server
 // keeps running (the check reads one snapshot and writes nothing); returns
 // its output, or throws with the failures it names when the books do not
