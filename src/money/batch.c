@@ -135,15 +135,16 @@ insert_charges(struct db *db, const struct charge_batch *b, struct charge_batch_
 		if (rc != 0)
 			return db_fail(db, rc, e);
 		for (size_t i = done; i < done + k; i++) {
+			/* The texts outlive the statement's run: bound, not copied. */
 			db_bind_int64(st, p++, items[i].household_id);
-			db_bind_cstr(st, p++, charge_kind_name(items[i].kind));
+			db_bind_static(st, p++, charge_kind_name(items[i].kind));
 			db_bind_int64(st, p++, items[i].amount_fen);
-			db_bind_cstr(st, p++, items[i].due_on);
-			db_bind_cstr(st, p++, b->period ? b->period : "");
-			db_bind_cstr(st, p++, b->source_type);
+			db_bind_static(st, p++, items[i].due_on);
+			db_bind_static(st, p++, b->period ? b->period : "");
+			db_bind_static(st, p++, b->source_type);
 			db_bind_int64(st, p++, items[i].source_id);
-			db_bind_cstr(st, p++, now);
-			db_bind_cstr(st, p++, by);
+			db_bind_static(st, p++, now);
+			db_bind_static(st, p++, by);
 		}
 		while ((rc = db_step(st)) == DB_ROW) {
 			enum charge_kind kind = CHARGE_OTHER;
@@ -312,7 +313,7 @@ post_rows(struct db *db, const struct journal *j, const int64_t *account, const 
 		if (entries)
 			db_bind_int64(st, p++, j->id);
 		db_bind_int64(st, p++, account[i]);
-		db_bind_cstr(st, p++, j->period);
+		db_bind_static(st, p++, j->period);
 		if (entries) {
 			db_bind_int64(st, p++, fen[i]);
 		} else {

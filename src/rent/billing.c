@@ -661,8 +661,9 @@ insert_lines(struct db *db, int64_t run_id, int64_t journal_id, const struct mon
 			db_bind_int64(st, p++, l->household_id);
 			db_bind_int64(st, p++, l->unit_id);
 			db_bind_int64(st, p++, l->community_id);
-			db_bind_cstr(st, p++, m->period);
-			db_bind_cstr(st, p++, charge_kind_name(l->kind));
+			/* The texts outlive the statement's run: bound, not copied. */
+			db_bind_static(st, p++, m->period);
+			db_bind_static(st, p++, charge_kind_name(l->kind));
 			db_bind_int64(st, p++, l->amount);
 			if (l->standard_id > 0)
 				db_bind_int64(st, p++, l->standard_id);
@@ -674,9 +675,9 @@ insert_lines(struct db *db, int64_t run_id, int64_t journal_id, const struct mon
 			db_bind_int64(st, p++, l->area);
 			db_bind_int64(st, p++, l->price);
 			db_bind_int64(st, p++, l->share);
-			db_bind_cstr(st, p++, l->reduction);
-			db_bind_cstr(st, p++, l->rounding);
-			db_bind_cstr(st, p++, l->segments);
+			db_bind_static(st, p++, l->reduction);
+			db_bind_static(st, p++, l->rounding);
+			db_bind_static(st, p++, l->segments);
 		}
 		rc = db_step(st);
 		db_reset(st);

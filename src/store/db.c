@@ -267,6 +267,15 @@ db_bind_cstr(struct db_stmt *st, int i, const char *s)
 }
 
 void
+db_bind_static(struct db_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		st->db->ops->bind_null(st, i);
+	else
+		st->db->ops->bind_static(st, i, s);
+}
+
+void
 db_bind_null(struct db_stmt *st, int i)
 {
 	st->db->ops->bind_null(st, i);

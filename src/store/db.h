@@ -60,6 +60,10 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 void db_bind_int64(struct db_stmt *st, int i, int64_t v);
 void db_bind_text(struct db_stmt *st, int i, const char *s, size_t n);
 void db_bind_cstr(struct db_stmt *st, int i, const char *s); /* NULL binds NULL */
+/* As db_bind_cstr, but not copied: s must stay as it is until the statement
+ * is reset.  For the many rows of a multi-row insert, where copying each
+ * row's repeated texts costs more than inserting them. */
+void db_bind_static(struct db_stmt *st, int i, const char *s);
 void db_bind_null(struct db_stmt *st, int i);
 /* Runs the statement or moves to its next row: DB_ROW, DB_DONE, or a negative
  * code: ANJU_ECONFLICT for a unique or foreign-key violation, ANJU_EBUSY when

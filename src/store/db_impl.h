@@ -61,6 +61,8 @@ struct db_ops {
 	void (*stmt_free)(struct db_stmt *st);
 	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
 	void (*bind_text)(struct db_stmt *st, int i, const char *s, size_t n);
+	/* s, NUL-terminated, stays valid until the statement's next reset. */
+	void (*bind_static)(struct db_stmt *st, int i, const char *s);
 	void (*bind_null)(struct db_stmt *st, int i);
 	int (*step)(struct db_stmt *st);
 	bool (*col_null)(struct db_stmt *st, int col);

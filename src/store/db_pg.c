@@ -44,7 +44,7 @@ struct pg {
 };
 
 struct pg_param {
-	const char *v; /* NULL for SQL NULL; else num or heap */
+	const char *v; /* NULL for SQL NULL; else num, heap or the caller's (static) */
 	char *heap;
 	char num[24];
 };
@@ -380,6 +380,16 @@ pg_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
 	p->v = p->heap;
 }
 
+/* libpq reads the parameters at PQexecPrepared: nothing to copy. */
+static void
+pg_bind_static(struct db_stmt *st, int i, const char *s)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p != NULL)
+		p->v = s;
+}
+
 static void
 pg_bind_null(struct db_stmt *st, int i)
 {
@@ -663,6 +673,7 @@ const struct db_ops db_pg_ops = {
 	.stmt_free = pg_stmt_free,
 	.bind_int64 = pg_bind_int64,
 	.bind_text = pg_bind_text,
+	.bind_static = pg_bind_static,
 	.bind_null = pg_bind_null,
 	.step = pg_step,
 	.col_null = pg_col_null,

@@ -321,6 +321,13 @@ sq_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
 }
 
 static void
+sq_bind_static(struct db_stmt *st, int i, const char *s)
+{
+	sq_bind_check(st, i,
+		      sqlite3_bind_text64(sq_h(st), i, s, strlen(s), SQLITE_STATIC, SQLITE_UTF8));
+}
+
+static void
 sq_bind_null(struct db_stmt *st, int i)
 {
 	sq_bind_check(st, i, sqlite3_bind_null(sq_h(st), i));
@@ -516,6 +523,7 @@ const struct db_ops db_sqlite_ops = {
 	.stmt_free = sq_stmt_free,
 	.bind_int64 = sq_bind_int64,
 	.bind_text = sq_bind_text,
+	.bind_static = sq_bind_static,
 	.bind_null = sq_bind_null,
 	.step = sq_step,
 	.col_null = sq_col_null,

@@ -446,6 +446,29 @@ test_bind_types(void **state)
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_int_equal(db_col_int64(st, 0), 0);
 	db_reset(st);
+
+	/* Texts bound in place: each row its own buffer, read at the step; a
+	 * parameter bound copied before is bound in place after, and NULL is
+	 * NULL. */
+	{
+		char rows[2][16] = { "第一行", "second" };
+
+		ok(c->db,
+		   db_prepare(c->db, "INSERT INTO b (i, t, u) VALUES (1, ?, ?), (2, ?, ?)", &st));
+		db_bind_cstr(st, 1, "copied, then replaced");
+		db_bind_static(st, 1, rows[0]);
+		db_bind_static(st, 2, NULL);
+		db_bind_static(st, 3, rows[1]);
+		db_bind_static(st, 4, chinese);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+		assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM b WHERE i = 1 AND t ="
+						  " '第一行' AND u IS NULL"),
+				 1);
+		assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM b WHERE i = 2 AND t ="
+						  " 'second' AND u = '中文名字XYZ'"),
+				 1);
+	}
 }
 
 static void
