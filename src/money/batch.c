@@ -203,7 +203,11 @@ accounts_read(struct db_stmt *st, struct hh_sum *h, size_t k)
 static int
 accounts_find(struct db *db, struct hh_sum *h, size_t n, const char *now, struct anju_err *e)
 {
-	for (size_t done = 0; done < n;) {
+	/* A statement's codes, bound in place until it has run. */
+	char(*code)[LEDGER_CODE_LEN] = xcalloc(ROWS_MAX, LEDGER_CODE_LEN);
+	int rc = 0;
+
+	for (size_t done = 0; done < n && rc == 0;) {
 		size_t k = rows_next(n - done);
 		char *sql = now == NULL ? multi_sql("SELECT CAST(SUBSTR(code, 12) AS BIGINT), id"
 						    " FROM ledger_account WHERE code IN (",
@@ -214,27 +218,32 @@ accounts_find(struct db *db, struct hh_sum *h, size_t n, const char *now, struct
 						    " ON CONFLICT (code) DO NOTHING"
 						    " RETURNING household_id, id");
 		struct db_stmt *st;
-		int p = 1, rc = db_prepare(db, sql, &st);
+		int p = 1;
 
+		rc = db_prepare(db, sql, &st);
 		free(sql);
-		if (rc != 0)
-			return db_fail(db, rc, e);
+		if (rc != 0) {
+			rc = db_fail(db, rc, e);
+			break;
+		}
 		for (size_t i = done; i < done + k; i++) {
-			char code[LEDGER_CODE_LEN], name[LEDGER_NAME_LEN];
+			char name[LEDGER_NAME_LEN];
 
-			ledger_account_names(LEDGER_RECEIVABLE, h[i].household_id, code, name);
-			db_bind_cstr(st, p++, code);
+			ledger_account_names(LEDGER_RECEIVABLE, h[i].household_id, code[i - done],
+					     name);
+			db_bind_static(st, p++, code[i - done]);
 			if (now == NULL)
 				continue; /* IN (?, ?, ...) */
 			db_bind_cstr(st, p++, name);
 			db_bind_int64(st, p++, h[i].household_id);
 			db_bind_cstr(st, p++, now);
 		}
-		if ((rc = accounts_read(st, h + done, k)) != DB_DONE)
-			return db_fail(db, rc, e);
+		rc = accounts_read(st, h + done, k);
+		rc = rc == DB_DONE ? 0 : db_fail(db, rc, e);
 		done += k;
 	}
-	return 0;
+	free(code);
+	return rc;
 }
 
 /* The households' accounts still unknown, copied out of h (in h's order). */
