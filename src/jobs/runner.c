@@ -4,6 +4,7 @@
  * connection (db_thread).  Stopping sets a flag the running job sees at its
  * next chunk: it is handed back to the queue, to resume later.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
@@ -74,8 +75,14 @@ worker_main(void *arg)
 			nap(1000);
 		} else if (rc == 0) {
 			nap(500);
-		} else if (job_run(db, id, job_worker_name(), &stopping, NULL, NULL, &e) != 0) {
-			log_warn("jobs: job %lld: %s", (long long)id, e.msg);
+		} else {
+			if (job_run(db, id, job_worker_name(), &stopping, NULL, NULL, &e) != 0)
+				log_warn("jobs: job %lld: %s", (long long)id, e.msg);
+			/* What a job worked with (a billing run's chunks, an import's
+			 * records) is freed into this thread's malloc arena, which
+			 * glibc keeps for the thread: hand it back, so that the
+			 * server at rest holds what it serves with. */
+			malloc_trim(0);
 		}
 	}
 	return NULL;
