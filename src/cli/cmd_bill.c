@@ -143,7 +143,7 @@ run_bill(const struct cli_command *c, struct cli_args *a)
 static const struct cli_flag bill_flags[] = {
 	{ "period", true, "the month to bill (YYYY-MM: this month or the next)" },
 	{ "chain", true, "a lease chain to catch up (repeatable; allows an earlier month)" },
-	{ "chunk", true, "chains per committed chunk (default 5000)" },
+	{ "chunk", true, "chains per committed chunk (default 2000)" },
 	{ "detach", false, "only queue the job for a running server" },
 	{ NULL },
 };

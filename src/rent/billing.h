@@ -30,7 +30,7 @@ struct audit_actor;
 #define RENT_REDUCTIONS_MAX  20
 #define RENT_LAYOUT_ANY      "*"
 #define RENT_DUE_DAY_DEFAULT 5
-#define BILL_CHUNK_DEFAULT   5000 /* chains per committed chunk */
+#define BILL_CHUNK_DEFAULT   2000 /* chains per committed chunk */
 #define BILL_CHAINS_MAX      1000 /* chains named in one catch-up */
 
 /*
