@@ -86,31 +86,10 @@ static int
 setup(void **state)
 {
 	struct ctx *c = xcalloc(1, sizeof(*c));
-	struct anju_err e;
-	int64_t grant;
 
-	if (testdb_open(&c->t, &c->db) != 0 || db_migrate(c->db, NULL, &e) != 0)
+	if (tm_ground_open("recheck", &c->t, &c->db, c->files, c->today, &c->community,
+			   &c->community2, &c->building) != 0)
 		return -1;
-	snprintf(c->files, sizeof(c->files), "/tmp/anju-recheck-files-XXXXXX");
-	if (mkdtemp(c->files) == NULL)
-		return -1;
-	files_set_root(c->files);
-	date_format(date_today_shanghai(), c->today);
-	c->community = tm_insert_id(c->db,
-				    "INSERT INTO community (name, created_at, updated_at)"
-				    " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				    "南苑公租房");
-	c->community2 = tm_insert_id(c->db,
-				     "INSERT INTO community (name, created_at, updated_at)"
-				     " VALUES (?, " T0 ", " T0 ") RETURNING id",
-				     "肖桥公租房");
-	c->building =
-		tm_qint(c->db,
-			"INSERT INTO building (community_id, name, floors, entrances, created_at)"
-			" VALUES (?, '3', 18, 2, " T0 ") RETURNING id",
-			c->community);
-	grant = c->community2;
-	ok(c->db, scope_set(c->db, "account:3", &grant, 1, &e));
 	*state = c;
 	return 0;
 }
@@ -120,8 +99,7 @@ teardown(void **state)
 {
 	struct ctx *c = *state;
 
-	testdb_close(&c->t, c->db);
-	testdb_rmtree(c->files);
+	tm_ground_close(&c->t, c->db, c->files);
 	free(c);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * The rows the money suites (test_payments, test_ledger, test_receipt) set
+ * The rows the money suites (test_payments, test_ledger, test_receipt) and
+ * the case suites (test_dunning, test_recheck, test_violation) set
  * up with SQL before the money module takes over: communities, households,
  * accounts of clerks, receipt books; and one-value queries.
  *
@@ -10,7 +11,13 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "access/scope.h"
+#include "core/date.h"
+#include "files/files.h"
+#include "store/migrate.h"
 
 #define TM_TIME "'2026-01-01T00:00:00.000000Z'"
 
@@ -157,6 +164,47 @@ tm_book(struct db *db, const char *series, int64_t first, int64_t last, int64_t 
 	id = db_col_int64(st, 0);
 	db_reset(st);
 	return id;
+}
+
+/*
+ * The ground the case suites (test_dunning, test_recheck, test_violation)
+ * stand on: a migrated database; a files root of their own,
+ * /tmp/anju-<suite>-files-XXXXXX; today in Asia/Shanghai; two communities
+ * (南苑公租房, 肖桥公租房) with a building in the first; and operator staff
+ * account:3 granted only the second.  0, or -1 when the database or the
+ * folder cannot be had.  tm_ground_close() undoes it.
+ */
+static inline int
+tm_ground_open(const char *suite, struct testdb *t, struct db **db, char files[128],
+	       char today[DATE_FMT_LEN], int64_t *community, int64_t *community2, int64_t *building)
+{
+	struct anju_err e;
+	int64_t grant;
+
+	if (testdb_open(t, db) != 0 || db_migrate(*db, NULL, &e) != 0)
+		return -1;
+	snprintf(files, 128, "/tmp/anju-%s-files-XXXXXX", suite);
+	if (mkdtemp(files) == NULL)
+		return -1;
+	files_set_root(files);
+	date_format(date_today_shanghai(), today);
+	*community = tm_community(*db, "南苑公租房");
+	*community2 = tm_community(*db, "肖桥公租房");
+	*building =
+		tm_qint(*db,
+			"INSERT INTO building (community_id, name, floors, entrances, created_at)"
+			" VALUES (?, '3', 18, 2, " TM_TIME ") RETURNING id",
+			*community);
+	grant = *community2;
+	ok(*db, scope_set(*db, "account:3", &grant, 1, &e));
+	return 0;
+}
+
+static inline void
+tm_ground_close(struct testdb *t, struct db *db, const char *files)
+{
+	testdb_close(t, db);
+	testdb_rmtree(files);
 }
 
 #endif

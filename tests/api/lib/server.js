@@ -50,10 +50,10 @@ export function apikey(dir, role, name, extra = []) {
   return out.trim().split('\n').pop();
 }
 
-// One statement straight into a running server's database (psql or sqlite3,
-// waiting up to 10 s for the server's own writers, such as a scheduled job,
-// to let go of SQLite's lock): the tests' time machine.  Returns what the
-// statement printed, trimmed.
+// One statement straight into a server's database (s: a Server, or a data
+// directory), by psql or sqlite3; sqlite3 waits up to 10 s for the server's
+// own writers to let go of the lock.  The tests' time machine; returns what
+// the statement printed, trimmed.
 export function dbExec(s, sql) {
   const dir = s.data?.dir ?? s;
   const url = /^db\s*=\s*(\S+)/m.exec(readFileSync(join(dir, 'anju.conf'), 'utf8'));
