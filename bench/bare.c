@@ -1,9 +1,9 @@
 /*
  * The baseline for `make bench`: the smallest libmicrohttpd server that
  * answers like anju's health endpoint, in the mode anju runs in (an epoll
- * thread pool, a connection timeout, a 128 KiB connection memory pool, the
- * reply queued only on the final callback so keep-alive holds; see
- * NOTES-libmicrohttpd.md).  What anju adds on top of this (routing, the
+ * thread pool, a connection timeout, the 32 KiB connection memory pool anju
+ * has at its default max_header, the reply queued only on the final callback
+ * so keep-alive holds; see NOTES-libmicrohttpd.md).  What anju adds on top of this (routing, the
  * database round trip, the request arena, logging) is what the ratio shows.
  *
  * usage: bare PORT [THREADS]   (PORT 0 picks a free port)
@@ -110,7 +110,7 @@ main(int argc, char **argv)
 			     (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 			     (unsigned int)threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
 	if (d == NULL) {

@@ -26,7 +26,9 @@ CONNECTIONS=${BENCH_CONNECTIONS:-50}
 OFFICE=${BENCH_OFFICE:-8}
 ROWS=${BENCH_ROWS:-1000000}
 IMPORT=${BENCH_IMPORT:-100000}
-THREADS=4
+# What `anju serve` picks on SQLite when threads is left at 0 (one per CPU);
+# the bare server gets the same number.
+THREADS=${BENCH_THREADS:-$(nproc)}
 HEALTH=/api/v1/health
 
 . bench/lib.sh

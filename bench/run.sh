@@ -22,7 +22,9 @@ BARE=$BUILD/bench/bare
 CC=${CC:-cc}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-50}
-THREADS=4
+# What `anju serve` picks on SQLite when threads is left at 0 (one per CPU);
+# the bare server gets the same number.
+THREADS=${BENCH_THREADS:-$(nproc)}
 HEALTH=/api/v1/health
 RATIO_TARGET=80		# percent: anju at least this share of bare's req/s
 RSS_TARGET=20		# MB: an idle server stays under this

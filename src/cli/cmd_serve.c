@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "access/account.h"
 #include "access/auth.h"
@@ -21,6 +22,28 @@
 #include "store/datadir.h"
 #include "store/db.h"
 #include "store/migrate.h"
+
+/*
+ * The HTTP pool's size: the configured one, or when the configuration leaves
+ * it to anju (threads = 0), one per CPU on SQLite, where a handler seldom
+ * waits (WAL readers take pages from the cache beside the writer) and more
+ * threads than CPUs only queue on them and lengthen the slowest requests;
+ * four per CPU on PostgreSQL, where every query is a round trip to wait on.
+ */
+static unsigned
+serve_threads(const struct db *db)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int64_t set = config_int("threads");
+
+	if (set > 0)
+		return (unsigned)set;
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 64)
+		cpus = 64;
+	return (unsigned)(db_engine(db) == DB_POSTGRES ? 4 * cpus : cpus);
+}
 
 static const char *
 web_root(void)
@@ -40,6 +63,7 @@ run(const struct cli_command *c, struct cli_args *a)
 	struct db *db = NULL;
 	sigset_t set;
 	int port = 0, applied = 0, sig = 0, rc;
+	unsigned threads;
 
 	(void)c;
 	anju_err_clear(&e);
@@ -72,14 +96,15 @@ run(const struct cli_command *c, struct cli_args *a)
 	files_set_root(a->data);
 	api_files_configure();
 	(void)openapi_document(); /* built (and checked) before the first request */
-	if (server_start(&port, &e) != 0)
+	threads = serve_threads(db);
+	if (server_start(threads, &port, &e) != 0)
 		return cli_fail(&e);
 	if (job_threads_start(&e) != 0) {
 		server_stop(0);
 		return cli_fail(&e);
 	}
-	log_info("anju %s serving http://%s (port %d, database %s)", ANJU_VERSION,
-		 config_str("listen"), port, db_engine_name(db));
+	log_info("anju %s serving http://%s (port %d, database %s, %u threads)", ANJU_VERSION,
+		 config_str("listen"), port, db_engine_name(db), threads);
 	fprintf(stdout, "listening on port %d\n", port);
 	fflush(stdout);
 	sigwait(&set, &sig);

@@ -22,8 +22,9 @@ const struct config_def config_defs[] = {
 	{ "listen", CFG_STRING, "127.0.0.1:8080", 0, 0, "address and port to serve on" },
 	{ "web_root", CFG_STRING, "", 0, 0,
 	  "folder of the built web UI; empty means web/dist beside the working directory" },
-	{ "threads", CFG_INT, "4", 1, 256,
-	  "HTTP worker threads (each has its own database connection)" },
+	{ "threads", CFG_INT, "0", 0, 256,
+	  "HTTP worker threads, each with its own database connection; 0: one per CPU"
+	  " on SQLite, four per CPU on PostgreSQL" },
 	{ "max_connections", CFG_INT, "1000", 4, 60000, "open client connections at most" },
 	{ "connection_timeout", CFG_INT, "30", 1, 3600,
 	  "seconds a connection may stay idle or slow" },

@@ -1,6 +1,6 @@
 /*
  * The HTTP server's life: start on the configured address, stop gracefully.
- * Configuration (listen, threads, limits, web_root, trusted_proxies) comes
+ * Configuration (listen, limits, web_root, trusted_proxies) comes
  * from core/config.
  */
 #ifndef ANJU_HTTP_SERVER_H
@@ -8,9 +8,9 @@
 
 #include "core/err.h"
 
-/* Starts serving in background threads; *port receives the bound port (useful
- * with port 0).  0 or ANJU_EINVAL/ANJU_EIO with e. */
-int server_start(int *port, struct anju_err *e);
+/* Starts serving in a pool of `threads` background threads; *port receives
+ * the bound port (useful with port 0).  0 or ANJU_EINVAL/ANJU_EIO with e. */
+int server_start(unsigned threads, int *port, struct anju_err *e);
 /* Stops accepting, lets requests in flight finish (up to grace_ms), then stops. */
 void server_stop(int grace_ms);
 

@@ -181,12 +181,12 @@ test_config(void **state)
 
 	(void)state;
 	config_reset();
-	assert_int_equal(config_int("threads"), 4);
+	assert_int_equal(config_int("threads"), 0); /* serve picks: per CPU and engine */
 	assert_string_equal(config_str("listen"), "127.0.0.1:8080");
 	assert_true(config_bool("schedules"));
 	assert_int_equal(config_set("threads", "8", "test", &e), 0);
 	assert_int_equal(config_int("threads"), 8);
-	assert_int_equal(config_set("threads", "0", "test", &e), ANJU_EINVAL);
+	assert_int_equal(config_set("threads", "-1", "test", &e), ANJU_EINVAL);
 	assert_string_equal(e.field, "threads");
 	assert_int_equal(config_set("threads", "eight", "test", &e), ANJU_EINVAL);
 	assert_int_equal(config_set("schedules", "maybe", "test", &e), ANJU_EINVAL);
@@ -222,7 +222,7 @@ test_config(void **state)
 	config_reset();
 	assert_int_equal(config_load(path2, &e), 0);
 	assert_int_equal(config_int("max_body"), 2048);
-	assert_int_equal(config_int("threads"), 4);
+	assert_int_equal(config_int("threads"), 0);
 	unlink(path);
 	unlink(path2);
 	rmdir(dir);

@@ -107,6 +107,59 @@ test_json_bodies(void **state)
 	}
 }
 
+/* json_write writes exactly what json_dumps(JSON_COMPACT) does: the reply
+ * bytes must not change with the faster writer. */
+static void
+test_json_write(void **state)
+{
+	static const char *const docs[] = {
+		"{}",
+		"[]",
+		"{\"a\":1,\"z\":[true,false,null],\"m\":{\"k\":\"v\"},\"e\":{},\"l\":[]}",
+		"{\"name\":\"南苑公租房 3-2-1502\",\"n\":-9223372036854775807,\"zero\":0,"
+		"\"max\":9223372036854775807}",
+		"[\"quote \\\" back \\\\ slash / tab \\t nl \\n cr \\r bs \\b ff \\f\","
+		"\"\\u0001\\u001f\\u007f\",\"\\u2028 €𝄞\"]",
+		"[0.5,1.0,-2.5e-07,1e+300,3.141592653589793,100.0,-0.0]",
+		"[[[[{\"deep\":[1,[2,[3]]]}]]]]",
+	};
+	struct buf b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_error_t err;
+		json_t *v = json_loads(docs[i], JSON_DECODE_ANY, &err);
+		char *want;
+
+		assert_non_null(v);
+		want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		buf_init(&b, 0);
+		assert_int_equal(json_write(&b, v), 0);
+		assert_string_equal(b.p, want);
+		assert_int_equal(b.n, strlen(want));
+		buf_free(&b);
+		free(want);
+		json_decref(v);
+	}
+	/* A string with a NUL inside, and the members in insertion order. */
+	{
+		json_t *o = json_object();
+
+		json_object_set_new(o, "z", json_stringn("a\0b", 3));
+		json_object_set_new(o, "a", json_integer(-1));
+		buf_init(&b, 0);
+		assert_int_equal(json_write(&b, o), 0);
+		assert_int_equal(b.n, strlen("{\"z\":\"a\\u0000b\",\"a\":-1}"));
+		assert_memory_equal(b.p, "{\"z\":\"a\\u0000b\",\"a\":-1}", b.n);
+		buf_free(&b);
+		/* The cap is kept: nothing past it. */
+		buf_init(&b, 8);
+		assert_int_equal(json_write(&b, o), ANJU_ETOOBIG);
+		buf_free(&b);
+		json_decref(o);
+	}
+}
+
 static void
 test_json_depth(void **state)
 {
@@ -390,6 +443,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_bodies),
 		cmocka_unit_test(test_json_depth),
+		cmocka_unit_test(test_json_write),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_url_decode),
