@@ -15,6 +15,7 @@
  * consistent read that PostgreSQL's REPEATABLE READ gives.  db_tx_lock needs
  * nothing more, since BEGIN IMMEDIATE already excludes every other writer.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,19 @@ out:
 	return rc;
 }
 
+/*
+ * Once per process, before SQLite initialises itself: no memory statistics.
+ * Keeping them takes one process-wide mutex on every allocation SQLite
+ * makes, which the server's pool threads then queue on.
+ */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 sq_open(struct db *db, const char *path, struct anju_err *e)
 {
@@ -118,6 +132,7 @@ sq_open(struct db *db, const char *path, struct anju_err *e)
 	char v[32];
 	int rc;
 
+	pthread_once(&sq_once, sq_configure);
 	rc = sqlite3_open_v2(
 		path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
