@@ -8,6 +8,7 @@
 #include "access/account.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "store/page.h"
 
 #define USERNAME_MAX          32
+#define API_KEY_NAME_MAX      64 /* bytes */
 #define LAST_SEEN_COALESCE_US (60 * INT64_C(1000000))
 
 static void
@@ -994,7 +996,7 @@ apikey_create(struct db *db, const char *name, enum role role, bool all_communit
 	json_t *after;
 	int rc;
 
-	if (name == NULL || name[0] == '\0' || strlen(name) > 64)
+	if (name == NULL || name[0] == '\0' || strlen(name) > API_KEY_NAME_MAX)
 		return anju_fail(e, ANJU_EINVAL, "invalid_name", "name",
 				 "密钥名称应为 1 到 64 个字符");
 	if (role_name(role) == NULL || role == ROLE_TENANT)
@@ -1096,6 +1098,69 @@ apikey_list(struct db *db, json_t **items, struct anju_err *e)
 	return 0;
 }
 
+/*
+ * Resolved API keys, per pool thread: an integration's burst of requests pays
+ * the keyed hash and the lookup (a fifth of a small GET's time) once a
+ * second, not on every request.  A revocation in this process empties every
+ * thread's cache at once (the generation, bumped by apikey_revoke); one made
+ * elsewhere (the CLI, another server), or a lookup that ran while the
+ * revoking transaction was still to commit, takes effect here within
+ * KEY_CACHE_US.  A miss resolves from the database and records the key's
+ * use as before.
+ */
+#define KEY_CACHE_SLOTS 8
+#define KEY_CACHE_US    INT64_C(1000000)
+#define KEY_MAX         128
+
+struct key_slot {
+	char key[KEY_MAX + 1]; /* "" when free */
+	char name[API_KEY_NAME_MAX + 1];
+	int64_t id;
+	enum role role;
+	bool all_communities;
+	int64_t at_us;
+	unsigned long generation;
+};
+
+static _Thread_local struct key_slot key_cache[KEY_CACHE_SLOTS];
+static _Thread_local unsigned key_next;
+static atomic_ulong key_generation;
+
+static struct key_slot *
+key_cached(const char *key, size_t n, int64_t now_us)
+{
+	unsigned long generation = atomic_load(&key_generation);
+
+	for (int i = 0; i < KEY_CACHE_SLOTS; i++) {
+		struct key_slot *s = &key_cache[i];
+
+		if (s->key[0] == '\0' || s->generation != generation ||
+		    now_us - s->at_us >= KEY_CACHE_US || now_us < s->at_us)
+			continue;
+		if (strlen(s->key) == n && ct_equal(s->key, key, n))
+			return s;
+	}
+	return NULL;
+}
+
+static void
+key_remember(const char *key, size_t n, const struct caller *c, int64_t at_us,
+	     unsigned long generation)
+{
+	struct key_slot *s = &key_cache[key_next++ % KEY_CACHE_SLOTS];
+
+	if (n > KEY_MAX || strlen(c->name) > API_KEY_NAME_MAX)
+		return;
+	memcpy(s->key, key, n);
+	s->key[n] = '\0';
+	snprintf(s->name, sizeof(s->name), "%s", c->name);
+	s->id = c->id;
+	s->role = c->role;
+	s->all_communities = c->all_communities;
+	s->at_us = at_us;
+	s->generation = generation;
+}
+
 int
 apikey_revoke(struct db *db, int64_t id, const struct audit_actor *who, struct anju_err *e)
 {
@@ -1111,6 +1176,7 @@ apikey_revoke(struct db *db, int64_t id, const struct audit_actor *who, struct a
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, now);
 	db_bind_int64(st, 2, id);
+	atomic_fetch_add(&key_generation, 1);
 	rc = db_step(st);
 	changed = db_changes(st);
 	db_reset(st);
@@ -1123,17 +1189,14 @@ apikey_revoke(struct db *db, int64_t id, const struct audit_actor *who, struct a
 	return audit_write(db, who, "apikey.revoke", "api_key", oid, NULL, NULL, e);
 }
 
-int
-apikey_resolve(struct db *db, const char *key, struct arena *a, struct caller *c,
-	       struct anju_err *e)
+static int
+apikey_lookup(struct db *db, const char *key, struct arena *a, struct caller *c, struct anju_err *e)
 {
 	struct db_stmt *st;
 	char hash[2 * SM3_LEN + 1], coalesce[TIME_FMT_LEN];
 	bool touch = false;
 	int rc;
 
-	if (strncmp(key, "ak_", 3) != 0 || strlen(key) > 128)
-		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "凭据无效");
 	key_hash(key, hash);
 	time_format_utc(time_now_us() - LAST_SEEN_COALESCE_US, coalesce);
 	rc = db_prepare(db,
@@ -1175,6 +1238,35 @@ apikey_resolve(struct db *db, const char *key, struct arena *a, struct caller *c
 		}
 	}
 	return 0;
+}
+
+int
+apikey_resolve(struct db *db, const char *key, struct arena *a, struct caller *c,
+	       struct anju_err *e)
+{
+	size_t n = strlen(key);
+	int64_t now_us = time_now_us();
+	unsigned long generation = atomic_load(&key_generation);
+	const struct key_slot *s;
+	char principal[32];
+	int rc;
+
+	if (strncmp(key, "ak_", 3) != 0 || n > KEY_MAX)
+		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "凭据无效");
+	if ((s = key_cached(key, n, now_us)) != NULL) {
+		memset(c, 0, sizeof(*c));
+		c->kind = CALLER_API_KEY;
+		c->id = s->id;
+		c->name = arena_strdup(a, s->name);
+		c->role = s->role;
+		c->all_communities = s->all_communities;
+		principal_of("apikey", c->id, principal);
+		c->principal = arena_strdup(a, principal);
+		return 0;
+	}
+	if ((rc = apikey_lookup(db, key, a, c, e)) == 0)
+		key_remember(key, n, c, now_us, generation);
+	return rc;
 }
 
 const struct caller *

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "access/account.h"
 #include "access/password.h"
@@ -321,7 +322,33 @@ test_api_keys(void **state)
 	ok(c->db, db_begin(c->db));
 	ok(c->db, apikey_revoke(c->db, id, &who, &e));
 	ok(c->db, db_commit(c->db));
+	/* Resolved a moment ago, but a revocation in this process is seen at once. */
 	assert_int_equal(apikey_resolve(c->db, key, a, &k, &e), ANJU_EUNAUTH);
+	/* One revoked outside the process (the CLI, another server) stops working
+	 * within the per-thread cache's second. */
+	{
+		struct db_stmt *st;
+		char *other = NULL;
+		int64_t other_id = 0;
+
+		ok(c->db, db_begin(c->db));
+		ok(c->db, apikey_create(c->db, "gate", ROLE_OPERATOR_STAFF, false, ids, 1, &who,
+					&other, &other_id, &e));
+		ok(c->db, db_commit(c->db));
+		ok(c->db, apikey_resolve(c->db, other, a, &k, &e));
+		assert_int_equal(k.id, other_id);
+		ok(c->db, db_prepare(c->db, "UPDATE api_key SET revoked_at = ? WHERE id = ?", &st));
+		db_bind_cstr(st, 1, "2026-01-01T00:00:00.000000Z");
+		db_bind_int64(st, 2, other_id);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+		ok(c->db, apikey_resolve(c->db, other, a, &k, &e)); /* still cached */
+		assert_int_equal(k.role, ROLE_OPERATOR_STAFF);
+		assert_string_equal(k.name, "gate");
+		usleep(1100 * 1000);
+		assert_int_equal(apikey_resolve(c->db, other, a, &k, &e), ANJU_EUNAUTH);
+		free(other);
+	}
 	assert_int_equal(
 		apikey_create(c->db, "t", ROLE_TENANT, false, NULL, 0, &who, &key, &id, &e),
 		ANJU_EINVAL);
