@@ -17,6 +17,7 @@
 #include "access/role.h"
 #include "core/crypto.h"
 #include "core/date.h"
+#include "core/jsonw.h"
 #include "core/mem.h"
 #include "store/db.h"
 #include "store/page.h"
@@ -233,6 +234,8 @@ static int
 json_text(json_t *j, const char *field, char **out, struct anju_err *e)
 {
 	json_t *copy;
+	struct buf text;
+	int rc;
 
 	*out = NULL;
 	if (j == NULL || json_is_null(j))
@@ -248,17 +251,16 @@ json_text(json_t *j, const char *field, char **out, struct anju_err *e)
 	} else {
 		copy = json_incref(j);
 	}
-	*out = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	/* The cap stops the writing one byte past the most that may be kept. */
+	buf_init(&text, (size_t)AUDIT_JSON_MAX + 1);
+	rc = json_write(&text, copy, JSON_SORT_KEYS);
 	json_decref(copy);
-	if (*out == NULL)
-		return anju_fail(e, ANJU_EINVAL, "invalid_audit_json", field,
-				 "%s: cannot be serialised", field);
-	if (strlen(*out) > AUDIT_JSON_MAX) {
-		free(*out);
-		*out = NULL;
+	if (rc != 0 || text.n > AUDIT_JSON_MAX) {
+		buf_free(&text);
 		return anju_fail(e, ANJU_ETOOBIG, "audit_too_big", field, "%s: more than %d bytes",
 				 field, AUDIT_JSON_MAX);
 	}
+	*out = buf_take(&text, NULL);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "access/role.h"
 #include "core/buf.h"
+#include "core/jsonw.h"
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -187,12 +188,6 @@ int http_status_for(int code);
  * an object at the top.  Returns a new reference, or NULL with e filled
  * (400 invalid_json). */
 json_t *json_parse_body(const char *p, size_t n, int max_depth, struct anju_err *e);
-/* Appends v as compact JSON to b, byte for byte what json_dumps(v,
- * JSON_COMPACT | JSON_ENCODE_ANY) writes (members in insertion order, UTF-8
- * as is), in a fraction of its time: jansson formats through a callback a
- * few bytes at a time, and a reply's serialisation was an eighth of a GET's
- * CPU.  0, or ANJU_ETOOBIG when b's cap is reached. */
-int json_write(struct buf *b, const json_t *v);
 /* Validates obj against fields (unknown, missing, wrong type, out of range):
  * 0 or ANJU_EINVAL with the field's dotted path in e->field. */
 int fields_validate(const struct field *fields, json_t *obj, struct anju_err *e);

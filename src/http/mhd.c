@@ -247,7 +247,7 @@ send_reply(struct req *r)
 		char *s;
 
 		buf_init(&out, SIZE_MAX);
-		if (json_write(&out, r->out) != 0) {
+		if (json_write(&out, r->out, 0) != 0) {
 			buf_free(&out);
 			return MHD_NO;
 		}

@@ -107,8 +107,9 @@ test_json_bodies(void **state)
 	}
 }
 
-/* json_write writes exactly what json_dumps(JSON_COMPACT) does: the reply
- * bytes must not change with the faster writer. */
+/* json_write writes exactly what json_dumps(JSON_COMPACT) does, with and
+ * without JSON_SORT_KEYS: replies and audit rows must not change with the
+ * faster writer. */
 static void
 test_json_write(void **state)
 {
@@ -122,6 +123,13 @@ test_json_write(void **state)
 		"\"\\u0001\\u001f\\u007f\",\"\\u2028 €𝄞\"]",
 		"[0.5,1.0,-2.5e-07,1e+300,3.141592653589793,100.0,-0.0]",
 		"[[[[{\"deep\":[1,[2,[3]]]}]]]]",
+		/* More members than the sort's stack array, in reverse order. */
+		"{\"z9\":1,\"z8\":2,\"z7\":3,\"z6\":4,\"z5\":5,\"z4\":6,\"z3\":7,\"z2\":8,"
+		"\"z1\":9,\"y9\":1,\"y8\":2,\"y7\":3,\"y6\":4,\"y5\":5,\"y4\":6,\"y3\":7,"
+		"\"y2\":8,\"y1\":9,\"x9\":1,\"x8\":2,\"x7\":3,\"x6\":4,\"x5\":5,\"x4\":6,"
+		"\"x3\":7,\"x2\":8,\"x1\":9,\"w9\":1,\"w8\":2,\"w7\":3,\"w6\":4,\"w5\":5,"
+		"\"w4\":6,\"w3\":{\"b\":1,\"a\":[{\"d\":1,\"c\":2}]},\"w2\":8,\"w1\":9,\"\":0,"
+		"\"Z\":0,\"中文\":1,\"a\":0}",
 	};
 	struct buf b;
 
@@ -132,13 +140,17 @@ test_json_write(void **state)
 		char *want;
 
 		assert_non_null(v);
-		want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		buf_init(&b, 0);
-		assert_int_equal(json_write(&b, v), 0);
-		assert_string_equal(b.p, want);
-		assert_int_equal(b.n, strlen(want));
-		buf_free(&b);
-		free(want);
+		for (int sorted = 0; sorted < 2; sorted++) {
+			int flags = sorted ? JSON_SORT_KEYS : 0;
+
+			want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | flags);
+			buf_init(&b, 0);
+			assert_int_equal(json_write(&b, v, flags), 0);
+			assert_string_equal(b.p, want);
+			assert_int_equal(b.n, strlen(want));
+			buf_free(&b);
+			free(want);
+		}
 		json_decref(v);
 	}
 	/* A string with a NUL inside, and the members in insertion order. */
@@ -148,13 +160,13 @@ test_json_write(void **state)
 		json_object_set_new(o, "z", json_stringn("a\0b", 3));
 		json_object_set_new(o, "a", json_integer(-1));
 		buf_init(&b, 0);
-		assert_int_equal(json_write(&b, o), 0);
+		assert_int_equal(json_write(&b, o, 0), 0);
 		assert_int_equal(b.n, strlen("{\"z\":\"a\\u0000b\",\"a\":-1}"));
 		assert_memory_equal(b.p, "{\"z\":\"a\\u0000b\",\"a\":-1}", b.n);
 		buf_free(&b);
 		/* The cap is kept: nothing past it. */
 		buf_init(&b, 8);
-		assert_int_equal(json_write(&b, o), ANJU_ETOOBIG);
+		assert_int_equal(json_write(&b, o, 0), ANJU_ETOOBIG);
 		buf_free(&b);
 		json_decref(o);
 	}
