@@ -413,23 +413,53 @@ masked_or_null(struct db_stmt *st, int col)
 	return json_string(m);
 }
 
+/* The masked value of person pid's field in known (person objects already
+ * masked for this reply), or NULL when the person is not there: a search
+ * that found the head among the people does not decrypt them twice. */
+static json_t *
+known_mask(const json_t *known, int64_t pid, const char *field)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach (known, i, p)
+		if (json_integer_value(json_object_get(p, "id")) == pid)
+			return json_incref(json_object_get(p, field));
+	return NULL;
+}
+
+static json_t *
+summary_row(struct db_stmt *st, const json_t *known)
+{
+	json_t *id_number = NULL, *phone = NULL;
+
+	if (known != NULL && !db_col_null(st, 8)) {
+		id_number = known_mask(known, db_col_int64(st, 8), "id_number");
+		phone = known_mask(known, db_col_int64(st, 8), "phone");
+	}
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:I}", "id",
+			 (json_int_t)db_col_int64(st, 0), "community_id",
+			 (json_int_t)db_col_int64(st, 1), "community_name", db_col_text(st, 2),
+			 "category", db_col_text(st, 3), "category_name", db_col_text(st, 4),
+			 "state", db_col_text(st, 5), "monthly_income_fen",
+			 (json_int_t)db_col_int64(st, 6), "created_at", db_col_text(st, 7),
+			 "head_person_id",
+			 db_col_null(st, 8) ? json_null() : json_integer(db_col_int64(st, 8)),
+			 "head_name", text_or_null(st, 9), "head_id_number",
+			 id_number ? id_number : masked_or_null(st, 10), "head_phone",
+			 phone ? phone : masked_or_null(st, 11), "member_count",
+			 (json_int_t)db_col_int64(st, 12));
+}
+
 json_t *
 household_summary_row(struct db_stmt *st)
 {
-	return json_pack(
-		"{s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:I}", "id",
-		(json_int_t)db_col_int64(st, 0), "community_id", (json_int_t)db_col_int64(st, 1),
-		"community_name", db_col_text(st, 2), "category", db_col_text(st, 3),
-		"category_name", db_col_text(st, 4), "state", db_col_text(st, 5),
-		"monthly_income_fen", (json_int_t)db_col_int64(st, 6), "created_at",
-		db_col_text(st, 7), "head_person_id",
-		db_col_null(st, 8) ? json_null() : json_integer(db_col_int64(st, 8)), "head_name",
-		text_or_null(st, 9), "head_id_number", masked_or_null(st, 10), "head_phone",
-		masked_or_null(st, 11), "member_count", (json_int_t)db_col_int64(st, 12));
+	return summary_row(st, NULL);
 }
 
 int
-household_summary_append(struct db *db, const int64_t *ids, int n, json_t *out, struct anju_err *e)
+household_summary_append(struct db *db, const int64_t *ids, int n, const json_t *known, json_t *out,
+			 struct anju_err *e)
 {
 	json_t *rows[HOUSEHOLD_SUMMARY_MAX] = { 0 };
 	struct db_stmt *st;
@@ -457,7 +487,7 @@ household_summary_append(struct db *db, const int64_t *ids, int n, json_t *out, 
 
 		for (int i = 0; i < n; i++)
 			if (ids[i] == id && rows[i] == NULL) {
-				rows[i] = household_summary_row(st);
+				rows[i] = summary_row(st, known);
 				break;
 			}
 	}

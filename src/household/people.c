@@ -257,5 +257,5 @@ household_search(struct db *db, const struct caller *c, enum household_search_by
 	db_reset(st);
 	if (rc != DB_DONE)
 		return db_fail(db, rc, e);
-	return household_summary_append(db, hids, nh, households, e);
+	return household_summary_append(db, hids, nh, persons, households, e);
 }

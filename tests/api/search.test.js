@@ -88,6 +88,10 @@ test('by name prefix, scoped, with the households of the people found', async ()
   assert.equal(h.community_name, '南苑公租房');
   assert.equal(h.category_name, '城镇中等偏下收入住房困难家庭');
   assert.equal(h.head_phone, '138****8000');
+  // The head was found too: the household shows the same masked values as the person.
+  const head = r.persons.find((p) => p.name === '王伟');
+  assert.equal(h.head_id_number, head.id_number);
+  assert.equal(h.head_phone, head.phone);
   r = await search('staff', '王');
   assert.deepEqual(r.persons.map((p) => p.name), ['王伟']);
   assert.deepEqual(r.households.map((x) => x.id), [ids.ha]);
@@ -98,6 +102,8 @@ test('by name prefix, scoped, with the households of the people found', async ()
   r = await search('bureau', '李');
   assert.equal(r.persons.length, 1);
   assert.equal(r.households[0].id, ids.ha, 'a member leads to the household');
+  assert.equal(r.households[0].head_phone, '138****8000', 'a head not among the people found');
+  assert.match(r.households[0].head_id_number, /^\d{3}\*+\d{3}[\dX]$/);
   r = await search('bureau', '钱');
   assert.equal(r.persons.length + r.households.length + r.units.length, 0);
   // At most 20 of a kind.
