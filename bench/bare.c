@@ -3,8 +3,9 @@
  * answers like anju's health endpoint, in the mode anju runs in (an epoll
  * thread pool, a connection timeout, the 32 KiB connection memory pool anju
  * has at its default max_header, the reply queued only on the final callback
- * so keep-alive holds; see NOTES-libmicrohttpd.md).  What anju adds on top of this (routing, the
- * database round trip, the request arena, logging) is what the ratio shows.
+ * so keep-alive holds; see NOTES-libmicrohttpd.md).  What anju adds on top of
+ * this (routing, the database round trip, the request arena, logging) is
+ * what the ratio shows.
  *
  * usage: bare PORT [THREADS]   (PORT 0 picks a free port)
  * Prints "listening on port N" and serves 127.0.0.1 until SIGTERM or SIGINT.

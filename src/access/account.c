@@ -1189,6 +1189,23 @@ apikey_revoke(struct db *db, int64_t id, const struct audit_actor *who, struct a
 	return audit_write(db, who, "apikey.revoke", "api_key", oid, NULL, NULL, e);
 }
 
+/* The caller an API key stands for, from its row or its cached copy. */
+static void
+apikey_caller(struct caller *c, struct arena *a, int64_t id, const char *name, enum role role,
+	      bool all_communities)
+{
+	char principal[32];
+
+	memset(c, 0, sizeof(*c));
+	c->kind = CALLER_API_KEY;
+	c->id = id;
+	c->name = arena_strdup(a, name);
+	c->role = role;
+	c->all_communities = all_communities;
+	principal_of("apikey", id, principal);
+	c->principal = arena_strdup(a, principal);
+}
+
 static int
 apikey_lookup(struct db *db, const char *key, struct arena *a, struct caller *c, struct anju_err *e)
 {
@@ -1208,18 +1225,12 @@ apikey_lookup(struct db *db, const char *key, struct arena *a, struct caller *c,
 	db_bind_cstr(st, 1, hash);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
-		char principal[32];
+		enum role role = ROLE_COUNT;
 
-		memset(c, 0, sizeof(*c));
-		c->kind = CALLER_API_KEY;
-		c->id = db_col_int64(st, 0);
-		c->name = arena_text(a, st, 1);
-		c->role = ROLE_COUNT;
-		role_parse(db_col_text(st, 2), &c->role);
-		c->all_communities = db_col_int64(st, 3) != 0;
+		role_parse(db_col_text(st, 2), &role);
+		apikey_caller(c, a, db_col_int64(st, 0), db_col_text(st, 1), role,
+			      db_col_int64(st, 3) != 0);
 		touch = db_col_null(st, 4) || strcmp(db_col_text(st, 4), coalesce) < 0;
-		principal_of("apikey", c->id, principal);
-		c->principal = arena_strdup(a, principal);
 	}
 	db_reset(st);
 	if (rc == DB_DONE || (rc == DB_ROW && c->role == ROLE_COUNT))
@@ -1248,20 +1259,12 @@ apikey_resolve(struct db *db, const char *key, struct arena *a, struct caller *c
 	int64_t now_us = time_now_us();
 	unsigned long generation = atomic_load(&key_generation);
 	const struct key_slot *s;
-	char principal[32];
 	int rc;
 
 	if (strncmp(key, "ak_", 3) != 0 || n > KEY_MAX)
 		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "凭据无效");
 	if ((s = key_cached(key, n, now_us)) != NULL) {
-		memset(c, 0, sizeof(*c));
-		c->kind = CALLER_API_KEY;
-		c->id = s->id;
-		c->name = arena_strdup(a, s->name);
-		c->role = s->role;
-		c->all_communities = s->all_communities;
-		principal_of("apikey", c->id, principal);
-		c->principal = arena_strdup(a, principal);
+		apikey_caller(c, a, s->id, s->name, s->role, s->all_communities);
 		return 0;
 	}
 	if ((rc = apikey_lookup(db, key, a, c, e)) == 0)

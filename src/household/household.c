@@ -413,29 +413,32 @@ masked_or_null(struct db_stmt *st, int col)
 	return json_string(m);
 }
 
-/* The masked value of person pid's field in known (person objects already
- * masked for this reply), or NULL when the person is not there: a search
- * that found the head among the people does not decrypt them twice. */
-static json_t *
-known_mask(const json_t *known, int64_t pid, const char *field)
+/* Person pid among known (person objects already masked for this reply), or
+ * NULL: a search that found the head among the people does not decrypt the
+ * head's values twice. */
+static const json_t *
+known_person(const json_t *known, int64_t pid)
 {
 	size_t i;
 	json_t *p;
 
 	json_array_foreach (known, i, p)
 		if (json_integer_value(json_object_get(p, "id")) == pid)
-			return json_incref(json_object_get(p, field));
+			return p;
 	return NULL;
 }
 
 static json_t *
 summary_row(struct db_stmt *st, const json_t *known)
 {
+	const json_t *head = NULL;
 	json_t *id_number = NULL, *phone = NULL;
 
-	if (known != NULL && !db_col_null(st, 8)) {
-		id_number = known_mask(known, db_col_int64(st, 8), "id_number");
-		phone = known_mask(known, db_col_int64(st, 8), "phone");
+	if (known != NULL && !db_col_null(st, 8))
+		head = known_person(known, db_col_int64(st, 8));
+	if (head != NULL) {
+		id_number = json_incref(json_object_get(head, "id_number"));
+		phone = json_incref(json_object_get(head, "phone"));
 	}
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:I}", "id",
 			 (json_int_t)db_col_int64(st, 0), "community_id",
