@@ -140,7 +140,7 @@ buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
-static int
+int
 buf_reserve(struct buf *b, size_t extra)
 {
 	size_t want;
@@ -184,7 +184,12 @@ buf_adds(struct buf *b, const char *s)
 int
 buf_addc(struct buf *b, char c)
 {
-	return buf_add(b, &c, 1);
+	/* The usual case without the checks of buf_add: room, under max. */
+	if (b->n + 2 > b->cap || b->n >= b->max)
+		return buf_add(b, &c, 1);
+	b->p[b->n++] = c;
+	b->p[b->n] = '\0';
+	return 0;
 }
 
 int

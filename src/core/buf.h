@@ -43,6 +43,9 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 /* Appends; return 0, or ANJU_ETOOBIG (and sets over) when max would be passed. */
 int buf_add(struct buf *b, const void *p, size_t n);
+/* Room for extra more bytes and the terminating NUL, without adding them:
+ * 0, or ANJU_ETOOBIG past the limit (the buffer is then marked over). */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

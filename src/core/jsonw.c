@@ -15,24 +15,37 @@
 /* The bytes a JSON string may hold as they are: not '"', '\\' or a control
  * character below 0x20.  UTF-8 passes through (jansson without
  * JSON_ENSURE_ASCII writes it so). */
+static inline int
+plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
 static int
 write_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t run = 0;
-	int rc = buf_addc(b, '"');
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run;
+	int rc;
 
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* Room for the quotes and the text once; only escapes grow it. */
+	if ((rc = buf_reserve(b, n + 2)) != 0)
+		return rc;
+	b->p[b->n++] = '"';
+	for (;;) {
 		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
 		size_t len = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if (i > run)
-			rc = buf_add(b, s + run, i - run);
-		run = i + 1;
-		switch (c) {
+		for (run = i; i < n && plain(u[i]); i++)
+			;
+		if (i > run) {
+			memcpy(b->p + b->n, s + run, i - run);
+			b->n += i - run;
+		}
+		if (i == n)
+			break;
+		switch (u[i]) {
 		case '"': esc[1] = '"'; break;
 		case '\\': esc[1] = '\\'; break;
 		case '\b': esc[1] = 'b'; break;
@@ -42,16 +55,20 @@ write_string(struct buf *b, const char *s, size_t n)
 		case '\t': esc[1] = 't'; break;
 		default:
 			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
+			esc[4] = hex[u[i] >> 4];
+			esc[5] = hex[u[i] & 0xf];
 			len = 6;
 		}
-		if (rc == 0)
-			rc = buf_add(b, esc, len);
+		i++;
+		/* The escape, the rest of the text and the closing quote. */
+		if ((rc = buf_reserve(b, len + (n - i) + 1)) != 0)
+			return rc;
+		memcpy(b->p + b->n, esc, len);
+		b->n += len;
 	}
-	if (rc == 0 && n > run)
-		rc = buf_add(b, s + run, n - run);
-	return rc == 0 ? buf_addc(b, '"') : rc;
+	b->p[b->n++] = '"';
+	b->p[b->n] = '\0';
+	return 0;
 }
 
 static int

@@ -170,6 +170,31 @@ test_json_write(void **state)
 		buf_free(&b);
 		json_decref(o);
 	}
+	/* Escapes that grow the buffer past its first allocation, between
+	 * runs of plain text; and caps that fall inside an escape. */
+	{
+		char text[700];
+		json_t *v;
+		char *want;
+
+		for (size_t i = 0; i < sizeof(text) - 1; i++)
+			text[i] = i % 7 == 0 ? '\x01' : i % 5 == 0 ? '"' : (char)('a' + i % 26);
+		text[sizeof(text) - 1] = '\0';
+		v = json_string(text);
+		want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		buf_init(&b, 0);
+		assert_int_equal(json_write(&b, v, 0), 0);
+		assert_string_equal(b.p, want);
+		buf_free(&b);
+		for (size_t cap = 1; cap < strlen(want); cap += 97) {
+			buf_init(&b, cap);
+			assert_int_equal(json_write(&b, v, 0), ANJU_ETOOBIG);
+			assert_true(b.n <= cap);
+			buf_free(&b);
+		}
+		free(want);
+		json_decref(v);
+	}
 }
 
 static void
