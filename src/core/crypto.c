@@ -13,22 +13,33 @@
 
 #include "core/buf.h"
 
+/*
+ * HMAC-SM3 (RFC 2104 over GB/T 32905's SM3, block 64 bytes) on OpenSSL's
+ * SM3: a MAC starts from two digest states that have absorbed the key's
+ * inner and outer pads.  The states of the last few keys are kept per
+ * thread, so a MAC with a known key is two state copies, the message and
+ * two compressions, with no key set-up and no HMAC context (whose copy
+ * costs about ten allocations in OpenSSL 3).
+ */
+#define SM3_BLOCK 64
+
 struct hmac_sm3_ctx {
-	EVP_MAC_CTX *ctx;
+	EVP_MD_CTX *inner; /* the message goes in here */
+	EVP_MD_CTX *outer; /* then the inner digest, here */
 };
 
 /*
- * Per thread, contexts set up once and reused: the HMAC-SM3 of the last few
- * keys, keyed and ready (a new MAC is a copy of one, not a digest fetch and
- * two compressions of the padded key), and one SM4-CTR context re-keyed per
- * call.  A bulk import seals, indexes and audits millions of values with a
- * handful of keys.  Freed, keys wiped, when the thread ends.
+ * Per thread, state set up once and reused: the pads of the last few keys,
+ * absorbed and ready; one spare MAC context; one SM4-CTR context with the
+ * last key's schedule.  A bulk import seals, indexes and audits millions of
+ * values with a handful of keys, and a search opens dozens of sealed values
+ * with one.  Freed, keys wiped, when the thread ends.
  */
 #define HMAC_CACHED     4
 #define HMAC_CACHED_KEY 128 /* longer keys are not kept */
 
 struct hmac_cached {
-	EVP_MAC_CTX *ctx; /* NULL: free */
+	struct hmac_sm3_ctx pads; /* .inner NULL: free */
 	uint8_t key[HMAC_CACHED_KEY];
 	size_t keylen;
 	unsigned long used;
@@ -37,19 +48,35 @@ struct hmac_cached {
 struct crypto_cache {
 	struct hmac_cached hmac[HMAC_CACHED];
 	unsigned long clock;
+	struct hmac_sm3_ctx *spare;
 	EVP_CIPHER_CTX *sm4;
+	uint8_t sm4_key[SM4_KEY_LEN];
+	bool sm4_keyed;
 };
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
 static void
+mac_ctx_free(struct hmac_sm3_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->inner);
+	EVP_MD_CTX_free(c->outer);
+	free(c);
+}
+
+static void
 cache_free(void *p)
 {
 	struct crypto_cache *c = p;
 
-	for (int i = 0; i < HMAC_CACHED; i++)
-		EVP_MAC_CTX_free(c->hmac[i].ctx);
+	for (int i = 0; i < HMAC_CACHED; i++) {
+		EVP_MD_CTX_free(c->hmac[i].pads.inner);
+		EVP_MD_CTX_free(c->hmac[i].pads.outer);
+	}
+	mac_ctx_free(c->spare);
 	EVP_CIPHER_CTX_free(c->sm4);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
@@ -77,102 +104,144 @@ cache_get(void)
 	return c;
 }
 
-static EVP_MAC *
-hmac_alg(void)
+static void
+no_sm3(void)
 {
-	static EVP_MAC *mac;
-
-	/* Fetched once; EVP_MAC objects are safe to share between threads. */
-	if (mac == NULL) {
-		EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-
-		if (m == NULL) {
-			fprintf(stderr, "anju: OpenSSL has no HMAC\n");
-			abort();
-		}
-		if (!__sync_bool_compare_and_swap(&mac, NULL, m))
-			EVP_MAC_free(m);
-	}
-	return mac;
+	fprintf(stderr, "anju: OpenSSL cannot do SM3\n");
+	abort();
 }
 
-static EVP_MAC_CTX *
-hmac_keyed(const void *key, size_t keylen)
+static const EVP_MD *
+sm3_alg(void)
 {
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac_alg());
-	OSSL_PARAM params[2];
-	char digest[] = "SM3";
+	static EVP_MD *md;
 
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (ctx == NULL || !EVP_MAC_init(ctx, key, keylen, params)) {
-		fprintf(stderr, "anju: OpenSSL cannot do HMAC-SM3\n");
-		abort();
+	/* Fetched once (not looked up on every init); EVP_MD objects are safe
+	 * to share between threads. */
+	if (md == NULL) {
+		EVP_MD *m = EVP_MD_fetch(NULL, "SM3", NULL);
+
+		if (m == NULL)
+			no_sm3();
+		if (!__sync_bool_compare_and_swap(&md, NULL, m))
+			EVP_MD_free(m);
 	}
-	return ctx;
+	return md;
 }
 
-/* The thread's keyed context for key, set up now if need be (replacing the
+static EVP_MD_CTX *
+md_new(void)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+
+	if (m == NULL)
+		no_sm3();
+	return m;
+}
+
+/* Starts inner and outer from key's pads (RFC 2104: a key longer than the
+ * block is first hashed; the pads are 0x36 and 0x5c). */
+static void
+hmac_pads(const void *key, size_t keylen, struct hmac_sm3_ctx *c)
+{
+	uint8_t k0[SM3_BLOCK] = { 0 }, pad[SM3_BLOCK];
+
+	if (keylen > SM3_BLOCK)
+		sm3(key, keylen, k0);
+	else if (keylen > 0)
+		memcpy(k0, key, keylen);
+	for (int i = 0; i < SM3_BLOCK; i++)
+		pad[i] = k0[i] ^ 0x36;
+	if (!EVP_DigestInit_ex(c->inner, sm3_alg(), NULL) ||
+	    !EVP_DigestUpdate(c->inner, pad, sizeof(pad)))
+		no_sm3();
+	for (int i = 0; i < SM3_BLOCK; i++)
+		pad[i] = k0[i] ^ 0x5c;
+	if (!EVP_DigestInit_ex(c->outer, sm3_alg(), NULL) ||
+	    !EVP_DigestUpdate(c->outer, pad, sizeof(pad)))
+		no_sm3();
+	OPENSSL_cleanse(k0, sizeof(k0));
+	OPENSSL_cleanse(pad, sizeof(pad));
+}
+
+/* The thread's absorbed pads for key, set up now if need be (replacing the
  * least recently used); NULL for a key too long to keep. */
-static EVP_MAC_CTX *
-hmac_cached(const void *key, size_t keylen)
+static const struct hmac_sm3_ctx *
+hmac_cached(struct crypto_cache *c, const void *key, size_t keylen)
 {
-	struct crypto_cache *c;
 	struct hmac_cached *h, *victim;
 
 	if (keylen == 0 || keylen > HMAC_CACHED_KEY)
 		return NULL;
-	c = cache_get();
 	victim = &c->hmac[0];
 	for (int i = 0; i < HMAC_CACHED; i++) {
 		h = &c->hmac[i];
-		if (h->ctx != NULL && h->keylen == keylen && ct_equal(h->key, key, keylen)) {
+		if (h->pads.inner != NULL && h->keylen == keylen && ct_equal(h->key, key, keylen)) {
 			h->used = ++c->clock;
-			return h->ctx;
+			return &h->pads;
 		}
-		if (h->ctx == NULL || (victim->ctx != NULL && h->used < victim->used))
+		if (h->pads.inner == NULL || (victim->pads.inner != NULL && h->used < victim->used))
 			victim = h;
 	}
-	EVP_MAC_CTX_free(victim->ctx);
+	if (victim->pads.inner == NULL) {
+		victim->pads.inner = md_new();
+		victim->pads.outer = md_new();
+	}
+	hmac_pads(key, keylen, &victim->pads);
 	OPENSSL_cleanse(victim->key, sizeof(victim->key));
-	victim->ctx = hmac_keyed(key, keylen);
 	memcpy(victim->key, key, keylen);
 	victim->keylen = keylen;
 	victim->used = ++c->clock;
-	return victim->ctx;
+	return &victim->pads;
 }
 
 struct hmac_sm3_ctx *
 hmac_sm3_new(const void *key, size_t keylen)
 {
-	struct hmac_sm3_ctx *c = malloc(sizeof(*c));
-	EVP_MAC_CTX *keyed = hmac_cached(key, keylen);
+	struct crypto_cache *cache = cache_get();
+	struct hmac_sm3_ctx *c = cache->spare;
+	const struct hmac_sm3_ctx *pads;
 
-	if (c == NULL)
-		abort();
-	c->ctx = keyed != NULL ? EVP_MAC_CTX_dup(keyed) : hmac_keyed(key, keylen);
-	if (c->ctx == NULL) {
-		fprintf(stderr, "anju: OpenSSL cannot do HMAC-SM3\n");
-		abort();
+	if (c != NULL) {
+		cache->spare = NULL;
+	} else {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			abort();
+		c->inner = md_new();
+		c->outer = md_new();
 	}
+	pads = hmac_cached(cache, key, keylen);
+	if (pads == NULL)
+		hmac_pads(key, keylen, c);
+	else if (!EVP_MD_CTX_copy_ex(c->inner, pads->inner) ||
+		 !EVP_MD_CTX_copy_ex(c->outer, pads->outer))
+		no_sm3();
 	return c;
 }
 
 void
 hmac_sm3_update(struct hmac_sm3_ctx *c, const void *data, size_t n)
 {
-	if (n > 0)
-		EVP_MAC_update(c->ctx, data, n);
+	if (n > 0 && !EVP_DigestUpdate(c->inner, data, n))
+		no_sm3();
 }
 
 void
 hmac_sm3_final(struct hmac_sm3_ctx *c, uint8_t out[SM3_LEN])
 {
-	size_t len = 0;
+	struct crypto_cache *cache = cache_get();
+	uint8_t ih[SM3_LEN];
+	unsigned int len = 0;
 
-	EVP_MAC_final(c->ctx, out, &len, SM3_LEN);
-	EVP_MAC_CTX_free(c->ctx);
-	free(c);
+	if (!EVP_DigestFinal_ex(c->inner, ih, &len) || !EVP_DigestUpdate(c->outer, ih, len) ||
+	    !EVP_DigestFinal_ex(c->outer, out, &len))
+		no_sm3();
+	OPENSSL_cleanse(ih, sizeof(ih));
+	/* Kept for the thread's next MAC; its states are overwritten then. */
+	if (cache->spare == NULL)
+		cache->spare = c;
+	else
+		mac_ctx_free(c);
 }
 
 void
@@ -189,10 +258,8 @@ sm3(const void *data, size_t n, uint8_t out[SM3_LEN])
 {
 	unsigned int len = 0;
 
-	if (!EVP_Digest(data, n, out, &len, EVP_sm3(), NULL)) {
-		fprintf(stderr, "anju: OpenSSL cannot do SM3\n");
-		abort();
-	}
+	if (!EVP_Digest(data, n, out, &len, sm3_alg(), NULL))
+		no_sm3();
 }
 
 void
@@ -220,8 +287,9 @@ sm4_ctr(const uint8_t key[SM4_KEY_LEN], const uint8_t iv[SM4_IV_LEN], const void
 	EVP_CIPHER_CTX *ctx = c->sm4;
 	int len = 0;
 
-	/* The thread's context: the cipher set once, key and IV every time
-	 * (which also restarts the counter). */
+	/* The thread's context: the cipher set once; the key when it is not
+	 * the last one used (its schedule is kept); the IV every time, which
+	 * also restarts the counter. */
 	if (ctx == NULL) {
 		ctx = EVP_CIPHER_CTX_new();
 		if (ctx == NULL || !EVP_EncryptInit_ex(ctx, EVP_sm4_ctr(), NULL, NULL, NULL)) {
@@ -230,7 +298,15 @@ sm4_ctr(const uint8_t key[SM4_KEY_LEN], const uint8_t iv[SM4_IV_LEN], const void
 		}
 		c->sm4 = ctx;
 	}
-	if (!EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv)) {
+	if (!c->sm4_keyed || !ct_equal(c->sm4_key, key, SM4_KEY_LEN)) {
+		if (!EVP_EncryptInit_ex(ctx, NULL, NULL, key, NULL)) {
+			fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
+			abort();
+		}
+		memcpy(c->sm4_key, key, SM4_KEY_LEN);
+		c->sm4_keyed = true;
+	}
+	if (!EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv)) {
 		fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
 		abort();
 	}

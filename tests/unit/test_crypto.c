@@ -72,6 +72,56 @@ test_hmac_sm3(void **state)
 	assert_memory_not_equal(mac, inc, SM3_LEN);
 }
 
+/* Keys longer than SM3's block (hashed first) and than the thread keeps;
+ * more keys than the thread keeps, in turn; MACs under way at once. */
+static void
+test_hmac_sm3_keys(void **state)
+{
+	/* printf msgN | openssl mac -digest SM3 -macopt key:keyN HMAC */
+	static const char *const want[] = {
+		"acd9ff0d3daebe4f3e0f672a0123b889a3d93b03c87726c8d14673fcdb10f015",
+		"7f17fb6f85658df8fc1fae7cc02bd6b377b1bb803f4c9dd1819515293f6eb2aa",
+		"ae54edeadbfa5a1d305dc623d17e1f0d46fb0d5ac5ab03cccd22f5d57bd54ddb",
+		"73db197729157462afa59acb648e08ee1cf6ad528fc4b006b0b6d0e8ff1c690e",
+		"213fb98bfee5ff3118c885517f73a35d6c401d89e5a9afc55f89714e5a2a7200",
+		"b98511fb0c5cd85955fbcc0fcced9eca511dc372913cb1f9f72adc613e09dd42",
+	};
+	char key[201], msg[16];
+	uint8_t mac[SM3_LEN];
+	struct hmac_sm3_ctx *a, *b;
+
+	(void)state;
+	memset(key, 'k', 70);
+	hmac_sm3(key, 70, "abc", 3, mac);
+	expect_hex(mac, sizeof(mac),
+		   "712dfdb91ce501d552701c2e85d26058e94543274a5c43ca11d7ffdfe38023c0");
+	memset(key, 'L', 200);
+	hmac_sm3(key, 200, "abc", 3, mac);
+	expect_hex(mac, sizeof(mac),
+		   "6f123bc7a81956e227caff1c53f2fab69bb76a91ea7500588759c19dcb5d8f48");
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 6; i++) {
+			snprintf(key, sizeof(key), "key%d", i + 1);
+			snprintf(msg, sizeof(msg), "msg%d", i + 1);
+			hmac_sm3(key, strlen(key), msg, strlen(msg), mac);
+			expect_hex(mac, sizeof(mac), want[i]);
+		}
+	/* Two under way, the second with a key that pushes the first's out. */
+	a = hmac_sm3_new("key1", 4);
+	hmac_sm3_update(a, "msg", 3);
+	for (int i = 6; i > 1; i--) {
+		snprintf(key, sizeof(key), "key%d", i);
+		hmac_sm3(key, 4, "x", 1, mac);
+	}
+	b = hmac_sm3_new("key2", 4);
+	hmac_sm3_update(b, "msg2", 4);
+	hmac_sm3_update(a, "1", 1);
+	hmac_sm3_final(a, mac);
+	expect_hex(mac, sizeof(mac), want[0]);
+	hmac_sm3_final(b, mac);
+	expect_hex(mac, sizeof(mac), want[1]);
+}
+
 static void
 test_sm4_ctr(void **state)
 {
@@ -107,6 +157,19 @@ test_sm4_ctr(void **state)
 	memset(iv, 0, sizeof(iv));
 	sm4_ctr(key, iv, "abc", 3, out);
 	expect_hex(out, 3, "471597");
+	/* Two keys in turn: each call uses its own key's schedule.
+	 * ... -K fedcba98765432100123456789abcdef -iv 0...0 */
+	{
+		uint8_t other[SM4_KEY_LEN];
+
+		from_hex("fedcba98765432100123456789abcdef", other, sizeof(other));
+		for (int round = 0; round < 2; round++) {
+			sm4_ctr(other, iv, "abc", 3, out);
+			expect_hex(out, 3, "216350");
+			sm4_ctr(key, iv, "abc", 3, out);
+			expect_hex(out, 3, "471597");
+		}
+	}
 	/* Nothing in, nothing out. */
 	sm4_ctr(key, iv, "", 0, out);
 }
@@ -238,10 +301,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sm3),      cmocka_unit_test(test_hmac_sm3),
-		cmocka_unit_test(test_sm4_ctr),  cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_hex),      cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_ct_equal), cmocka_unit_test(test_random),
+		cmocka_unit_test(test_sm3),           cmocka_unit_test(test_hmac_sm3),
+		cmocka_unit_test(test_hmac_sm3_keys), cmocka_unit_test(test_sm4_ctr),
+		cmocka_unit_test(test_sha256),        cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_base64),        cmocka_unit_test(test_ct_equal),
+		cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
