@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/idnum.h"
+#include "core/jsonw.h"
 #include "core/mem.h"
 #include "store/db.h"
 #include "store/keys.h"
@@ -242,20 +243,56 @@ masked_or_null(const char *sealed)
 	return json_string(m);
 }
 
-static json_t *
-text_or_null(struct db_stmt *st, int col)
+void
+person_write_masked(struct jw *w, const char *sealed, char *copy, size_t cap)
 {
-	return db_col_null(st, col) ? json_null() : json_string(db_col_text(st, col));
+	char m[PERSON_MASK_MAX];
+	bool ok = sealed != NULL && person_mask_sealed(sealed, m, sizeof(m)) == 0;
+
+	jw_string(w, ok ? m : NULL);
+	if (!ok)
+		m[0] = '\0';
+	if (copy != NULL)
+		snprintf(copy, cap, "%s", m);
+	explicit_bzero(m, sizeof(m));
+}
+
+void
+person_write_members(struct jw *w, struct db_stmt *st, int col, struct person_masks *m)
+{
+	jw_member_integer(w, "id", db_col_int64(st, col));
+	jw_member_string(w, "name", db_col_text(st, col + 1));
+	jw_key(w, "id_number");
+	person_write_masked(w, db_col_text(st, col + 2), m ? m->id_number : NULL,
+			    sizeof(m->id_number));
+	jw_key(w, "phone");
+	person_write_masked(w, db_col_text(st, col + 3), m ? m->phone : NULL, sizeof(m->phone));
+	jw_member_string(w, "birth_date", db_col_text(st, col + 4));
+	jw_member_string(w, "sex", db_col_text(st, col + 5));
+	if (m != NULL)
+		m->id = db_col_int64(st, col);
+}
+
+struct person_at {
+	struct db_stmt *st;
+	int col;
+};
+
+static void
+person_members(struct jw *w, void *arg)
+{
+	struct person_at *at = arg;
+
+	person_write_members(w, at->st, at->col, NULL);
 }
 
 json_t *
 person_json_row(struct db_stmt *st, int col)
 {
-	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)db_col_int64(st, col),
-			 "name", db_col_text(st, col + 1), "id_number",
-			 masked_or_null(db_col_text(st, col + 2)), "phone",
-			 masked_or_null(db_col_text(st, col + 3)), "birth_date",
-			 text_or_null(st, col + 4), "sex", text_or_null(st, col + 5));
+	struct person_at at = { st, col };
+	json_t *p = jw_object_tree(person_members, &at);
+
+	return p != NULL ? p : json_null();
 }
 
 int

@@ -18,6 +18,7 @@
 struct db;
 struct db_stmt;
 struct audit_actor;
+struct jw;
 
 /* The longest name, in bytes. */
 #define PERSON_NAME_MAX 64
@@ -62,8 +63,26 @@ int person_update(struct db *db, int64_t id, const char *name, const char *phone
 #define PERSON_NCOLS 6
 /* The Person JSON of the PERSON_COLS of st's row from column col: id, name,
  * id_number and phone masked (first 3 and last 4; null when absent or not
- * readable with the loaded keys), birth_date, sex.  New reference. */
+ * readable with the loaded keys), birth_date, sex.  New reference.  Made
+ * from the text person_write_members() writes, the one definition. */
 json_t *person_json_row(struct db_stmt *st, int col);
+
+/* Room for a masked ID number or phone. */
+#define PERSON_MASK_MAX 40
+/* A person's masked ID number and phone as person_write_members() wrote
+ * them ("" for null), for a reply that shows them again (a household's
+ * head among the people found). */
+struct person_masks {
+	int64_t id;
+	char id_number[PERSON_MASK_MAX];
+	char phone[PERSON_MASK_MAX];
+};
+/* The Person's members (as person_json_row()) into the object open in w;
+ * *m, when m is not NULL, gets the person's id and masks. */
+void person_write_members(struct jw *w, struct db_stmt *st, int col, struct person_masks *m);
+/* The masked form of sealed into w, or null when absent or unreadable; a
+ * copy ("" for null) into copy (cap bytes) when copy is not NULL. */
+void person_write_masked(struct jw *w, const char *sealed, char *copy, size_t cap);
 /* The masked Person JSON of person id into *out (new).  0 or
  * ANJU_ENOTFOUND.  No scope: the caller has decided the person is seen. */
 int person_json(struct db *db, int64_t id, json_t **out, struct anju_err *e);

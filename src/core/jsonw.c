@@ -187,3 +187,138 @@ json_write(struct buf *b, const json_t *v, int flags)
 	default: return buf_add(b, "null", 4);
 	}
 }
+
+void
+jw_init(struct jw *w, struct buf *b)
+{
+	w->b = b;
+	w->rc = 0;
+	w->more = false;
+}
+
+/* The comma before a value or member, when one came before it. */
+static bool
+jw_next(struct jw *w)
+{
+	if (w->rc == 0 && w->more)
+		w->rc = buf_addc(w->b, ',');
+	return w->rc == 0;
+}
+
+static void
+jw_open(struct jw *w, char c)
+{
+	if (jw_next(w))
+		w->rc = buf_addc(w->b, c);
+	w->more = false;
+}
+
+static void
+jw_close(struct jw *w, char c)
+{
+	if (w->rc == 0)
+		w->rc = buf_addc(w->b, c);
+	w->more = true;
+}
+
+void
+jw_object(struct jw *w)
+{
+	jw_open(w, '{');
+}
+
+void
+jw_object_end(struct jw *w)
+{
+	jw_close(w, '}');
+}
+
+void
+jw_array(struct jw *w)
+{
+	jw_open(w, '[');
+}
+
+void
+jw_array_end(struct jw *w)
+{
+	jw_close(w, ']');
+}
+
+void
+jw_key(struct jw *w, const char *key)
+{
+	if (jw_next(w) && (w->rc = write_string(w->b, key, strlen(key))) == 0)
+		w->rc = buf_addc(w->b, ':');
+	w->more = false;
+}
+
+void
+jw_string(struct jw *w, const char *s)
+{
+	if (jw_next(w))
+		w->rc = s != NULL ? write_string(w->b, s, strlen(s)) : buf_add(w->b, "null", 4);
+	w->more = true;
+}
+
+void
+jw_integer(struct jw *w, int64_t v)
+{
+	if (jw_next(w))
+		w->rc = write_integer(w->b, (json_int_t)v);
+	w->more = true;
+}
+
+void
+jw_null(struct jw *w)
+{
+	jw_string(w, NULL);
+}
+
+void
+jw_value(struct jw *w, const json_t *v)
+{
+	if (jw_next(w))
+		w->rc = json_write(w->b, v, 0);
+	w->more = true;
+}
+
+void
+jw_raw(struct jw *w, const char *text, size_t n)
+{
+	if (jw_next(w))
+		w->rc = buf_add(w->b, text, n);
+	w->more = true;
+}
+
+void
+jw_member_string(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_string(w, s);
+}
+
+void
+jw_member_integer(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	jw_integer(w, v);
+}
+
+json_t *
+jw_object_tree(void (*members)(struct jw *w, void *arg), void *arg)
+{
+	struct buf b;
+	struct jw w;
+	json_t *v = NULL;
+
+	buf_init(&b, 0);
+	jw_init(&w, &b);
+	jw_object(&w);
+	members(&w, arg);
+	jw_object_end(&w);
+	if (w.rc == 0)
+		v = json_loadb(b.p, b.n, 0, NULL);
+	buf_free(&b);
+	return v;
+}

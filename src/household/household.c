@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/idnum.h"
+#include "core/jsonw.h"
 #include "core/text.h"
 #include "household/internal.h"
 #include "store/db.h"
@@ -403,76 +404,87 @@ text_or_null(struct db_stmt *st, int col)
 	return db_col_null(st, col) ? json_null() : json_string(db_col_text(st, col));
 }
 
-static json_t *
-masked_or_null(struct db_stmt *st, int col)
+/* Person pid among known (people already masked for this reply), or NULL:
+ * a search that found the head among the people does not decrypt the head's
+ * values twice. */
+static const struct person_masks *
+known_person(const struct person_masks *known, int nknown, int64_t pid)
 {
-	char m[64];
-
-	if (db_col_null(st, col) || person_mask_sealed(db_col_text(st, col), m, sizeof(m)) != 0)
-		return json_null();
-	return json_string(m);
-}
-
-/* Person pid among known (person objects already masked for this reply), or
- * NULL: a search that found the head among the people does not decrypt the
- * head's values twice. */
-static const json_t *
-known_person(const json_t *known, int64_t pid)
-{
-	size_t i;
-	json_t *p;
-
-	json_array_foreach (known, i, p)
-		if (json_integer_value(json_object_get(p, "id")) == pid)
-			return p;
+	for (int i = 0; i < nknown; i++)
+		if (known[i].id == pid)
+			return &known[i];
 	return NULL;
 }
 
-static json_t *
-summary_row(struct db_stmt *st, const json_t *known)
+/* A mask already made ("" for null), written again. */
+static void
+write_known(struct jw *w, const char *mask)
 {
-	const json_t *head = NULL;
-	json_t *id_number = NULL, *phone = NULL;
+	jw_string(w, mask[0] != '\0' ? mask : NULL);
+}
 
-	if (known != NULL && !db_col_null(st, 8))
-		head = known_person(known, db_col_int64(st, 8));
-	if (head != NULL) {
-		id_number = json_incref(json_object_get(head, "id_number"));
-		phone = json_incref(json_object_get(head, "phone"));
-	}
-	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:I}", "id",
-			 (json_int_t)db_col_int64(st, 0), "community_id",
-			 (json_int_t)db_col_int64(st, 1), "community_name", db_col_text(st, 2),
-			 "category", db_col_text(st, 3), "category_name", db_col_text(st, 4),
-			 "state", db_col_text(st, 5), "monthly_income_fen",
-			 (json_int_t)db_col_int64(st, 6), "created_at", db_col_text(st, 7),
-			 "head_person_id",
-			 db_col_null(st, 8) ? json_null() : json_integer(db_col_int64(st, 8)),
-			 "head_name", text_or_null(st, 9), "head_id_number",
-			 id_number ? id_number : masked_or_null(st, 10), "head_phone",
-			 phone ? phone : masked_or_null(st, 11), "member_count",
-			 (json_int_t)db_col_int64(st, 12));
+/* The HouseholdSummary members of SUMMARY_SELECT's row into the object open
+ * in w; the head's masks from known when the head is there. */
+static void
+summary_write_members(struct jw *w, struct db_stmt *st, const struct person_masks *known,
+		      int nknown)
+{
+	const struct person_masks *head = NULL;
+
+	if (!db_col_null(st, 8))
+		head = known_person(known, nknown, db_col_int64(st, 8));
+	jw_member_integer(w, "id", db_col_int64(st, 0));
+	jw_member_integer(w, "community_id", db_col_int64(st, 1));
+	jw_member_string(w, "community_name", db_col_text(st, 2));
+	jw_member_string(w, "category", db_col_text(st, 3));
+	jw_member_string(w, "category_name", db_col_text(st, 4));
+	jw_member_string(w, "state", db_col_text(st, 5));
+	jw_member_integer(w, "monthly_income_fen", db_col_int64(st, 6));
+	jw_member_string(w, "created_at", db_col_text(st, 7));
+	jw_key(w, "head_person_id");
+	if (db_col_null(st, 8))
+		jw_null(w);
+	else
+		jw_integer(w, db_col_int64(st, 8));
+	jw_member_string(w, "head_name", db_col_text(st, 9));
+	jw_key(w, "head_id_number");
+	if (head != NULL)
+		write_known(w, head->id_number);
+	else
+		person_write_masked(w, db_col_text(st, 10), NULL, 0);
+	jw_key(w, "head_phone");
+	if (head != NULL)
+		write_known(w, head->phone);
+	else
+		person_write_masked(w, db_col_text(st, 11), NULL, 0);
+	jw_member_integer(w, "member_count", db_col_int64(st, 12));
+}
+
+static void
+summary_members(struct jw *w, void *st)
+{
+	summary_write_members(w, st, NULL, 0);
 }
 
 json_t *
 household_summary_row(struct db_stmt *st)
 {
-	return summary_row(st, NULL);
+	return jw_object_tree(summary_members, st);
 }
 
 int
-household_summary_append(struct db *db, const int64_t *ids, int n, const json_t *known, json_t *out,
-			 struct anju_err *e)
+household_summary_write(struct db *db, const int64_t *ids, int n, const struct person_masks *known,
+			int nknown, struct jw *w, struct anju_err *e)
 {
-	json_t *rows[HOUSEHOLD_SUMMARY_MAX] = { 0 };
+	struct buf rows[HOUSEHOLD_SUMMARY_MAX];
 	struct db_stmt *st;
 	struct buf sql;
 	int rc;
 
-	if (n <= 0)
-		return 0;
 	if (n > HOUSEHOLD_SUMMARY_MAX)
 		n = HOUSEHOLD_SUMMARY_MAX;
+	if (n <= 0)
+		return 0;
 	/* One statement for the page (one text per n, each prepared once). */
 	buf_init(&sql, 0);
 	buf_adds(&sql, SUMMARY_SELECT " WHERE h.id IN (?");
@@ -483,22 +495,33 @@ household_summary_append(struct db *db, const int64_t *ids, int n, const json_t 
 	buf_free(&sql);
 	if (rc != 0)
 		return db_fail(db, rc, e);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		db_bind_int64(st, i + 1, ids[i]);
+		buf_init(&rows[i], 0);
+	}
+	/* Each row's text aside, then all in the order asked for. */
 	while ((rc = db_step(st)) == DB_ROW) {
 		int64_t id = db_col_int64(st, 0);
 
 		for (int i = 0; i < n; i++)
-			if (ids[i] == id && rows[i] == NULL) {
-				rows[i] = summary_row(st, known);
+			if (ids[i] == id && rows[i].n == 0) {
+				struct jw rw;
+
+				jw_init(&rw, &rows[i]);
+				jw_object(&rw);
+				summary_write_members(&rw, st, known, nknown);
+				jw_object_end(&rw);
+				if (w->rc == 0)
+					w->rc = rw.rc;
 				break;
 			}
 	}
 	db_reset(st);
-	/* In the order asked for. */
-	for (int i = 0; i < n; i++)
-		if (rows[i] != NULL)
-			json_array_append_new(out, rows[i]);
+	for (int i = 0; i < n; i++) {
+		if (rows[i].n > 0)
+			jw_raw(w, rows[i].p, rows[i].n);
+		buf_free(&rows[i]);
+	}
 	return rc == DB_DONE ? 0 : db_fail(db, rc, e);
 }
 

@@ -239,9 +239,12 @@ int household_dossier(struct db *db, const struct caller *c, int64_t id, int tim
 
 /* The search box's look-ups of people (search/search.h), each through an
  * index: an exact ID number (normalised), an exact phone (its digits), a
- * name prefix.  Appends at most limit visible persons (Person JSON with
- * household_id) to persons and the HouseholdSummary of their active
- * households (each once) to households.  A caller with a set of
+ * name prefix.  Of at most limit visible people: when w is not NULL, writes
+ * them (Person with household_id) as the member "persons" and the
+ * HouseholdSummary of their active households (each once, in the order
+ * found) as the member "households" into the object open in w; when hids
+ * is not NULL, puts those households' ids (at most hmax) there and their
+ * number in *nh.  An empty value finds nobody.  A caller with a set of
  * communities sees, of a name prefix, the people in scope among the first
  * SEARCH_NAME_SCAN people with it in name order: a prefix more people share
  * than that needs more of the name. */
@@ -251,8 +254,9 @@ enum household_search_by {
 	HOUSEHOLD_SEARCH_NAME,
 };
 #define SEARCH_NAME_SCAN 2000
+struct jw;
 int household_search(struct db *db, const struct caller *c, enum household_search_by by,
-		     const char *value, int limit, json_t *persons, json_t *households,
+		     const char *value, int limit, struct jw *w, int64_t *hids, int hmax, int *nh,
 		     struct anju_err *e);
 
 #endif

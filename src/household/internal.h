@@ -13,6 +13,8 @@
 #include "household/household.h"
 
 struct db_stmt;
+struct jw;
+struct person_masks;
 
 /* A household aliased h that the caller may see: its community is in scope,
  * or the caller is a tenant who is one of its active members.  Three
@@ -35,13 +37,15 @@ int household_visible_bind(struct db_stmt *st, int i, const struct caller *c);
 	" LEFT JOIN member hm ON hm.household_id = h.id AND hm.relationship = 'head'"              \
 	" LEFT JOIN person hp ON hp.id = hm.person_id"
 json_t *household_summary_row(struct db_stmt *st);
-/* Appends the HouseholdSummary of each household of ids (at most
- * HOUSEHOLD_SUMMARY_MAX; no scope) to out, in that order, with one query.
- * known: person objects of the same reply (or NULL), whose masked ID number
- * and phone a head among them takes instead of decrypting them again. */
+/* Writes the HouseholdSummary of each household of ids (at most
+ * HOUSEHOLD_SUMMARY_MAX; no scope) into the array open in w, in that order,
+ * with one query.  known: the nknown people of the same reply, whose masked
+ * ID number and phone a head among them takes instead of decrypting them
+ * again. */
 #define HOUSEHOLD_SUMMARY_MAX 64
-int household_summary_append(struct db *db, const int64_t *ids, int n, const json_t *known,
-			     json_t *out, struct anju_err *e);
+int household_summary_write(struct db *db, const int64_t *ids, int n,
+			    const struct person_masks *known, int nknown, struct jw *w,
+			    struct anju_err *e);
 
 /* The Household JSON of id into *out (new), without a scope check;
  * all_members: former members too. */

@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/config.h"
 #include "core/date.h"
+#include "core/jsonw.h"
 #include "core/text.h"
 #include "household/household.h"
 #include "household/internal.h"
@@ -182,21 +183,39 @@ household_person_reveal(struct db *db, const struct caller *c, const struct audi
 #define SEARCH_SELECT "SELECT " PERSON_COLS ", m.household_id" PERSON_FROM
 #define SEARCH_SCOPE  " AND " SCOPE_SQL("h.community_id")
 
+/* An answer with no people and no households (nothing to look for). */
+static int
+search_none(struct jw *w)
+{
+	if (w != NULL) {
+		jw_key(w, "persons");
+		jw_array(w);
+		jw_array_end(w);
+		jw_key(w, "households");
+		jw_array(w);
+		jw_array_end(w);
+	}
+	return 0;
+}
+
 int
 household_search(struct db *db, const struct caller *c, enum household_search_by by,
-		 const char *value, int limit, json_t *persons, json_t *households,
-		 struct anju_err *e)
+		 const char *value, int limit, struct jw *w, int64_t *hids_out, int hmax,
+		 int *nh_out, struct anju_err *e)
 {
 	struct db_stmt *st;
+	struct person_masks found[50];
 	char index[65], upper[PERSON_NAME_MAX + 8];
-	int64_t hids[64];
-	int nh = 0, i = 1, rc;
+	int64_t hids[HOUSEHOLD_SUMMARY_MAX];
+	int nh = 0, nfound = 0, i = 1, rc;
 	bool all = c != NULL && c->all_communities;
 
-	if (limit < 1 || limit > 50)
-		limit = 50;
+	if (nh_out != NULL)
+		*nh_out = 0;
+	if (limit < 1 || limit > (int)(sizeof(found) / sizeof(found[0])))
+		limit = (int)(sizeof(found) / sizeof(found[0]));
 	if (value == NULL || value[0] == '\0')
-		return 0;
+		return search_none(w);
 	switch (by) {
 	case HOUSEHOLD_SEARCH_ID_NUMBER:
 	case HOUSEHOLD_SEARCH_PHONE:
@@ -215,7 +234,7 @@ household_search(struct db *db, const struct caller *c, enum household_search_by
 		break;
 	case HOUSEHOLD_SEARCH_NAME:
 		if (strlen(value) > PERSON_NAME_MAX)
-			return 0;
+			return search_none(w);
 		snprintf(upper, sizeof(upper), "%s\xF4\x8F\xBF\xBF", value);
 		/* With every community in scope the name index alone answers; a
 		 * set of communities is looked for among the first people with
@@ -242,10 +261,25 @@ household_search(struct db *db, const struct caller *c, enum household_search_by
 	}
 	i = scope_bind(st, i, c);
 	db_bind_int64(st, i, limit);
+	if (w != NULL) {
+		jw_key(w, "persons");
+		jw_array(w);
+	}
 	while ((rc = db_step(st)) == DB_ROW) {
-		json_array_append_new(persons, person_with_household(st));
-		if (!db_col_null(st, PERSON_NCOLS) && nh < (int)(sizeof(hids) / sizeof(hids[0]))) {
-			int64_t h = db_col_int64(st, PERSON_NCOLS);
+		bool member = !db_col_null(st, PERSON_NCOLS);
+		int64_t h = member ? db_col_int64(st, PERSON_NCOLS) : 0;
+
+		if (w != NULL && nfound < limit) {
+			jw_object(w);
+			person_write_members(w, st, 0, &found[nfound++]);
+			jw_key(w, "household_id");
+			if (member)
+				jw_integer(w, h);
+			else
+				jw_null(w);
+			jw_object_end(w);
+		}
+		if (member && nh < (int)(sizeof(hids) / sizeof(hids[0]))) {
 			bool seen = false;
 
 			for (int k = 0; k < nh && !seen; k++)
@@ -257,5 +291,17 @@ household_search(struct db *db, const struct caller *c, enum household_search_by
 	db_reset(st);
 	if (rc != DB_DONE)
 		return db_fail(db, rc, e);
-	return household_summary_append(db, hids, nh, persons, households, e);
+	if (hids_out != NULL) {
+		*nh_out = nh < hmax ? nh : hmax;
+		memcpy(hids_out, hids, (size_t)*nh_out * sizeof(hids[0]));
+	}
+	if (w == NULL)
+		return 0;
+	jw_array_end(w);
+	jw_key(w, "households");
+	jw_array(w);
+	rc = household_summary_write(db, hids, nh, found, nfound, w, e);
+	jw_array_end(w);
+	explicit_bzero(found, sizeof(found));
+	return rc;
 }

@@ -18,12 +18,15 @@ static const struct field search_body[] = {
 static int
 search(struct req *r, struct anju_err *e)
 {
-	json_t *out = NULL;
-	int rc = search_run(r->db, r->caller, json_string_value(json_object_get(r->json, "q")),
-			    &out, e);
+	struct buf out;
+	int rc;
 
+	buf_init(&out, 0);
+	rc = search_run(r->db, r->caller, json_string_value(json_object_get(r->json, "q")), &out,
+			e);
 	if (rc == 0)
-		reply_json(r, 200, out);
+		reply_json_text(r, 200, &out);
+	buf_free(&out);
 	return rc;
 }
 

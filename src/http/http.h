@@ -179,6 +179,9 @@ bool req_content_type_in(struct req *r, const char *const *types);
 
 /* Sets a JSON response (takes ownership of body). */
 void reply_json(struct req *r, int status, json_t *body);
+/* Sets a JSON response already written as text (takes text's bytes; text
+ * is left empty). */
+void reply_json_text(struct req *r, int status, struct buf *text);
 /* Sets the error envelope for e: the one place errors become HTTP. */
 void reply_error(struct req *r, const struct anju_err *e);
 /* The status for an ANJU_E* code. */

@@ -47,6 +47,18 @@ reply_json(struct req *r, int status, json_t *body)
 }
 
 void
+reply_json_text(struct req *r, int status, struct buf *text)
+{
+	json_decref(r->out);
+	r->out = NULL;
+	buf_free(&r->raw);
+	r->raw = *text;
+	buf_init(text, 0);
+	r->status = status;
+	r->content_type = "application/json; charset=utf-8";
+}
+
+void
 reply_error(struct req *r, const struct anju_err *e)
 {
 	int status = http_status_for(e->code);

@@ -12,6 +12,7 @@
 #include "access/person.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/jsonw.h"
 #include "core/idnum.h"
 #include "household/household.h"
 #include "housing/housing.h"
@@ -60,12 +61,14 @@ search_classify(const char *q, char norm[SEARCH_Q_MAX + 1])
 }
 
 int
-search_run(struct db *db, const struct caller *c, const char *q, json_t **out, struct anju_err *e)
+search_run(struct db *db, const struct caller *c, const char *q, struct buf *out,
+	   struct anju_err *e)
 {
 	struct str s = str_trim(str_c(q));
 	char norm[SEARCH_Q_MAX + 1], text[SEARCH_Q_MAX + 1];
-	json_t *households, *persons, *units;
+	json_t *units = NULL;
 	enum search_kind kind;
+	struct jw w;
 	int rc = 0;
 
 	if (s.n == 0 || s.n > SEARCH_Q_MAX)
@@ -73,34 +76,38 @@ search_run(struct db *db, const struct caller *c, const char *q, json_t **out, s
 				 "请输入 1 到 %d 字节的查询内容", SEARCH_Q_MAX);
 	snprintf(text, sizeof(text), "%.*s", (int)s.n, s.p);
 	kind = search_classify(text, norm);
-	households = json_array();
-	persons = json_array();
-	units = json_array();
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_key(&w, "kind");
+	jw_string(&w, kind_names[kind]);
 	switch (kind) {
 	case SEARCH_ID_NUMBER:
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_ID_NUMBER, norm, SEARCH_LIMIT,
-				      persons, households, e);
+		rc = household_search(db, c, HOUSEHOLD_SEARCH_ID_NUMBER, norm, SEARCH_LIMIT, &w,
+				      NULL, 0, NULL, e);
 		break;
 	case SEARCH_PHONE:
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_PHONE, norm, SEARCH_LIMIT, persons,
-				      households, e);
-		if (rc == 0)
-			rc = unit_search_number(db, c, text, SEARCH_LIMIT, units, e);
+		rc = household_search(db, c, HOUSEHOLD_SEARCH_PHONE, norm, SEARCH_LIMIT, &w, NULL,
+				      0, NULL, e);
 		break;
-	case SEARCH_UNIT: rc = unit_search_number(db, c, text, SEARCH_LIMIT, units, e); break;
+	case SEARCH_UNIT:
+		/* No people to look for: an empty value finds none. */
+		rc = household_search(db, c, HOUSEHOLD_SEARCH_NAME, "", SEARCH_LIMIT, &w, NULL, 0,
+				      NULL, e);
+		break;
 	case SEARCH_NAME:
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_NAME, text, SEARCH_LIMIT, persons,
-				      households, e);
+		rc = household_search(db, c, HOUSEHOLD_SEARCH_NAME, text, SEARCH_LIMIT, &w, NULL, 0,
+				      NULL, e);
 		break;
 	}
 	explicit_bzero(norm, sizeof(norm));
-	if (rc != 0) {
-		json_decref(households);
-		json_decref(persons);
-		json_decref(units);
-		return rc;
-	}
-	*out = json_pack("{s:s, s:o, s:o, s:o}", "kind", kind_names[kind], "households", households,
-			 "persons", persons, "units", units);
-	return 0;
+	units = json_array();
+	if (rc == 0 && (kind == SEARCH_PHONE || kind == SEARCH_UNIT))
+		rc = unit_search_number(db, c, text, SEARCH_LIMIT, units, e);
+	jw_key(&w, "units");
+	jw_value(&w, units);
+	json_decref(units);
+	jw_object_end(&w);
+	if (rc == 0 && w.rc != 0)
+		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "search reply: %d", w.rc);
+	return rc;
 }

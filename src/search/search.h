@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 struct db;
@@ -38,10 +39,11 @@ enum search_kind {
  * idnum_parse() gives it, a phone's digits, or q trimmed). */
 enum search_kind search_classify(const char *q, char norm[SEARCH_Q_MAX + 1]);
 
-/* {"kind": ..., "households": [HouseholdSummary], "persons": [Person],
- * "units": [Unit]} for q into *out (new).  0, ANJU_EINVAL (an empty or too
- * long q), or a storage error. */
-int search_run(struct db *db, const struct caller *c, const char *q, json_t **out,
+/* {"kind": ..., "persons": [Person], "households": [HouseholdSummary],
+ * "units": [Unit]} for q, written as JSON text to out (a search's reply is
+ * written as it is read: see core/jsonw.h).  0, ANJU_EINVAL (an empty or
+ * too long q), or a storage error; out holds a partial text then. */
+int search_run(struct db *db, const struct caller *c, const char *q, struct buf *out,
 	       struct anju_err *e);
 
 #endif

@@ -1293,9 +1293,7 @@ q_households(struct db *db, const struct caller *c, const char *q, int64_t *ids,
 	     struct anju_err *e)
 {
 	char norm[SEARCH_Q_MAX + 1];
-	json_t *persons = json_array(), *households = json_array(), *h;
 	enum household_search_by by = HOUSEHOLD_SEARCH_NAME;
-	size_t i;
 	int rc;
 
 	*n = 0;
@@ -1304,14 +1302,8 @@ q_households(struct db *db, const struct caller *c, const char *q, int64_t *ids,
 	case SEARCH_PHONE: by = HOUSEHOLD_SEARCH_PHONE; break;
 	default: snprintf(norm, sizeof(norm), "%s", q); break;
 	}
-	rc = household_search(db, c, by, norm, Q_HOUSEHOLDS, persons, households, e);
+	rc = household_search(db, c, by, norm, Q_HOUSEHOLDS, NULL, ids, Q_HOUSEHOLDS, n, e);
 	explicit_bzero(norm, sizeof(norm));
-	if (rc == 0)
-		json_array_foreach (households, i, h)
-			if (*n < Q_HOUSEHOLDS)
-				ids[(*n)++] = json_integer_value(json_object_get(h, "id"));
-	json_decref(persons);
-	json_decref(households);
 	return rc;
 }
 

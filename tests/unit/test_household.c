@@ -18,6 +18,7 @@
 #include "access/pii.h"
 #include "access/scope.h"
 #include "audit/audit.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/idnum.h"
 #include "household/household.h"
@@ -732,20 +733,35 @@ test_each_and_dossier(void **state)
 	json_decref(d);
 }
 
+/* The search's reply, which it writes as text: it must parse. */
 static json_t *
 search(struct db *db, const struct caller *c, const char *q)
 {
 	struct anju_err e;
-	json_t *out = NULL;
+	struct buf out;
+	json_error_t err;
+	json_t *r;
 
+	buf_init(&out, 0);
 	ok(db, search_run(db, c, q, &out, &e));
-	return out;
+	r = json_loadb(out.p, out.n, 0, &err);
+	if (r == NULL)
+		fail_msg("search %s: %s in %s", q, err.text, out.p);
+	buf_free(&out);
+	return r;
 }
 
 static size_t
 found(json_t *r, const char *kind)
 {
 	return json_array_size(json_object_get(r, kind));
+}
+
+/* A member of the i-th household of a search's reply. */
+static json_t *
+household_of(json_t *r, size_t i, const char *key)
+{
+	return json_object_get(json_array_get(json_object_get(r, "households"), i), key);
 }
 
 static void
@@ -773,14 +789,37 @@ test_search(void **state)
 	assert_int_equal(found(r, "persons"), 3);
 	assert_int_equal(found(r, "households"), 2);
 	assert_string_equal(json_string_value(json_object_get(r, "kind")), "name");
+	/* In name order (UTF-8 bytes: 五 < 伟 < 小), each with its household
+	 * (王五 has none); a head among them is masked as found. */
+	{
+		json_t *p = json_object_get(r, "persons"), *h = json_object_get(r, "households");
+
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(p, 0), "name")), "王五");
+		assert_true(json_is_null(json_object_get(json_array_get(p, 0), "household_id")));
+		assert_int_equal(
+			json_integer_value(json_object_get(json_array_get(p, 1), "household_id")),
+			ha);
+		assert_int_equal(
+			json_integer_value(json_object_get(json_array_get(p, 2), "household_id")),
+			hb);
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "id")),
+				 ha);
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 1), "id")),
+				 hb);
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(h, 0), "head_id_number")),
+			json_string_value(json_object_get(json_array_get(p, 1), "id_number")));
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(h, 0), "head_phone")),
+			"138****8000");
+		assert_true(json_is_array(json_object_get(r, "units")));
+	}
 	json_decref(r);
 	r = search(c->db, &staff, "王");
 	assert_int_equal(found(r, "persons"), 1);
 	assert_int_equal(found(r, "households"), 1);
-	assert_string_equal(
-		json_string_value(json_object_get(
-			json_array_get(json_object_get(r, "households"), 0), "head_name")),
-		"王伟");
+	assert_string_equal(json_string_value(household_of(r, 0, "head_name")), "王伟");
 	json_decref(r);
 	r = search(c->db, &bureau, "王小");
 	assert_int_equal(found(r, "persons"), 1);
@@ -799,10 +838,13 @@ test_search(void **state)
 	r = search(c->db, &staff, "13800138000");
 	assert_int_equal(found(r, "persons"), 1);
 	json_decref(r);
-	/* An ID number: exact, in scope. */
+	/* An ID number: exact, in scope.  The spouse's household's head, not
+	 * among the people found, is masked from its own sealed values. */
 	r = search(c->db, &staff, id_spouse);
 	assert_int_equal(found(r, "persons"), 1);
 	assert_int_equal(found(r, "households"), 1);
+	assert_string_equal(json_string_value(household_of(r, 0, "head_name")), "王伟");
+	assert_string_equal(json_string_value(household_of(r, 0, "head_phone")), "138****8000");
 	json_decref(r);
 	r = search(c->db, &staff, id_other);
 	assert_int_equal(found(r, "persons"), 0);
@@ -810,12 +852,20 @@ test_search(void **state)
 	r = search(c->db, &finance, id_head);
 	assert_int_equal(found(r, "persons"), 0);
 	json_decref(r);
+	/* A unit number: no people, no households. */
+	r = search(c->db, &bureau, "3-2-1502");
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "unit_number");
+	assert_int_equal(found(r, "persons"), 0);
+	assert_int_equal(found(r, "households"), 0);
+	json_decref(r);
 	/* Nothing but spaces is no query. */
 	{
-		json_t *out = NULL;
+		struct buf out;
 
+		buf_init(&out, 0);
 		assert_int_equal(search_run(c->db, &bureau, "   ", &out, &e), ANJU_EINVAL);
 		assert_string_equal(e.field, "q");
+		buf_free(&out);
 	}
 }
 

@@ -242,6 +242,78 @@ test_json_depth(void **state)
 	assert_null(j);
 }
 
+/* The writer puts commas where a value follows another, at every depth, and
+ * writes what json_write would; an error stops it and stays. */
+static void
+jw_members(struct jw *w, void *arg)
+{
+	jw_member_string(w, "name", (const char *)arg);
+	jw_member_integer(w, "n", -42);
+}
+
+static void
+test_json_writer(void **state)
+{
+	struct buf b;
+	struct jw w;
+	json_t *v = json_pack("{s:[i,s]}", "k", 1, "x\"y");
+	json_t *tree;
+	char *want;
+
+	(void)state;
+	buf_init(&b, 0);
+	jw_init(&w, &b);
+	jw_object(&w);
+	jw_member_string(&w, "a", "南苑\n");
+	jw_key(&w, "list");
+	jw_array(&w);
+	jw_integer(&w, 1);
+	jw_string(&w, NULL);
+	jw_array(&w);
+	jw_array_end(&w);
+	jw_object(&w);
+	jw_object_end(&w);
+	jw_value(&w, v);
+	jw_raw(&w, "{\"r\":true}", 10);
+	jw_array_end(&w);
+	jw_key(&w, "empty");
+	jw_object(&w);
+	jw_object_end(&w);
+	jw_member_integer(&w, "max", INT64_MAX);
+	jw_key(&w, "nothing");
+	jw_null(&w);
+	jw_object_end(&w);
+	assert_int_equal(w.rc, 0);
+	assert_string_equal(b.p, "{\"a\":\"南苑\\n\",\"list\":[1,null,[],{},{\"k\":[1,\"x\\\"y\"]},"
+				 "{\"r\":true}],\"empty\":{},\"max\":9223372036854775807,"
+				 "\"nothing\":null}");
+	/* The same bytes as jansson's for the same value. */
+	tree = json_loadb(b.p, b.n, 0, NULL);
+	assert_non_null(tree);
+	want = json_dumps(tree, JSON_COMPACT);
+	assert_string_equal(b.p, want);
+	free(want);
+	json_decref(tree);
+	buf_free(&b);
+	/* A cap: the first error stays, and nothing goes past the cap. */
+	buf_init(&b, 12);
+	jw_init(&w, &b);
+	jw_array(&w);
+	for (int i = 0; i < 20; i++)
+		jw_string(&w, "abc");
+	jw_array_end(&w);
+	assert_int_equal(w.rc, ANJU_ETOOBIG);
+	assert_true(b.n <= 12);
+	buf_free(&b);
+	/* A writer's object as a tree. */
+	tree = jw_object_tree(jw_members, "肖桥");
+	assert_non_null(tree);
+	assert_string_equal(json_string_value(json_object_get(tree, "name")), "肖桥");
+	assert_int_equal(json_integer_value(json_object_get(tree, "n")), -42);
+	json_decref(tree);
+	json_decref(v);
+}
+
 static void
 test_query(void **state)
 {
@@ -481,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_json_bodies),
 		cmocka_unit_test(test_json_depth),
 		cmocka_unit_test(test_json_write),
+		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_url_decode),
