@@ -55,7 +55,9 @@ export BENCH_AUTH="Bearer $key"
 # Queries for the search box: for each sampled person a two-character name
 # prefix, the phone and the ID number; and unit numbers.
 : >"$tmp/queries"
-while read -r _ _ name phone id; do
+while read -r kind _ name phone id; do
+	# The fill's last line ("filled ...") is no sample.
+	[ "$kind" = sample ] || continue
 	printf '%s\n%s\n%s\n' "$(printf '%s' "$name" | cut -c1-6)" "$phone" "$id" >>"$tmp/queries"
 done <"$data/samples"
 printf '%s\n' 3-2-1502 12-4-2501 7-1-301 >>"$tmp/queries"
