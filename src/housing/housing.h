@@ -290,6 +290,10 @@ int unit_list(struct db *db, const struct caller *c, const struct unit_filter *f
 	      int64_t *next, struct anju_err *e);
 /* One indexed lookup: 0 or ANJU_ENOTFOUND ("unit_not_found"). */
 int unit_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e);
+/* The same Unit written into w (core/jsonw.h), without a jansson tree: the
+ * reply of GET /units/{id}. */
+struct jw;
+int unit_write(struct db *db, const struct caller *c, int64_t id, struct jw *w, struct anju_err *e);
 
 /* What PATCH may change: NULL and 0 members stay as they are.  Never the
  * status. */

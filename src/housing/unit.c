@@ -14,6 +14,7 @@
 #include "audit/audit.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/jsonw.h"
 #include "core/mem.h"
 #include "housing/housing.h"
 #include "housing/housing_int.h"
@@ -28,25 +29,44 @@
 #define REASON_MAX     200
 #define STATUS_NAME_SZ 24
 
-json_t *
-housing_unit_json(struct db_stmt *st)
+/* The Unit's members of UNIT_SELECT's row into the object open in w: the
+ * one definition of a Unit's shape. */
+static void
+unit_write_members(struct jw *w, struct db_stmt *st)
 {
 	enum unit_status s = UNIT_PENDING_ACCEPTANCE;
 
 	unit_status_parse(db_col_text(st, 12), &s);
-	return json_pack("{s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s,"
-			 " s:s, s:o, s:s, s:s}",
-			 "id", (json_int_t)db_col_int64(st, 0), "community_id",
-			 (json_int_t)db_col_int64(st, 1), "community_name", db_col_text(st, 2),
-			 "building_id", (json_int_t)db_col_int64(st, 3), "building_name",
-			 db_col_text(st, 4), "entrance", (json_int_t)db_col_int64(st, 5), "floor",
-			 (json_int_t)db_col_int64(st, 6), "number", db_col_text(st, 7), "layout",
-			 db_col_text(st, 8), "floor_area", (json_int_t)db_col_int64(st, 9),
-			 "usable_area", (json_int_t)db_col_int64(st, 10), "orientation",
-			 db_col_text(st, 11), "status", db_col_text(st, 12), "status_title",
-			 unit_status_title(s), "status_since", db_col_text(st, 13), "status_before",
-			 housing_col_text(st, 14), "created_at", db_col_text(st, 15), "updated_at",
-			 db_col_text(st, 16));
+	jw_member_integer(w, "id", db_col_int64(st, 0));
+	jw_member_integer(w, "community_id", db_col_int64(st, 1));
+	jw_member_string(w, "community_name", db_col_text(st, 2));
+	jw_member_integer(w, "building_id", db_col_int64(st, 3));
+	jw_member_string(w, "building_name", db_col_text(st, 4));
+	jw_member_integer(w, "entrance", db_col_int64(st, 5));
+	jw_member_integer(w, "floor", db_col_int64(st, 6));
+	jw_member_string(w, "number", db_col_text(st, 7));
+	jw_member_string(w, "layout", db_col_text(st, 8));
+	jw_member_integer(w, "floor_area", db_col_int64(st, 9));
+	jw_member_integer(w, "usable_area", db_col_int64(st, 10));
+	jw_member_string(w, "orientation", db_col_text(st, 11));
+	jw_member_string(w, "status", db_col_text(st, 12));
+	jw_member_string(w, "status_title", unit_status_title(s));
+	jw_member_string(w, "status_since", db_col_text(st, 13));
+	jw_member_string(w, "status_before", db_col_text(st, 14));
+	jw_member_string(w, "created_at", db_col_text(st, 15));
+	jw_member_string(w, "updated_at", db_col_text(st, 16));
+}
+
+static void
+unit_members(struct jw *w, void *st)
+{
+	unit_write_members(w, st);
+}
+
+json_t *
+housing_unit_json(struct db_stmt *st)
+{
+	return jw_object_tree(unit_members, st);
 }
 
 static int
@@ -205,24 +225,55 @@ housing_unit_community(struct db *db, const struct caller *c, int64_t unit_id,
 					community_id, e);
 }
 
+/* The unit's row in c's scope, stepped to in *st (the caller reads it, then
+ * resets *st): 0, ANJU_ENOTFOUND, or a storage error. */
+static int
+unit_row_of(struct db *db, const struct caller *c, int64_t id, struct db_stmt **st,
+	    struct anju_err *e)
+{
+	int rc;
+
+	rc = db_prepare(db, UNIT_SELECT " WHERE u.id = ? AND " SCOPE_SQL("u.community_id"), st);
+	if (rc != 0)
+		return db_fail(db, rc, e);
+	db_bind_int64(*st, 1, id);
+	scope_bind(*st, 2, c);
+	if ((rc = db_step(*st)) == DB_ROW)
+		return 0;
+	db_reset(*st);
+	if (rc == DB_DONE)
+		return housing_not_found(e, "unit", NULL);
+	return db_fail(db, rc, e);
+}
+
 int
 unit_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e)
 {
 	struct db_stmt *st;
 	int rc;
 
-	rc = db_prepare(db, UNIT_SELECT " WHERE u.id = ? AND " SCOPE_SQL("u.community_id"), &st);
-	if (rc != 0)
-		return db_fail(db, rc, e);
-	db_bind_int64(st, 1, id);
-	scope_bind(st, 2, c);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = housing_unit_json(st);
+	if ((rc = unit_row_of(db, c, id, &st, e)) != 0)
+		return rc;
+	*out = housing_unit_json(st);
 	db_reset(st);
-	if (rc == DB_DONE)
-		return housing_not_found(e, "unit", NULL);
-	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
+	return *out != NULL ? 0
+			    : anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "unit %lld: no JSON",
+					(long long)id);
+}
+
+int
+unit_write(struct db *db, const struct caller *c, int64_t id, struct jw *w, struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((rc = unit_row_of(db, c, id, &st, e)) != 0)
+		return rc;
+	jw_object(w);
+	unit_write_members(w, st);
+	jw_object_end(w);
+	db_reset(st);
+	return 0;
 }
 
 static json_t *

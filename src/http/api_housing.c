@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access/auth.h"
+#include "core/jsonw.h"
 #include "housing/housing.h"
 #include "http/router.h"
 #include "store/db.h"
@@ -552,11 +553,17 @@ list_units(struct req *r, struct anju_err *e)
 static int
 reply_unit(struct req *r, int status, int64_t id, struct anju_err *e)
 {
-	json_t *u = NULL;
-	int rc = unit_get(r->db, r->caller, id, &u, e);
+	struct buf out;
+	struct jw w;
+	int rc;
 
+	buf_init(&out, 0);
+	jw_init(&w, &out);
+	if ((rc = unit_write(r->db, r->caller, id, &w, e)) == 0 && w.rc != 0)
+		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "unit reply: %d", w.rc);
 	if (rc == 0)
-		reply_json(r, status, u);
+		reply_json_text(r, status, &out);
+	buf_free(&out);
 	return rc;
 }
 

@@ -268,7 +268,13 @@ run_mutation(struct req *r, struct anju_err *e)
 			return rc;
 		}
 		if (key != NULL) {
-			response = r->out ? json_dumps(r->out, JSON_COMPACT) : strdup("null");
+			/* The reply as sent: a tree, or JSON already written as text. */
+			bool text = r->raw.n > 0 && r->content_type != NULL &&
+				    strncmp(r->content_type, "application/json", 16) == 0;
+
+			response = r->out ? json_dumps(r->out, JSON_COMPACT)
+				   : text ? xstrndup(r->raw.p, r->raw.n)
+					  : strdup("null");
 			rc = idem_store(r->db, caller, key, ttl, r->method, r->path, hash,
 					r->status, response);
 			free(response);
@@ -277,6 +283,7 @@ run_mutation(struct req *r, struct anju_err *e)
 				db_rollback(r->db);
 				json_decref(r->out);
 				r->out = NULL;
+				buf_reset(&r->raw);
 				continue;
 			}
 			if (rc < 0)

@@ -438,3 +438,17 @@ test('every housing route refuses the roles outside its contract (403)', async (
   const r = await as('bureau', 'GET', `/api/v1/units/${ids.u1}`);
   assert.equal(r.json.status, 'vacant');
 });
+
+test('a unit created with an Idempotency-Key, repeated, is replayed and not made twice', async () => {
+  // The unit's reply is written as JSON text, which is what is kept for the key.
+  const once = { building_id: ids.b2, entrance: 1, floor: 4, number: '3-2-1602', layout: '一室一厅', floor_area: 4520, usable_area: 3610, orientation: '南' };
+  const h = { 'Idempotency-Key': 'housing-unit-once' };
+  const a = await s.api('POST', '/api/v1/units', { body: once, token: keys.bureau, headers: h });
+  const b = await s.api('POST', '/api/v1/units', { body: once, token: keys.bureau, headers: h });
+  assert.equal(a.status, 201, JSON.stringify(a.json));
+  assert.equal(b.status, 201);
+  assert.equal(b.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(b.json, a.json);
+  const r = await as('bureau', 'GET', `/api/v1/units?building_id=${ids.b2}&limit=200`);
+  assert.equal(r.json.items.filter((u) => u.number === '3-2-1602').length, 1);
+});
