@@ -12,8 +12,8 @@
 #include "access/person.h"
 #include "core/buf.h"
 #include "core/date.h"
-#include "core/jsonw.h"
 #include "core/idnum.h"
+#include "core/jsonw.h"
 #include "household/household.h"
 #include "housing/housing.h"
 
