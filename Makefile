@@ -31,18 +31,7 @@ endif
 CFLAGS_ALL = -std=c17 -D_GNU_SOURCE -DANJU_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) $(OPT) \
              -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
-# mimalloc (Debian's libmimalloc-dev) takes malloc over from glibc in the
-# whole process, libraries included: a request's JSON is hundreds of small
-# allocations, and it spends 12-16% less CPU on them (docs/architecture.md).
-# Linked first, so that its malloc is the one every library finds.  Not in
-# the sanitizer build, whose own allocator is what finds memory errors.
-ifeq ($(SAN),1)
-MALLOC_LIB :=
-else
-MALLOC_LIB := -lmimalloc
-CFLAGS_ALL += -DANJU_MIMALLOC
-endif
-LIBS_ALL   = $(MALLOC_LIB) $(PKG_LIBS) -lpthread -lm
+LIBS_ALL   = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC   := $(sort $(shell find src -name '*.c' ! -path 'src/cli/main.c'))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev
-libsodium-dev libarchive-dev libxlsxwriter-dev libmimalloc-dev libcmocka-dev postgresql postgresql-client
+libsodium-dev libarchive-dev libxlsxwriter-dev libcmocka-dev postgresql postgresql-client
 wrk nodejs ca-certificates procps curl chromium fonts-noto-cjk
 libcairo2-dev libpango1.0-dev libqrencode-dev poppler-utils zbar-tools
 libcurl4-openssl-dev"

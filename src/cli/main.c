@@ -12,7 +12,6 @@
 #include "files/files.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "core/mem.h"
 #include "access/password.h"
 #include "audit/audit.h"
 #include "store/datadir.h"
@@ -217,7 +216,6 @@ main(int argc, char **argv)
 	enum log_level lvl;
 	int rc;
 
-	mem_init();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    (strcmp(argv[1], "help") == 0 && argc == 2)) {
 		usage_all(argc < 2 ? stderr : stdout);

@@ -4,16 +4,11 @@
  */
 #include "core/mem.h"
 
-#include <pthread.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef ANJU_MIMALLOC
-#include <mimalloc.h>
-#else
-#include <malloc.h>
-#endif
 
 static void
 oom(size_t n)
@@ -66,31 +61,6 @@ xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
-}
-
-/* The build's malloc (Makefile): mimalloc, or glibc's in the sanitizer
- * build, each with its own way to give back what a thread freed. */
-void
-mem_init(void)
-{
-#ifdef ANJU_MIMALLOC
-	/* Memory freed goes back to the system at once, not after a delay
-	 * that only a later allocation by the same thread would notice: a
-	 * server thread that has done a big piece of work and then rests would
-	 * keep it (the pilot's first start held 47 MB instead of 32 MB).  It
-	 * costs no measurable CPU per request (docs/architecture.md). */
-	mi_option_set(mi_option_decommit_delay, 0);
-#endif
-}
-
-void
-mem_release(void)
-{
-#ifdef ANJU_MIMALLOC
-	mi_collect(true);
-#else
-	malloc_trim(0);
-#endif
 }
 
 #define ARENA_BLOCK 8192

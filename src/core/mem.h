@@ -15,11 +15,6 @@ void *xcalloc(size_t count, size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-/* Sets the allocator up; first thing in main(), before any thread. */
-void mem_init(void);
-/* Hands memory freed by this thread back to the system, after a big piece
- * of work (a job); the allocator would keep it for the thread otherwise. */
-void mem_release(void);
 
 struct arena;
 

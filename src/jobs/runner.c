@@ -4,12 +4,12 @@
  * connection (db_thread).  Stopping sets a flag the running job sees at its
  * next chunk: it is handed back to the queue, to resume later.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 
 #include "core/config.h"
-#include "core/mem.h"
 #include "core/date.h"
 #include "core/log.h"
 #include "jobs/job.h"
@@ -79,10 +79,10 @@ worker_main(void *arg)
 			if (job_run(db, id, job_worker_name(), &stopping, NULL, NULL, &e) != 0)
 				log_warn("jobs: job %lld: %s", (long long)id, e.msg);
 			/* What a job worked with (a billing run's chunks, an import's
-			 * records) is freed into memory the allocator keeps for
-			 * this thread: hand it back, so that the server at rest
-			 * holds what it serves with. */
-			mem_release();
+			 * records) is freed into this thread's malloc arena, which
+			 * glibc keeps for the thread: hand it back, so that the
+			 * server at rest holds what it serves with. */
+			malloc_trim(0);
 		}
 	}
 	return NULL;
