@@ -5,6 +5,7 @@
  */
 #include "core/jsonw.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,19 @@ static inline int
 plain(unsigned char c)
 {
 	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* Whether any of the eight bytes of v is not plain: a byte below 0x20, '"'
+ * or '\\' (the "has a byte less than n" and "has a zero byte" word tests;
+ * bytes from 0x80 never match, and a match is never missed). */
+static inline bool
+word_has_escape(uint64_t v)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
+
+	return (((v - ones * 0x20) & ~v) | ((quote - ones) & ~quote) | ((slash - ones) & ~slash)) &
+	       highs;
 }
 
 static int
@@ -37,8 +51,16 @@ write_string(struct buf *b, const char *s, size_t n)
 		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
 		size_t len = 2;
 
-		for (run = i; i < n && plain(u[i]); i++)
-			;
+		/* Eight bytes at a time while none needs escaping, then bytewise. */
+		for (run = i; i + 8 <= n; i += 8) {
+			uint64_t v;
+
+			memcpy(&v, u + i, sizeof(v));
+			if (word_has_escape(v))
+				break;
+		}
+		while (i < n && plain(u[i]))
+			i++;
 		if (i > run) {
 			memcpy(b->p + b->n, s + run, i - run);
 			b->n += i - run;

@@ -170,6 +170,39 @@ test_json_write(void **state)
 		buf_free(&b);
 		json_decref(o);
 	}
+	/* Strings of every length to 40 from bytes that need escaping and
+	 * bytes that do not, in every position of the eight-byte scan: the
+	 * same bytes as jansson's.  A fixed seed, so a failure repeats. */
+	{
+		static const char *const pieces[] = { "a",    "Z", "\"", "\\", "\x01", "\x1f", " ",
+						      "\x7f", "é", "南", "𝄞",  "/",    "\n" };
+		unsigned seed = 12345;
+
+		for (int k = 0; k < 3000; k++) {
+			char text[41 * 4 + 1] = "";
+			size_t len = 0, want_n = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+			json_t *v;
+			char *want;
+
+			while (len < want_n) {
+				const char *p =
+					pieces[((seed = seed * 1103515245u + 12345u) >> 16) %
+					       (sizeof(pieces) / sizeof(pieces[0]))];
+
+				memcpy(text + len, p, strlen(p) + 1);
+				len += strlen(p);
+			}
+			v = json_string(text);
+			assert_non_null(v);
+			want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			buf_init(&b, 0);
+			assert_int_equal(json_write(&b, v, 0), 0);
+			assert_string_equal(b.p, want);
+			buf_free(&b);
+			free(want);
+			json_decref(v);
+		}
+	}
 	/* Escapes that grow the buffer past its first allocation, between
 	 * runs of plain text; and caps that fall inside an escape. */
 	{
