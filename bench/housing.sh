@@ -8,7 +8,8 @@
 #     busy office's clerks searching at once;
 #   - GET /api/v1/households/{id}/dossier and /units/{id}/dossier (p99 < 20 ms);
 #   - `anju import households` of BENCH_IMPORT (100,000) households with
-#     their members (< 30 s);
+#     their members (< 30 s), and the household dossier again on the
+#     imported database, whose audit trail the import has written;
 # and the RSS of `anju serve` with the pilot's demo loaded (< 50 MB).
 #
 # Figures only: a missed target prints "below target" and the script exits 0;
@@ -143,6 +144,21 @@ else
 	import_ms=-1
 	sed 's/^/  /' "$tmp/import.out" | tail -20 >&2
 fi
+# The household dossier again, now that the import has written an audit
+# trail (about 350,000 rows; the fill writes none): a timeline query whose
+# plan reads the trail shows here, not above.
+trail_rps=0
+trail_p99=?
+if [ "$import_ms" -ge 0 ]; then
+	start anju-trail "$ANJU" serve --data "$data" --listen 127.0.0.1:0 --log-level warn --threads "$THREADS"
+	anju_port=$port
+	export BENCH_PATH=/api/v1/households/%d/dossier
+	best_of hdossier-trail bench/ids.lua
+	trail_rps=$b_rps
+	trail_p99=$b_p99
+	kill -TERM "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+fi
 # The next run reuses the filled data: put it back as it was.
 [ -f "$tmp/import.db" ] && mv "$tmp/import.db" "$data/anju.db" && rm -f "$data/anju.db-wal" "$data/anju.db-shm"
 
@@ -173,7 +189,8 @@ awk -v rows="$ROWS" -v bare="$best_bare" -v units="$best_units" -v up99="$units_
 	-v srps="$search_rps" -v sp99="$search_p99" -v hrps="$hdossier_rps" -v hp99="$hdossier_p99" \
 	-v urps="$udossier_rps" -v dp99="$udossier_p99" -v imp="$import_ms" -v nimp="$IMPORT" \
 	-v rss="$pilot_kb" -v conns="$CONNECTIONS" -v pimp="$pilot_import_ms" \
-	-v orps="$office_rps" -v op99="$office_p99" -v office="$OFFICE" '
+	-v orps="$office_rps" -v op99="$office_p99" -v office="$OFFICE" \
+	-v trps="$trail_rps" -v tp99="$trail_p99" '
 function status(ok) { missed += !ok; return ok ? "ok" : "below target" }
 function lt(v, t) { return v != "?" && v + 0 < t }
 BEGIN {
@@ -192,6 +209,9 @@ BEGIN {
 	       hp99, status(lt(hp99, 20))
 	printf "%-22s %8d req/s  p99 %6s ms  target p99 < 20 ms    %s\n", "unit dossier", urps, dp99,
 	       status(lt(dp99, 20))
+	if (imp >= 0)
+		printf "%-22s %8d req/s  p99 %6s ms  target p99 < 20 ms    %s\n",
+		       "  household, imported", trps, tp99, status(lt(tp99, 20))
 	if (imp < 0)
 		printf "%-22s failed                                               below target\n",
 		       "import households", missed++
