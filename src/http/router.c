@@ -110,29 +110,39 @@ literal_prefix_matches(const char *route_path, const char *path)
 	return true;
 }
 
+/* Whether a route of method rt_method answers method (HEAD as GET). */
+static bool
+method_matches(const char *rt_method, const char *method)
+{
+	return strcmp(rt_method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(rt_method, "GET") == 0);
+}
+
 int
 router_match(const char *method, const char *path, struct arena *a, const struct route **out,
 	     const char **params, int *nparams)
 {
-	bool path_seen = false;
+	/* First the routes of this method, in order: the first whose path
+	 * matches answers.  Only when none does, whether any route has the
+	 * path (405) or none (404). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
+			for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++) {
+				int np = 0;
 
-	for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
-		for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++) {
-			int np = 0;
-
-			if (!literal_prefix_matches(rt->path, path) ||
-			    match_path(rt->path, path, a, params, &np) != 0)
-				continue;
-			path_seen = true;
-			if (strcmp(rt->method, method) == 0 ||
-			    (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+				if ((pass == 0 && !method_matches(rt->method, method)) ||
+				    !literal_prefix_matches(rt->path, path) ||
+				    match_path(rt->path, path, a, params, &np) != 0)
+					continue;
+				if (pass == 1)
+					return ANJU_EUNPROCESSABLE;
 				*out = rt;
 				*nparams = np;
 				return 0;
 			}
 		}
 	}
-	return path_seen ? ANJU_EUNPROCESSABLE : ANJU_ENOTFOUND;
+	return ANJU_ENOTFOUND;
 }
 
 void

@@ -213,14 +213,26 @@ cache_grow(struct db *db)
 int
 db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
-	uint32_t h = sql_hash(sql);
-	struct db_stmt *st;
+	struct db_stmt **recent =
+		&db->recent[((uintptr_t)sql >> 4) % (sizeof(db->recent) / sizeof(db->recent[0]))];
+	struct db_stmt *st = *recent;
+	uint32_t h;
 	int rc;
 
 	*out = NULL;
+	/* The same address as last time: no hash of the text, only a compare
+	 * (an address can come back with another text, in a reused buffer). */
+	if (st != NULL && st->given == sql && strcmp(st->sql, sql) == 0) {
+		db_reset(st);
+		*out = st;
+		return 0;
+	}
+	h = sql_hash(sql);
 	for (st = db->slots[h & (db->nslot - 1)]; st != NULL; st = st->next) {
 		if (st->hash == h && strcmp(st->sql, sql) == 0) {
 			db_reset(st);
+			st->given = sql;
+			*recent = st;
 			*out = st;
 			return 0;
 		}
@@ -230,6 +242,8 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 		return rc < 0 ? rc : ANJU_EDB;
 	st->db = db;
 	st->sql = xstrdup(sql);
+	st->given = sql;
+	*recent = st;
 	st->hash = h;
 	st->bind_rc = 0;
 	st->changes = 0;

@@ -23,6 +23,7 @@ struct db_stmt {
 	struct db *db;
 	struct db_stmt *next; /* chain in db's statement cache */
 	char *sql;            /* the cache key: the text given to db_prepare() */
+	const char *given;    /* the address that text last came at */
 	uint32_t hash;
 	int bind_rc;     /* a bind that failed, reported by the next db_step() */
 	int64_t changes; /* set by the engine when an execution completes */
@@ -33,6 +34,9 @@ struct db {
 	void *engine;           /* sqlite3 *, or db_pg.c's struct pg */
 	struct db_stmt **slots; /* statement cache, nslot a power of two */
 	size_t nslot, nstmt;
+	/* The statements last prepared, by the address of the text given: a
+	 * text is most often a literal given again (db_prepare). */
+	struct db_stmt *recent[64];
 	struct db *pool_prev, *pool_next; /* db.c's list of pool connections */
 	char errmsg[512];
 };

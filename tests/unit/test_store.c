@@ -715,7 +715,9 @@ test_statement_cache(void **state)
 	assert_int_equal(db_step(b), DB_ROW);
 	assert_true(db_col_null(b, 0));
 	db_reset(b);
-	/* Many statements: the cache grows and still finds each one. */
+	/* Many statements: the cache grows and still finds each one.  Each
+	 * text comes in the same buffer, at the same address as the one
+	 * before: db_prepare must not take the address for the text. */
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 200; i++) {
 			char sql[64];
