@@ -104,10 +104,11 @@ cache_get(void)
 	return c;
 }
 
+/* OpenSSL refused what it always does: nothing sensible is left to do. */
 static void
-no_sm3(void)
+no_openssl(const char *what)
 {
-	fprintf(stderr, "anju: OpenSSL cannot do SM3\n");
+	fprintf(stderr, "anju: OpenSSL cannot do %s\n", what);
 	abort();
 }
 
@@ -122,7 +123,7 @@ sm3_alg(void)
 		EVP_MD *m = EVP_MD_fetch(NULL, "SM3", NULL);
 
 		if (m == NULL)
-			no_sm3();
+			no_openssl("SM3");
 		if (!__sync_bool_compare_and_swap(&md, NULL, m))
 			EVP_MD_free(m);
 	}
@@ -135,7 +136,7 @@ md_new(void)
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 
 	if (m == NULL)
-		no_sm3();
+		no_openssl("SM3");
 	return m;
 }
 
@@ -154,12 +155,12 @@ hmac_pads(const void *key, size_t keylen, struct hmac_sm3_ctx *c)
 		pad[i] = k0[i] ^ 0x36;
 	if (!EVP_DigestInit_ex(c->inner, sm3_alg(), NULL) ||
 	    !EVP_DigestUpdate(c->inner, pad, sizeof(pad)))
-		no_sm3();
+		no_openssl("SM3");
 	for (int i = 0; i < SM3_BLOCK; i++)
 		pad[i] = k0[i] ^ 0x5c;
 	if (!EVP_DigestInit_ex(c->outer, sm3_alg(), NULL) ||
 	    !EVP_DigestUpdate(c->outer, pad, sizeof(pad)))
-		no_sm3();
+		no_openssl("SM3");
 	OPENSSL_cleanse(k0, sizeof(k0));
 	OPENSSL_cleanse(pad, sizeof(pad));
 }
@@ -215,7 +216,7 @@ hmac_sm3_new(const void *key, size_t keylen)
 		hmac_pads(key, keylen, c);
 	else if (!EVP_MD_CTX_copy_ex(c->inner, pads->inner) ||
 		 !EVP_MD_CTX_copy_ex(c->outer, pads->outer))
-		no_sm3();
+		no_openssl("SM3");
 	return c;
 }
 
@@ -223,7 +224,7 @@ void
 hmac_sm3_update(struct hmac_sm3_ctx *c, const void *data, size_t n)
 {
 	if (n > 0 && !EVP_DigestUpdate(c->inner, data, n))
-		no_sm3();
+		no_openssl("SM3");
 }
 
 void
@@ -235,7 +236,7 @@ hmac_sm3_final(struct hmac_sm3_ctx *c, uint8_t out[SM3_LEN])
 
 	if (!EVP_DigestFinal_ex(c->inner, ih, &len) || !EVP_DigestUpdate(c->outer, ih, len) ||
 	    !EVP_DigestFinal_ex(c->outer, out, &len))
-		no_sm3();
+		no_openssl("SM3");
 	OPENSSL_cleanse(ih, sizeof(ih));
 	/* Kept for the thread's next MAC; its states are overwritten then. */
 	if (cache->spare == NULL)
@@ -259,7 +260,7 @@ sm3(const void *data, size_t n, uint8_t out[SM3_LEN])
 	unsigned int len = 0;
 
 	if (!EVP_Digest(data, n, out, &len, sm3_alg(), NULL))
-		no_sm3();
+		no_openssl("SM3");
 }
 
 void
@@ -292,24 +293,18 @@ sm4_ctr(const uint8_t key[SM4_KEY_LEN], const uint8_t iv[SM4_IV_LEN], const void
 	 * also restarts the counter. */
 	if (ctx == NULL) {
 		ctx = EVP_CIPHER_CTX_new();
-		if (ctx == NULL || !EVP_EncryptInit_ex(ctx, EVP_sm4_ctr(), NULL, NULL, NULL)) {
-			fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
-			abort();
-		}
+		if (ctx == NULL || !EVP_EncryptInit_ex(ctx, EVP_sm4_ctr(), NULL, NULL, NULL))
+			no_openssl("SM4-CTR");
 		c->sm4 = ctx;
 	}
 	if (!c->sm4_keyed || !ct_equal(c->sm4_key, key, SM4_KEY_LEN)) {
-		if (!EVP_EncryptInit_ex(ctx, NULL, NULL, key, NULL)) {
-			fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
-			abort();
-		}
+		if (!EVP_EncryptInit_ex(ctx, NULL, NULL, key, NULL))
+			no_openssl("SM4-CTR");
 		memcpy(c->sm4_key, key, SM4_KEY_LEN);
 		c->sm4_keyed = true;
 	}
-	if (!EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv)) {
-		fprintf(stderr, "anju: OpenSSL cannot do SM4-CTR\n");
-		abort();
-	}
+	if (!EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv))
+		no_openssl("SM4-CTR");
 	/* CTR is a stream mode: n bytes in, n bytes out, in pieces that fit an int. */
 	for (size_t done = 0; done < n;) {
 		int piece = n - done > (1 << 30) ? (1 << 30) : (int)(n - done);

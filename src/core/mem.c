@@ -4,8 +4,8 @@
  */
 #include "core/mem.h"
 
-#include <stdint.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

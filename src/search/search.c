@@ -66,8 +66,10 @@ search_run(struct db *db, const struct caller *c, const char *q, struct buf *out
 {
 	struct str s = str_trim(str_c(q));
 	char norm[SEARCH_Q_MAX + 1], text[SEARCH_Q_MAX + 1];
-	json_t *units = NULL;
+	json_t *units;
 	enum search_kind kind;
+	enum household_search_by by = HOUSEHOLD_SEARCH_NAME;
+	const char *value = norm;
 	struct jw w;
 	int rc = 0;
 
@@ -81,24 +83,12 @@ search_run(struct db *db, const struct caller *c, const char *q, struct buf *out
 	jw_key(&w, "kind");
 	jw_string(&w, kind_names[kind]);
 	switch (kind) {
-	case SEARCH_ID_NUMBER:
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_ID_NUMBER, norm, SEARCH_LIMIT, &w,
-				      NULL, 0, NULL, e);
-		break;
-	case SEARCH_PHONE:
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_PHONE, norm, SEARCH_LIMIT, &w, NULL,
-				      0, NULL, e);
-		break;
-	case SEARCH_UNIT:
-		/* No people to look for: an empty value finds none. */
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_NAME, "", SEARCH_LIMIT, &w, NULL, 0,
-				      NULL, e);
-		break;
-	case SEARCH_NAME:
-		rc = household_search(db, c, HOUSEHOLD_SEARCH_NAME, text, SEARCH_LIMIT, &w, NULL, 0,
-				      NULL, e);
-		break;
+	case SEARCH_ID_NUMBER: by = HOUSEHOLD_SEARCH_ID_NUMBER; break;
+	case SEARCH_PHONE: by = HOUSEHOLD_SEARCH_PHONE; break;
+	case SEARCH_UNIT: value = ""; break; /* no people: an empty value finds none */
+	case SEARCH_NAME: value = text; break;
 	}
+	rc = household_search(db, c, by, value, SEARCH_LIMIT, &w, NULL, 0, NULL, e);
 	explicit_bzero(norm, sizeof(norm));
 	units = json_array();
 	if (rc == 0 && (kind == SEARCH_PHONE || kind == SEARCH_UNIT))
