@@ -222,11 +222,14 @@ typedef int (*housing_row_fn)(void *ud, json_t *row);
 int unit_each(struct db *db, const struct caller *c, int64_t community_id, housing_row_fn fn,
 	      void *ud, struct anju_err *e);
 
-/* Unit ids whose number starts with prefix (at most limit, at most 200),
- * in the caller's scope, for the search box: the Unit JSON of each appended
- * to out. */
+struct jw;
+
+/* Units whose number starts with prefix (at most limit, at most 200), in
+ * the caller's scope, for the search box: written to w as an array of Unit
+ * objects (an empty array for an empty or too long prefix).  On an error
+ * the array is left open; the caller discards w's text. */
 int unit_search_number(struct db *db, const struct caller *c, const char *prefix, int limit,
-		       json_t *out, struct anju_err *e);
+		       struct jw *w, struct anju_err *e);
 
 /*
  * Reads for the API and the further operations of the console.  Lists are
@@ -292,7 +295,6 @@ int unit_list(struct db *db, const struct caller *c, const struct unit_filter *f
 int unit_get(struct db *db, const struct caller *c, int64_t id, json_t **out, struct anju_err *e);
 /* The same Unit written into w (core/jsonw.h), without a jansson tree: the
  * reply of GET /units/{id}. */
-struct jw;
 int unit_write(struct db *db, const struct caller *c, int64_t id, struct jw *w, struct anju_err *e);
 
 /* What PATCH may change: NULL and 0 members stay as they are.  Never the

@@ -353,15 +353,18 @@ unit_each(struct db *db, const struct caller *c, int64_t community_id, housing_r
 
 int
 unit_search_number(struct db *db, const struct caller *c, const char *prefix, int limit,
-		   json_t *out, struct anju_err *e)
+		   struct jw *w, struct anju_err *e)
 {
 	struct db_stmt *st;
 	char *upper;
 	size_t n = prefix ? strlen(prefix) : 0;
 	int rc;
 
-	if (n == 0 || n > NUMBER_MAX || limit < 1)
+	jw_array(w);
+	if (n == 0 || n > NUMBER_MAX || limit < 1) {
+		jw_array_end(w);
 		return 0;
+	}
 	if (limit > HOUSING_PAGE_MAX)
 		limit = HOUSING_PAGE_MAX;
 	/* number is compared byte by byte ({{TEXT_C}}): the prefix's range ends
@@ -380,9 +383,13 @@ unit_search_number(struct db *db, const struct caller *c, const char *prefix, in
 	scope_bind(st, 3, c);
 	db_bind_int64(st, 5, limit);
 	free(upper);
-	while ((rc = db_step(st)) == DB_ROW)
-		json_array_append_new(out, housing_unit_json(st));
+	while ((rc = db_step(st)) == DB_ROW) {
+		jw_object(w);
+		unit_write_members(w, st);
+		jw_object_end(w);
+	}
 	db_reset(st);
+	jw_array_end(w);
 	return rc == DB_DONE ? 0 : db_fail(db, rc, e);
 }
 

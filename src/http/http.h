@@ -119,6 +119,8 @@ struct req {
 	const struct route *route;
 	const char *params[REQ_MAX_PARAMS]; /* decoded path parameters in order */
 	int nparams;
+	bool matched; /* router_match has run (for the body limit): match_rc is its answer */
+	int match_rc;
 	struct kv query[REQ_MAX_QUERY]; /* decoded query parameters */
 	int nquery;
 	bool query_overflow;

@@ -238,19 +238,18 @@ req_free(struct req *r)
 	free(r);
 }
 
-/* The body limit of the route the request names (before it is read). */
+/* The body limit of the route the request names (before it is read).  The
+ * match is kept in r for dispatch, which would otherwise match again. */
 static size_t
 body_limit(struct req *r)
 {
-	const struct route *rt = NULL;
-	const char *params[REQ_MAX_PARAMS];
-	int np = 0;
-
-	if (router_match(r->method, r->path, r->arena, &rt, params, &np) == 0) {
-		if (rt->flags & ROUTE_UPLOAD)
+	r->match_rc = router_match(r->method, r->path, r->arena, &r->route, r->params, &r->nparams);
+	r->matched = true;
+	if (r->match_rc == 0) {
+		if (r->route->flags & ROUTE_UPLOAD)
 			return (size_t)config_int("upload_max_bytes");
-		if (rt->max_body > 0)
-			return rt->max_body;
+		if (r->route->max_body > 0)
+			return r->route->max_body;
 	}
 	return (size_t)config_int("max_body");
 }

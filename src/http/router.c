@@ -8,6 +8,7 @@
 #include "http/router.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "core/config.h"
@@ -110,38 +111,207 @@ literal_prefix_matches(const char *route_path, const char *path)
 	return true;
 }
 
-/* Whether a route of method rt_method answers method (HEAD as GET). */
-static bool
-method_matches(const char *rt_method, const char *method)
+/*
+ * The route index, built once: routes by method and by the path's text up to
+ * its fourth slash ("/api/v1/units" for "/api/v1/units/{id}/dossier"), so a
+ * request tries only the routes that can match its path.  A route whose text
+ * before that slash has a {param} ("/l/{token}") is loose: tried for every
+ * path of its method.  The slots of a bucket, and the loose ones, keep the
+ * routes' order (ord), and a request walks both in that order: the first
+ * route that matches answers, as when every route was tried in turn.  GET
+ * routes are filed under HEAD too; ANY files every route once, for telling
+ * 405 from 404.
+ */
+enum { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE, M_ANY, M_COUNT };
+
+struct slot {
+	int ord;
+	const struct route *rt;
+};
+
+struct bucket {
+	int method;
+	const char *key; /* a route's path; the key is its first keylen bytes */
+	size_t keylen;
+	struct slot *slots;
+	int n;
+};
+
+#define BUCKETS 2048 /* a power of two, over twice the buckets 400 routes fill */
+
+static struct {
+	struct bucket table[BUCKETS];
+	struct slot *loose[M_COUNT];
+	int nloose[M_COUNT];
+	struct slot *pool; /* every slot, carved out in building */
+	size_t npool;
+} idx;
+static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
+
+static int
+method_code(const char *m)
 {
-	return strcmp(rt_method, method) == 0 ||
-	       (strcmp(method, "HEAD") == 0 && strcmp(rt_method, "GET") == 0);
+	static const char *const names[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" };
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcmp(m, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The length of path's key (up to its fourth slash, or all of it). */
+static size_t
+key_len(const char *path)
+{
+	size_t i = 0;
+
+	for (int slashes = 0; path[i] != '\0'; i++)
+		if (path[i] == '/' && ++slashes == 4)
+			break;
+	return i;
+}
+
+static uint32_t
+key_hash(int method, const char *key, size_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)method;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	return h;
+}
+
+static struct bucket *
+bucket_find(int method, const char *key, size_t n, bool add)
+{
+	static int filled;
+
+	for (uint32_t i = key_hash(method, key, n) & (BUCKETS - 1);; i = (i + 1) & (BUCKETS - 1)) {
+		struct bucket *b = &idx.table[i];
+
+		if (b->key == NULL) {
+			if (!add)
+				return NULL;
+			if (++filled > BUCKETS / 2) { /* more routes than BUCKETS allows for */
+				log_write(LOG_ERROR, "route index: over %d buckets", BUCKETS / 2);
+				abort();
+			}
+			b->method = method;
+			b->key = key;
+			b->keylen = n;
+			return b;
+		}
+		if (b->method == method && b->keylen == n && memcmp(b->key, key, n) == 0)
+			return b;
+	}
+}
+
+/* Files rt (the ord-th route) under method: pass 0 counts, pass 1 fills. */
+static void
+index_file(int pass, int method, int ord, const struct route *rt, size_t klen, bool loose)
+{
+	struct slot **slots;
+	int *n;
+
+	if (loose) {
+		slots = &idx.loose[method];
+		n = &idx.nloose[method];
+	} else {
+		struct bucket *b = bucket_find(method, rt->path, klen, true);
+
+		slots = &b->slots;
+		n = &b->n;
+	}
+	if (pass == 0) {
+		(*n)++;
+		return;
+	}
+	if (*slots == NULL) { /* the first of this list: carve its slots */
+		*slots = idx.pool + idx.npool;
+		idx.npool += (size_t)*n;
+		*n = 0;
+	}
+	(*slots)[(*n)++] = (struct slot){ ord, rt };
+}
+
+static void
+index_build(void)
+{
+	size_t total = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int ord = 0;
+
+		if (pass == 1) {
+			idx.pool = xcalloc(total, sizeof(*idx.pool));
+			idx.npool = 0;
+		}
+		for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
+			for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++, ord++) {
+				int mc = method_code(rt->method);
+				size_t klen = key_len(rt->path);
+				bool loose = memchr(rt->path, '{', klen) != NULL;
+
+				if (mc <
+				    0) { /* a route table's mistake, found at the first request */
+					log_write(LOG_ERROR, "route %s %s: unknown method",
+						  rt->method, rt->path);
+					abort();
+				}
+				index_file(pass, mc, ord, rt, klen, loose);
+				index_file(pass, M_ANY, ord, rt, klen, loose);
+				if (mc == M_GET)
+					index_file(pass, M_HEAD, ord, rt, klen, loose);
+				total += (size_t)(pass == 0) * (mc == M_GET ? 3 : 2);
+			}
+		}
+	}
+}
+
+/* The first route of method (or of any, M_ANY) whose path matches: 0, or
+ * ANJU_ENOTFOUND. */
+static int
+index_match(int method, const char *path, struct arena *a, const struct route **out,
+	    const char **params, int *nparams)
+{
+	size_t klen = key_len(path);
+	const struct bucket *b = bucket_find(method, path, klen, false);
+	const struct slot *s = b ? b->slots : NULL, *l = idx.loose[method];
+	const struct slot *se = b ? s + b->n : NULL, *le = l + idx.nloose[method];
+
+	while (s != se || l != le) {
+		const struct slot *next;
+		int np = 0;
+
+		/* The earlier of the two lists' heads. */
+		if (l == le || (s != se && s->ord < l->ord))
+			next = s++;
+		else
+			next = l++;
+		if (!literal_prefix_matches(next->rt->path, path) ||
+		    match_path(next->rt->path, path, a, params, &np) != 0)
+			continue;
+		*out = next->rt;
+		*nparams = np;
+		return 0;
+	}
+	return ANJU_ENOTFOUND;
 }
 
 int
 router_match(const char *method, const char *path, struct arena *a, const struct route **out,
 	     const char **params, int *nparams)
 {
-	/* First the routes of this method, in order: the first whose path
-	 * matches answers.  Only when none does, whether any route has the
-	 * path (405) or none (404). */
-	for (int pass = 0; pass < 2; pass++) {
-		for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
-			for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++) {
-				int np = 0;
+	const struct route *any;
+	int mc = method_code(method), np = 0;
 
-				if ((pass == 0 && !method_matches(rt->method, method)) ||
-				    !literal_prefix_matches(rt->path, path) ||
-				    match_path(rt->path, path, a, params, &np) != 0)
-					continue;
-				if (pass == 1)
-					return ANJU_EUNPROCESSABLE;
-				*out = rt;
-				*nparams = np;
-				return 0;
-			}
-		}
-	}
+	pthread_once(&idx_once, index_build);
+	/* First the routes of this method; only when none matches, whether a
+	 * route of another method has the path (405) or none (404). */
+	if (mc >= 0 && index_match(mc, path, a, out, params, nparams) == 0)
+		return 0;
+	if (index_match(M_ANY, path, a, &any, params, &np) == 0)
+		return ANJU_EUNPROCESSABLE;
 	return ANJU_ENOTFOUND;
 }
 
@@ -354,7 +524,9 @@ dispatch(struct req *r, struct anju_err *e)
 {
 	int rc;
 
-	rc = router_match(r->method, r->path, r->arena, &r->route, r->params, &r->nparams);
+	rc = r->matched ? r->match_rc
+			: router_match(r->method, r->path, r->arena, &r->route, r->params,
+				       &r->nparams);
 	if (rc == ANJU_EUNPROCESSABLE) {
 		r->route = NULL;
 		req_add_header(r, "Allow", allowed_methods(r));

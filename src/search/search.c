@@ -66,7 +66,6 @@ search_run(struct db *db, const struct caller *c, const char *q, struct buf *out
 {
 	struct str s = str_trim(str_c(q));
 	char norm[SEARCH_Q_MAX + 1], text[SEARCH_Q_MAX + 1];
-	json_t *units;
 	enum search_kind kind;
 	enum household_search_by by = HOUSEHOLD_SEARCH_NAME;
 	const char *value = norm;
@@ -90,12 +89,13 @@ search_run(struct db *db, const struct caller *c, const char *q, struct buf *out
 	}
 	rc = household_search(db, c, by, value, SEARCH_LIMIT, &w, NULL, 0, NULL, e);
 	explicit_bzero(norm, sizeof(norm));
-	units = json_array();
-	if (rc == 0 && (kind == SEARCH_PHONE || kind == SEARCH_UNIT))
-		rc = unit_search_number(db, c, text, SEARCH_LIMIT, units, e);
 	jw_key(&w, "units");
-	jw_value(&w, units);
-	json_decref(units);
+	if (rc == 0 && (kind == SEARCH_PHONE || kind == SEARCH_UNIT)) {
+		rc = unit_search_number(db, c, text, SEARCH_LIMIT, &w, e);
+	} else {
+		jw_array(&w);
+		jw_array_end(&w);
+	}
 	jw_object_end(&w);
 	if (rc == 0 && w.rc != 0)
 		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "search reply: %d", w.rc);

@@ -16,7 +16,9 @@
 
 #include "access/scope.h"
 #include "audit/audit.h"
+#include "core/buf.h"
 #include "core/idnum.h"
+#include "core/jsonw.h"
 #include "housing/housing.h"
 #include "store/keys.h"
 #include "store/migrate.h"
@@ -624,6 +626,25 @@ test_acceptance(void **state)
 	json_decref(j);
 }
 
+/* unit_search_number's array, written and parsed back. */
+static json_t *
+number_search(struct db *db, const struct caller *c, const char *prefix, struct anju_err *e)
+{
+	struct buf b;
+	struct jw w;
+	json_t *v;
+
+	buf_init(&b, 0);
+	jw_init(&w, &b);
+	ok(db, unit_search_number(db, c, prefix, 20, &w, e));
+	assert_int_equal(w.rc, 0);
+	v = json_loadb(b.p, b.n, 0, NULL);
+	buf_free(&b);
+	assert_non_null(v);
+	assert_true(json_is_array(v));
+	return v;
+}
+
 static void
 test_scope(void **state)
 {
@@ -632,7 +653,7 @@ test_scope(void **state)
 	struct acceptance_item_in item = { "客厅", "墙面", 0, "good", NULL };
 	struct unit_filter f = { .limit = 50 };
 	struct anju_err e;
-	int64_t cid = 0, asset = 0, check = 0, next = 0, n;
+	int64_t cid = 0, asset = 0, check = 0, next = 0;
 	json_t *items = NULL, *u = NULL;
 
 	ok(c->db, db_begin(c->db));
@@ -707,15 +728,22 @@ test_scope(void **state)
 		assert_int_equal(json_array_size(items), 0);
 		json_decref(items);
 	}
-	/* The number search too. */
-	items = json_array();
-	ok(c->db, unit_search_number(c->db, &staff, "1-1-", 20, items, &e));
+	/* The number search too: in scope, by prefix, Unit objects in number order. */
+	items = number_search(c->db, &staff, "1-1-", &e);
 	assert_int_equal(json_array_size(items), 1);
-	ok(c->db, unit_search_number(c->db, &bureau, "1-1-", 20, items, &e));
-	assert_int_equal(json_array_size(items), 3);
-	n = (int64_t)json_array_size(items);
-	ok(c->db, unit_search_number(c->db, &bureau, "2-", 20, items, &e));
-	assert_int_equal((int64_t)json_array_size(items), n);
+	json_decref(items);
+	items = number_search(c->db, &bureau, "1-1-", &e);
+	assert_int_equal(json_array_size(items), 2);
+	assert_true(strcmp(json_string_value(json_object_get(json_array_get(items, 0), "number")),
+			   json_string_value(json_object_get(json_array_get(items, 1), "number"))) <
+		    0);
+	assert_non_null(json_object_get(json_array_get(items, 0), "status_title"));
+	json_decref(items);
+	items = number_search(c->db, &bureau, "2-", &e);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	items = number_search(c->db, &bureau, "", &e);
+	assert_int_equal(json_array_size(items), 0);
 	json_decref(items);
 }
 

@@ -381,6 +381,109 @@ test_query(void **state)
 	assert_int_equal(query_validate(NULL, ok, 1, &e), ANJU_EINVAL);
 }
 
+/* The reference for the route index: a plain path's segments against a
+ * route's, a {param} matching any non-empty segment. */
+static bool
+ref_path_matches(const char *route, const char *path)
+{
+	while (*route != '\0' && *path != '\0') {
+		size_t rn = strcspn(route, "/"), pn = strcspn(path, "/");
+
+		if (route[0] == '{') {
+			if (pn == 0)
+				return false;
+		} else if (rn != pn || memcmp(route, path, rn) != 0) {
+			return false;
+		}
+		route += rn;
+		path += pn;
+		if ((*route == '/') != (*path == '/'))
+			return false;
+		if (*route == '/')
+			route++, path++;
+	}
+	return *route == '\0' && *path == '\0';
+}
+
+/* Every route tried in order, as router_match answered before its index:
+ * the first route of the method (HEAD as GET) whose path matches, else 405
+ * when another method's does, else 404. */
+static int
+ref_match(const char *method, const char *path, const struct route **out)
+{
+	bool other = false;
+
+	for (const struct api_module *const *m = api_modules; *m; m++) {
+		for (const struct route *rt = (*m)->routes; rt->path; rt++) {
+			if (!ref_path_matches(rt->path, path))
+				continue;
+			if (strcmp(rt->method, method) == 0 ||
+			    (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+				*out = rt;
+				return 0;
+			}
+			other = true;
+		}
+	}
+	return other ? ANJU_EUNPROCESSABLE : ANJU_ENOTFOUND;
+}
+
+/* The route index answers as trying every route in order would: for each
+ * route's path with its parameters filled, and that path one segment longer
+ * and shorter, under every method. */
+static void
+test_routing_index(void **state)
+{
+	static const char *const methods[] = { "GET",   "HEAD",   "POST",   "PUT",
+					       "PATCH", "DELETE", "OPTIONS" };
+	struct arena *a = arena_new();
+	int checked = 0;
+
+	(void)state;
+	for (const struct api_module *const *m = api_modules; *m; m++) {
+		for (const struct route *rt = (*m)->routes; rt->path; rt++) {
+			char paths[3][520];
+			size_t j = 0;
+			char *slash;
+
+			/* The route's path with every {param} as "7". */
+			for (const char *p = rt->path; *p && j < 500; p++) {
+				if (*p == '{') {
+					paths[0][j++] = '7';
+					p = strchr(p, '}');
+					assert_non_null(p);
+				} else {
+					paths[0][j++] = *p;
+				}
+			}
+			paths[0][j] = '\0';
+			memcpy(paths[1], paths[0], j);
+			memcpy(paths[1] + j, "/7", 3);
+			memcpy(paths[2], paths[0], j + 1);
+			if ((slash = strrchr(paths[2], '/')) != NULL)
+				*slash = '\0';
+			for (int k = 0; k < 3; k++) {
+				for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+					const struct route *want = NULL, *got = NULL;
+					const char *params[REQ_MAX_PARAMS];
+					int np = 0, wrc = ref_match(methods[i], paths[k], &want);
+					int grc = router_match(methods[i], paths[k], a, &got,
+							       params, &np);
+
+					if (grc != wrc || (wrc == 0 && got != want))
+						fail_msg("%s %s: index %d %s, in order %d %s",
+							 methods[i], paths[k], grc,
+							 got ? got->path : "-", wrc,
+							 want ? want->path : "-");
+					checked++;
+				}
+			}
+		}
+	}
+	assert_true(checked > 1000);
+	arena_free(a);
+}
+
 static void
 test_routing(void **state)
 {
@@ -589,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_routing),
+		cmocka_unit_test(test_routing_index),
 		cmocka_unit_test(test_url_decode),
 		cmocka_unit_test(test_status_table),
 		cmocka_unit_test(test_error_text_is_utf8),
