@@ -1115,6 +1115,7 @@ apikey_list(struct db *db, json_t **items, struct anju_err *e)
 struct key_slot {
 	char key[KEY_MAX + 1]; /* "" when free */
 	char name[API_KEY_NAME_MAX + 1];
+	char principal[32]; /* "apikey:<id>", made once */
 	int64_t id;
 	enum role role;
 	bool all_communities;
@@ -1154,6 +1155,7 @@ key_remember(const char *key, size_t n, const struct caller *c, int64_t at_us,
 	memcpy(s->key, key, n);
 	s->key[n] = '\0';
 	snprintf(s->name, sizeof(s->name), "%s", c->name);
+	snprintf(s->principal, sizeof(s->principal), "%s", c->principal);
 	s->id = c->id;
 	s->role = c->role;
 	s->all_communities = c->all_communities;
@@ -1189,12 +1191,13 @@ apikey_revoke(struct db *db, int64_t id, const struct audit_actor *who, struct a
 	return audit_write(db, who, "apikey.revoke", "api_key", oid, NULL, NULL, e);
 }
 
-/* The caller an API key stands for, from its row or its cached copy. */
+/* The caller an API key stands for, from its row or its cached copy (whose
+ * principal was made when it was cached: principal, else NULL). */
 static void
-apikey_caller(struct caller *c, struct arena *a, int64_t id, const char *name, enum role role,
-	      bool all_communities)
+apikey_caller(struct caller *c, struct arena *a, int64_t id, const char *name,
+	      const char *principal, enum role role, bool all_communities)
 {
-	char principal[32];
+	char made[32];
 
 	memset(c, 0, sizeof(*c));
 	c->kind = CALLER_API_KEY;
@@ -1202,7 +1205,10 @@ apikey_caller(struct caller *c, struct arena *a, int64_t id, const char *name, e
 	c->name = arena_strdup(a, name);
 	c->role = role;
 	c->all_communities = all_communities;
-	principal_of("apikey", id, principal);
+	if (principal == NULL) {
+		principal_of("apikey", id, made);
+		principal = made;
+	}
 	c->principal = arena_strdup(a, principal);
 }
 
@@ -1228,7 +1234,7 @@ apikey_lookup(struct db *db, const char *key, struct arena *a, struct caller *c,
 		enum role role = ROLE_COUNT;
 
 		role_parse(db_col_text(st, 2), &role);
-		apikey_caller(c, a, db_col_int64(st, 0), db_col_text(st, 1), role,
+		apikey_caller(c, a, db_col_int64(st, 0), db_col_text(st, 1), NULL, role,
 			      db_col_int64(st, 3) != 0);
 		touch = db_col_null(st, 4) || strcmp(db_col_text(st, 4), coalesce) < 0;
 	}
@@ -1264,7 +1270,7 @@ apikey_resolve(struct db *db, const char *key, struct arena *a, struct caller *c
 	if (strncmp(key, "ak_", 3) != 0 || n > KEY_MAX)
 		return anju_fail(e, ANJU_EUNAUTH, "unauthenticated", NULL, "凭据无效");
 	if ((s = key_cached(key, n, now_us)) != NULL) {
-		apikey_caller(c, a, s->id, s->name, s->role, s->all_communities);
+		apikey_caller(c, a, s->id, s->name, s->principal, s->role, s->all_communities);
 		return 0;
 	}
 	if ((rc = apikey_lookup(db, key, a, c, e)) == 0)

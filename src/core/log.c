@@ -38,7 +38,10 @@ log_set_level(enum log_level level)
 void
 log_set_request_id(const char *id)
 {
-	snprintf(request_id, sizeof(request_id), "%s", id ? id : "");
+	size_t n = id != NULL ? strnlen(id, sizeof(request_id) - 1) : 0;
+
+	memcpy(request_id, id != NULL ? id : "", n);
+	request_id[n] = '\0';
 }
 
 const char *
