@@ -277,7 +277,9 @@ index_match(int method, const char *path, struct arena *a, const struct route **
 	size_t klen = key_len(path);
 	const struct bucket *b = bucket_find(method, path, klen, false);
 	const struct slot *s = b ? b->slots : NULL, *l = idx.loose[method];
-	const struct slot *se = b ? s + b->n : NULL, *le = l + idx.nloose[method];
+	/* A method without loose routes has no list at all (NULL + 0 is
+	 * undefined). */
+	const struct slot *se = b ? s + b->n : NULL, *le = l ? l + idx.nloose[method] : NULL;
 
 	while (s != se || l != le) {
 		const struct slot *next;
