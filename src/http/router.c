@@ -143,8 +143,6 @@ static struct {
 	struct bucket table[BUCKETS];
 	struct slot *loose[M_COUNT];
 	int nloose[M_COUNT];
-	struct slot *pool; /* every slot, carved out in building */
-	size_t npool;
 } idx;
 static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
 
@@ -206,9 +204,9 @@ bucket_find(int method, const char *key, size_t n, bool add)
 	}
 }
 
-/* Files rt (the ord-th route) under method: pass 0 counts, pass 1 fills. */
+/* Appends rt (the ord-th route) to its list under method. */
 static void
-index_file(int pass, int method, int ord, const struct route *rt, size_t klen, bool loose)
+index_file(int method, int ord, const struct route *rt, size_t klen, bool loose)
 {
 	struct slot **slots;
 	int *n;
@@ -222,48 +220,31 @@ index_file(int pass, int method, int ord, const struct route *rt, size_t klen, b
 		slots = &b->slots;
 		n = &b->n;
 	}
-	if (pass == 0) {
-		(*n)++;
-		return;
-	}
-	if (*slots == NULL) { /* the first of this list: carve its slots */
-		*slots = idx.pool + idx.npool;
-		idx.npool += (size_t)*n;
-		*n = 0;
-	}
+	*slots = xrealloc(*slots, (size_t)(*n + 1) * sizeof(**slots));
 	(*slots)[(*n)++] = (struct slot){ ord, rt };
 }
 
 static void
 index_build(void)
 {
-	size_t total = 0;
+	int ord = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		int ord = 0;
+	for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
+		for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++, ord++) {
+			int mc = method_code(rt->method);
+			size_t klen = key_len(rt->path);
+			bool loose = memchr(rt->path, '{', klen) != NULL;
 
-		if (pass == 1) {
-			idx.pool = xcalloc(total, sizeof(*idx.pool));
-			idx.npool = 0;
-		}
-		for (const struct api_module *const *m = api_modules; *m != NULL; m++) {
-			for (const struct route *rt = (*m)->routes; rt->path != NULL; rt++, ord++) {
-				int mc = method_code(rt->method);
-				size_t klen = key_len(rt->path);
-				bool loose = memchr(rt->path, '{', klen) != NULL;
-
-				if (mc <
-				    0) { /* a route table's mistake, found at the first request */
-					log_write(LOG_ERROR, "route %s %s: unknown method",
-						  rt->method, rt->path);
-					abort();
-				}
-				index_file(pass, mc, ord, rt, klen, loose);
-				index_file(pass, M_ANY, ord, rt, klen, loose);
-				if (mc == M_GET)
-					index_file(pass, M_HEAD, ord, rt, klen, loose);
-				total += (size_t)(pass == 0) * (mc == M_GET ? 3 : 2);
+			/* A route table's mistake, found at the first request. */
+			if (mc < 0) {
+				log_write(LOG_ERROR, "route %s %s: unknown method", rt->method,
+					  rt->path);
+				abort();
 			}
+			index_file(mc, ord, rt, klen, loose);
+			index_file(M_ANY, ord, rt, klen, loose);
+			if (mc == M_GET)
+				index_file(M_HEAD, ord, rt, klen, loose);
 		}
 	}
 }

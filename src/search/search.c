@@ -89,13 +89,13 @@ search_run(struct db *db, const struct caller *c, const char *q, struct buf *out
 	}
 	rc = household_search(db, c, by, value, SEARCH_LIMIT, &w, NULL, 0, NULL, e);
 	explicit_bzero(norm, sizeof(norm));
+	/* Only a phone or a unit number can begin a unit's number: an empty
+	 * prefix finds none. */
 	jw_key(&w, "units");
-	if (rc == 0 && (kind == SEARCH_PHONE || kind == SEARCH_UNIT)) {
-		rc = unit_search_number(db, c, text, SEARCH_LIMIT, &w, e);
-	} else {
-		jw_array(&w);
-		jw_array_end(&w);
-	}
+	if (rc == 0)
+		rc = unit_search_number(db, c,
+					kind == SEARCH_PHONE || kind == SEARCH_UNIT ? text : "",
+					SEARCH_LIMIT, &w, e);
 	jw_object_end(&w);
 	if (rc == 0 && w.rc != 0)
 		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "search reply: %d", w.rc);
