@@ -1,14 +1,26 @@
 /*
  * The transport: the only file that knows libmicrohttpd (0.9.75), so that an
  * upgrade touches one place.  NOTES-libmicrohttpd.md explains the choices:
- * an epoll thread pool; a connection timeout and limits; the body read
+ * epoll worker threads; a connection timeout and limits; the body read
  * completely before answering (only 413 and header rejections answer early);
  * MHD's own URL unescaping switched off so that the router sees encoded
  * slashes and dots and can refuse them.
+ *
+ * The workers are one libmicrohttpd daemon each, with its own thread and no
+ * listen socket; our acceptor thread hands each new connection to the
+ * worker with the fewest open.  libmicrohttpd's own thread pool lets
+ * whichever thread wakes first take a connection, and connections live
+ * long (a proxy's keep-alive pool, a busy office's browsers): with 50 of
+ * them one thread was seen holding 35 to 40 while the other had the rest,
+ * and their requests queued behind each other while a CPU idled.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,7 +35,19 @@
 #include "http/router.h"
 #include "http/server.h"
 
-static struct MHD_Daemon *daemon_h;
+/* A worker: its daemon, and its connections handed over and not yet
+ * closed. */
+struct worker {
+	struct MHD_Daemon *d;
+	atomic_int open;
+};
+
+static struct worker *workers;
+static unsigned nworkers;
+static int listen_fd = -1;
+static int wake[2] = { -1, -1 }; /* a byte written to wake[1] stops the acceptor */
+static pthread_t acceptor;
+static bool accepting;
 static atomic_int in_flight;
 
 /* Trusted proxy addresses, normalised text, from config. */
@@ -468,12 +492,132 @@ conn_pool_bytes(void)
 	return (size_t)config_int("max_header") + 16 * 1024;
 }
 
+/* Follows a worker's connections: the acceptor counts one in, this counts
+ * it out when libmicrohttpd closes it. */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+	      enum MHD_ConnectionNotificationCode toe)
+{
+	struct worker *w = cls;
+
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&w->open, 1);
+}
+
+static struct worker *
+least_busy(void)
+{
+	struct worker *best = &workers[0];
+
+	for (unsigned i = 1; i < nworkers; i++)
+		if (atomic_load(&workers[i].open) < atomic_load(&best->open))
+			best = &workers[i];
+	return best;
+}
+
+/* Takes the connections waiting on the listen socket, each to the least
+ * busy worker.  A worker at its limit (libmicrohttpd's answer is MHD_NO)
+ * has closed the socket, as libmicrohttpd does when it accepts past its
+ * limit itself. */
+static void
+accept_waiting(void)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct worker *w;
+		int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+				/* Out of descriptors: the connection waits in the
+				 * backlog until one is closed. */
+				log_warn("accept: %s", strerror(errno));
+				nanosleep(&pause, NULL);
+			}
+			return;
+		}
+		w = least_busy();
+		atomic_fetch_add(&w->open, 1);
+		if (MHD_add_connection(w->d, fd, (struct sockaddr *)&ss, len) != MHD_YES)
+			atomic_fetch_sub(&w->open, 1);
+	}
+}
+
+static void *
+acceptor_main(void *arg)
+{
+	struct pollfd p[2] = { { .fd = listen_fd, .events = POLLIN },
+			       { .fd = wake[0], .events = POLLIN } };
+
+	(void)arg;
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("acceptor: poll: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents != 0)
+			break;
+		if (p[0].revents != 0)
+			accept_waiting();
+	}
+	return NULL;
+}
+
+/* The listen socket on ss, non-blocking: -1 with e when it cannot be had. */
+static int
+open_listener(const struct sockaddr_storage *ss, socklen_t sslen, struct anju_err *e)
+{
+	int one = 1;
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	/* Address reuse as before (libmicrohttpd's LISTENING_ADDRESS_REUSE):
+	 * a restart binds at once, beside a server still finishing. */
+	if (fd >= 0 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	     (ss->ss_family == AF_INET6 &&
+	      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	     bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0)) {
+		anju_fail(e, ANJU_EIO, "listen_failed", "listen", "cannot listen on %s: %s",
+			  config_str("listen"), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (fd < 0)
+		anju_fail(e, ANJU_EIO, "listen_failed", "listen", "cannot listen on %s: %s",
+			  config_str("listen"), strerror(errno));
+	return fd;
+}
+
+static int
+bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
 int
 server_start(unsigned threads, int *port, struct anju_err *e)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
-	const union MHD_DaemonInfo *info;
+	unsigned limit;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -481,21 +625,41 @@ server_start(unsigned threads, int *port, struct anju_err *e)
 		return rc;
 	if ((rc = load_proxies(e)) != 0)
 		return rc;
-	daemon_h = MHD_start_daemon(
-		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config_int("max_connections"),
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config_int("connection_timeout"),
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, conn_pool_bytes(), MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
-	if (daemon_h == NULL)
-		return anju_fail(e, ANJU_EIO, "listen_failed", "listen", "cannot listen on %s",
-				 config_str("listen"));
-	info = MHD_get_daemon_info(daemon_h, MHD_DAEMON_INFO_BIND_PORT);
-	*port = info ? info->port : 0;
+	nworkers = threads > 0 ? threads : 1;
+	/* The limit is shared out, as libmicrohttpd's pool shares it; with
+	 * the least busy worker taking each connection, one reaches its share
+	 * only when all are near theirs. */
+	limit = (unsigned)config_int("max_connections") / nworkers;
+	if (limit == 0)
+		limit = 1;
+	if ((listen_fd = open_listener(&ss, sslen, e)) < 0)
+		return ANJU_EIO;
+	workers = xcalloc(nworkers, sizeof(*workers));
+	for (unsigned i = 0; i < nworkers; i++) {
+		workers[i].d = MHD_start_daemon(
+			MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+				MHD_USE_NO_LISTEN_SOCKET,
+			0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+			(unsigned int)config_int("connection_timeout"),
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, conn_pool_bytes(),
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, &workers[i],
+			MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+		if (workers[i].d == NULL) {
+			server_stop(0);
+			return anju_fail(e, ANJU_EIO, "listen_failed", "listen",
+					 "cannot start the HTTP worker threads");
+		}
+	}
+	if (pipe2(wake, O_CLOEXEC) != 0 ||
+	    pthread_create(&acceptor, NULL, acceptor_main, NULL) != 0) {
+		server_stop(0);
+		return anju_fail(e, ANJU_EIO, "listen_failed", "listen",
+				 "cannot start the acceptor thread");
+	}
+	accepting = true;
+	*port = bound_port(listen_fd);
 	return 0;
 }
 
@@ -504,17 +668,39 @@ server_stop(int grace_ms)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-	if (daemon_h == NULL)
-		return;
 	/* Stop accepting; requests already being processed run to their end. */
-	{
-		MHD_socket ls = MHD_quiesce_daemon(daemon_h);
+	if (accepting) {
+		ssize_t n;
 
-		if (ls != MHD_INVALID_SOCKET)
-			close(ls);
+		do
+			n = write(wake[1], "", 1);
+		while (n < 0 && errno == EINTR);
+		pthread_join(acceptor, NULL);
+		accepting = false;
 	}
+	for (int i = 0; i < 2; i++)
+		if (wake[i] >= 0) {
+			close(wake[i]);
+			wake[i] = -1;
+		}
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		listen_fd = -1;
+	}
+	if (workers == NULL)
+		return;
 	for (int waited = 0; atomic_load(&in_flight) > 0 && waited < grace_ms; waited += 10)
 		nanosleep(&ts, NULL);
-	MHD_stop_daemon(daemon_h);
-	daemon_h = NULL;
+	for (unsigned i = 0; i < nworkers; i++)
+		if (workers[i].d != NULL)
+			MHD_stop_daemon(workers[i].d);
+	free(workers);
+	workers = NULL;
+	nworkers = 0;
+}
+
+int
+server_worker_connections(unsigned i)
+{
+	return workers != NULL && i < nworkers ? atomic_load(&workers[i].open) : -1;
 }
