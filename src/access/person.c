@@ -90,18 +90,18 @@ person_validate(const char *name, const char *id_number, const char *phone, char
 	return rc;
 }
 
-int
-person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
+void
+person_id_index(const char *id_number, char out[65])
 {
-	struct idnum idn;
+	pii_index(keys_current(), "id_number", id_number, out);
+}
+
+int
+person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e)
+{
 	struct db_stmt *st;
-	char digits[16], index[65];
 	int rc;
 
-	if ((rc = normalise(id_number, NULL, &idn, digits, e)) != 0)
-		return rc;
-	pii_index(keys_current(), "id_number", idn.number, index);
-	explicit_bzero(&idn, sizeof(idn));
 	if ((rc = db_prepare(db, "SELECT id FROM person WHERE id_number_index = ?", &st)) != 0)
 		return db_fail(db, rc, e);
 	db_bind_cstr(st, 1, index);
@@ -114,6 +114,20 @@ person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *
 	return rc == DB_ROW ? 0 : db_fail(db, rc, e);
 }
 
+int
+person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
+{
+	struct idnum idn;
+	char digits[16], index[65];
+	int rc;
+
+	if ((rc = normalise(id_number, NULL, &idn, digits, e)) != 0)
+		return rc;
+	person_id_index(idn.number, index);
+	explicit_bzero(&idn, sizeof(idn));
+	return person_find_index(db, index, id, e);
+}
+
 static void
 mask_phone(const char *digits, char *out, size_t cap)
 {
@@ -121,13 +135,13 @@ mask_phone(const char *digits, char *out, size_t cap)
 }
 
 int
-person_add(struct db *db, const char *name, const char *id_number, const char *phone, int64_t *id,
-	   json_t **after, struct anju_err *e)
+person_add(struct db *db, const char *name, const char *id_number, const char *phone,
+	   const char *id_index, int64_t *id, json_t **after, struct anju_err *e)
 {
 	const struct keyring *kr = keys_current();
 	struct idnum idn;
 	struct db_stmt *st;
-	char digits[16], id_index[65], phone_index[65], now[TIME_FMT_LEN], masked[40], pmasked[40],
+	char digits[16], own_index[65], phone_index[65], now[TIME_FMT_LEN], masked[40], pmasked[40],
 		birth[DATE_FMT_LEN];
 	char *id_sealed = NULL, *phone_sealed = NULL;
 	int rc;
@@ -137,7 +151,10 @@ person_add(struct db *db, const char *name, const char *id_number, const char *p
 		return rc;
 	if ((rc = normalise(id_number, phone, &idn, digits, e)) != 0)
 		return rc;
-	pii_index(kr, "id_number", idn.number, id_index);
+	if (id_index == NULL) {
+		person_id_index(idn.number, own_index);
+		id_index = own_index;
+	}
 	if ((rc = pii_seal(kr, idn.number, strlen(idn.number), &id_sealed)) != 0 ||
 	    (digits[0] && (rc = pii_seal(kr, digits, strlen(digits), &phone_sealed)) != 0)) {
 		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "sealing failed");
@@ -211,7 +228,7 @@ person_create(struct db *db, const char *name, const char *id_number, const char
 	json_t *after = NULL;
 	int rc;
 
-	if ((rc = person_add(db, name, id_number, phone, id, &after, e)) != 0)
+	if ((rc = person_add(db, name, id_number, phone, NULL, id, &after, e)) != 0)
 		return rc;
 	rc = audit_person(db, who, "person.create", *id, NULL, after, e);
 	json_decref(after);
@@ -221,15 +238,25 @@ person_create(struct db *db, const char *name, const char *id_number, const char
 int
 person_mask_sealed(const char *sealed, char *out, size_t cap)
 {
-	char *plain = NULL;
+	char small[256], *plain = small;
 	size_t n = 0;
+	int rc;
 
 	if (cap > 0)
 		out[0] = '\0';
-	if (sealed == NULL || pii_open(keys_current(), sealed, &plain, &n) != 0)
+	if (sealed == NULL)
+		return -1;
+	/* An ID number or a phone opens on the stack; a longer contact, on
+	 * the heap. */
+	rc = pii_open_into(keys_current(), sealed, small, sizeof(small), &n);
+	if (rc == ANJU_ETOOBIG)
+		rc = pii_open(keys_current(), sealed, &plain, &n);
+	if (rc != 0)
 		return -1;
 	mask_middle(plain, 3, 4, out, cap);
-	pii_plain_free(plain, n);
+	explicit_bzero(plain, n);
+	if (plain != small)
+		free(plain);
 	return 0;
 }
 

@@ -41,11 +41,18 @@ int person_create(struct db *db, const char *name, const char *id_number, const 
 		  const struct audit_actor *who, int64_t *id, struct anju_err *e);
 /* person_create() without the audit row: *after (new) is the after-image of
  * the "person.create" row the caller writes once its other writes are done
- * (audit.h: the audit append should be a transaction's last statements). */
+ * (audit.h: the audit append should be a transaction's last statements).
+ * id_index: NULL, or person_id_index() of id_number. */
 int person_add(struct db *db, const char *name, const char *id_number, const char *phone,
-	       int64_t *id, json_t **after, struct anju_err *e);
+	       const char *id_index, int64_t *id, json_t **after, struct anju_err *e);
 /* The person with that ID number (exact, through the blind index). */
 int person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e);
+/* The blind index of an ID number as person_validate() normalises it: for
+ * a caller that looks a person up and then adds it, so that the keyed hash
+ * is computed once (person_find_index(), then person_add()). */
+void person_id_index(const char *id_number, char out[65]);
+/* person_find() by person_id_index(). */
+int person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e);
 
 /* Changes a person's name and phone (NULL: unchanged; phone "": removed).
  * *before and *after (new, NULL when nothing changed) are the masked

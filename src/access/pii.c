@@ -109,54 +109,117 @@ pii_seal(const struct keyring *kr, const char *plain, size_t n, char **out)
 	return 0;
 }
 
+static int
+b64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Whether s (n bytes, a multiple of 4 and at least 4) is base64 as
+ * base64_encode writes it: the alphabet, '=' only as the last one or two,
+ * and no bit set past the last byte.  Only that text is accepted, so that
+ * no two texts open to the same value. */
+static bool
+canonical_base64(const char *s, size_t n)
+{
+	size_t pad = s[n - 1] != '=' ? 0 : s[n - 2] != '=' ? 1 : 2;
+
+	for (size_t i = 0; i < n - pad; i++)
+		if (b64_digit((unsigned char)s[i]) < 0)
+			return false;
+	/* The last digit's low 2 (one '=') or 4 (two) bits are past the end. */
+	return pad == 0 || (b64_digit((unsigned char)s[n - pad - 1]) & (pad == 1 ? 3 : 15)) == 0;
+}
+
+/* Checks sealed's form: its key *k, the base64 text after the prefix
+ * (*plen bytes) and that text's length *blen. */
+static int
+envelope(const struct keyring *kr, const char *sealed, const struct keys_pii **k, size_t *plen,
+	 size_t *blen)
+{
+	int kid;
+
+	if (sealed == NULL || !parse_prefix(sealed, &kid, plen))
+		return ANJU_EINVAL;
+	if ((*k = keys_pii_get(kr, kid)) == NULL)
+		return ANJU_ENOTFOUND;
+	*blen = strlen(sealed + *plen);
+	if (*blen > BASE64_LEN((size_t)PII_MAX + OVERHEAD) - 1)
+		return ANJU_ETOOBIG;
+	/* The smallest value (empty) still has an IV and a MAC. */
+	if (*blen < BASE64_LEN(OVERHEAD) - 1 || *blen % 4 != 0 ||
+	    !canonical_base64(sealed + *plen, *blen))
+		return ANJU_EINVAL;
+	return 0;
+}
+
+/* The payload's bytes at most: what base64_decode writes of blen digits. */
+#define PAYLOAD_MAX(blen) ((blen) / 4 * 3)
+
 int
-pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n)
+pii_open_into(const struct keyring *kr, const char *sealed, char *out, size_t cap, size_t *n)
 {
 	const struct keys_pii *k;
-	uint8_t *payload = NULL, mac[SM3_LEN];
-	char *check = NULL, *p;
-	const char *b64;
+	uint8_t small[512], *payload = small, mac[SM3_LEN];
 	size_t plen, blen, ctlen;
 	long got;
-	int kid, rc = ANJU_EINVAL;
+	int rc;
 
-	*plain = NULL;
 	*n = 0;
-	if (sealed == NULL || !parse_prefix(sealed, &kid, &plen))
-		return ANJU_EINVAL;
-	if ((k = keys_pii_get(kr, kid)) == NULL)
-		return ANJU_ENOTFOUND;
-	b64 = sealed + plen;
-	blen = strlen(b64);
-	/* The smallest value (empty) still has an IV and a MAC. */
-	if (blen < BASE64_LEN(OVERHEAD) - 1 || blen > BASE64_LEN((size_t)PII_MAX + OVERHEAD) - 1 ||
-	    blen % 4 != 0)
-		return blen > BASE64_LEN((size_t)PII_MAX + OVERHEAD) - 1 ? ANJU_ETOOBIG
-									 : ANJU_EINVAL;
-	payload = xmalloc(blen / 4 * 3);
-	got = base64_decode(b64, blen, payload, blen / 4 * 3);
+	if (cap > 0)
+		out[0] = '\0';
+	if ((rc = envelope(kr, sealed, &k, &plen, &blen)) != 0)
+		return rc;
+	/* Values as short as an ID number or a phone need no allocation. */
+	if (PAYLOAD_MAX(blen) > sizeof(small))
+		payload = xmalloc(PAYLOAD_MAX(blen));
+	got = base64_decode(sealed + plen, blen, payload, PAYLOAD_MAX(blen));
+	rc = ANJU_EINVAL;
 	if (got < (long)OVERHEAD)
-		goto out;
-	/* Only the canonical encoding is accepted, so that no two texts (say,
-	 * differing in the unused bits before padding) open to the same value. */
-	check = xmalloc(BASE64_LEN((size_t)got));
-	base64_encode(payload, (size_t)got, check);
-	if (strcmp(check, b64) != 0)
 		goto out;
 	ctlen = (size_t)got - OVERHEAD;
 	mac_of(k, sealed, plen, payload, SM4_IV_LEN + ctlen, mac);
 	if (!ct_equal(mac, payload + SM4_IV_LEN + ctlen, SM3_LEN))
 		goto out;
-	p = xmalloc(ctlen + 1);
-	sm4_ctr(k->enc, payload, payload + SM4_IV_LEN, ctlen, p);
-	p[ctlen] = '\0';
-	*plain = p;
+	rc = ANJU_ETOOBIG;
+	if (ctlen >= cap)
+		goto out;
+	sm4_ctr(k->enc, payload, payload + SM4_IV_LEN, ctlen, out);
+	out[ctlen] = '\0';
 	*n = ctlen;
 	rc = 0;
 out:
 	explicit_bzero(mac, sizeof(mac));
-	free(check);
-	free(payload);
+	if (payload != small)
+		free(payload);
+	return rc;
+}
+
+int
+pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n)
+{
+	const struct keys_pii *k;
+	size_t plen, blen, cap;
+	int rc;
+
+	*plain = NULL;
+	*n = 0;
+	if ((rc = envelope(kr, sealed, &k, &plen, &blen)) != 0)
+		return rc;
+	/* Room for the ciphertext, which is no longer than the payload less
+	 * its IV and MAC, and a NUL. */
+	cap = PAYLOAD_MAX(blen) - OVERHEAD + 1;
+	*plain = xmalloc(cap);
+	if ((rc = pii_open_into(kr, sealed, *plain, cap, n)) != 0) {
+		free(*plain);
+		*plain = NULL;
+	}
 	return rc;
 }
 

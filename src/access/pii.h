@@ -42,6 +42,11 @@ int pii_seal(const struct keyring *kr, const char *plain, size_t n, char **out);
  * (the MAC, compared in constant time, does not match). */
 int pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n);
 
+/* pii_open() into out, cap bytes with the NUL, without allocating for
+ * values of up to a few hundred bytes; ANJU_ETOOBIG when the value does
+ * not fit (out is then ""). */
+int pii_open_into(const struct keyring *kr, const char *sealed, char *out, size_t cap, size_t *n);
+
 /* Wipes and frees what pii_open returned; NULL is fine. */
 void pii_plain_free(char *plain, size_t n);
 

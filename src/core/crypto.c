@@ -335,32 +335,34 @@ base64_encode(const void *in, size_t n, char *out)
 long
 base64_decode(const char *in, size_t len, void *out, size_t cap)
 {
-	unsigned char *tmp;
+	unsigned char *to = out, *tmp = NULL;
 	int n, pad = 0;
 
 	if (len % 4 != 0 || len / 4 * 3 > cap + 2)
 		return -1;
 	if (len == 0)
 		return 0;
-	tmp = malloc(len / 4 * 3 + 1);
-	if (tmp == NULL)
-		abort();
-	n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len);
-	if (n < 0) {
-		free(tmp);
-		return -1;
+	/* EVP_DecodeBlock writes len / 4 * 3 bytes, padding included: straight
+	 * into out when they fit, else through a copy. */
+	if (cap < len / 4 * 3) {
+		tmp = malloc(len / 4 * 3 + 1);
+		if (tmp == NULL)
+			abort();
+		to = tmp;
 	}
-	/* EVP_DecodeBlock counts padding as zero bytes. */
-	if (in[len - 1] == '=')
-		pad++;
-	if (len > 1 && in[len - 2] == '=')
-		pad++;
-	n -= pad;
-	if ((size_t)n > cap) {
-		free(tmp);
-		return -1;
+	n = EVP_DecodeBlock(to, (const unsigned char *)in, (int)len);
+	if (n >= 0) {
+		/* It counts padding as zero bytes. */
+		if (in[len - 1] == '=')
+			pad++;
+		if (len > 1 && in[len - 2] == '=')
+			pad++;
+		n -= pad;
+		if (tmp != NULL && (size_t)n > cap)
+			n = -1;
+		else if (tmp != NULL)
+			memcpy(out, tmp, (size_t)n);
 	}
-	memcpy(out, tmp, (size_t)n);
 	free(tmp);
 	return n;
 }

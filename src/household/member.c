@@ -80,7 +80,7 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	    json_t **image, struct anju_err *e)
 {
 	struct db_stmt *st;
-	char idn[19], masked[40], now[TIME_FMT_LEN];
+	char idn[19], index[65], masked[40], now[TIME_FMT_LEN];
 	json_t *before = NULL, *after = NULL;
 	int64_t person = 0;
 	int rc;
@@ -88,9 +88,10 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	*image = NULL;
 	if ((rc = person_validate(p->name, p->id_number, p->phone, idn, e)) != 0)
 		goto out;
-	rc = person_find(db, idn, &person, e);
+	person_id_index(idn, index);
+	rc = person_find_index(db, index, &person, e);
 	if (rc == ANJU_ENOTFOUND) {
-		if ((rc = person_add(db, p->name, idn, p->phone, &person, &after, e)) != 0)
+		if ((rc = person_add(db, p->name, idn, p->phone, index, &person, &after, e)) != 0)
 			goto out;
 		pending_audit(q, "person.create", "person", person, NULL, after);
 	} else if (rc == 0) {

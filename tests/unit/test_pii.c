@@ -362,25 +362,24 @@ expect_not_open(const struct keyring *kr, const char *sealed)
 	assert_int_equal(n, 0);
 }
 
+/* Every change to the sealed text of plain fails to open: each bit, each
+ * byte replaced, truncated, shortened or lengthened. */
 static void
-test_any_change_fails(void **state)
+any_change_fails(const struct keyring *kr, const char *plain)
 {
 	static const char repl[] = { 'A', 'a', '0', '9', '+', '/', '=', '.', 'v', '1', ' ', '\n' };
-	struct keydir k;
 	char *sealed = NULL, *copy;
 	size_t len;
 	int tried = 0;
 
-	(void)state;
-	keydir_make(&k);
-	assert_int_equal(pii_seal(k.kr, "11010519491231002X", 18, &sealed), 0);
+	assert_int_equal(pii_seal(kr, plain, strlen(plain), &sealed), 0);
 	len = strlen(sealed);
 	copy = malloc(len + 2);
 	for (size_t i = 0; i < len; i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			memcpy(copy, sealed, len + 1);
 			copy[i] = (char)(copy[i] ^ (1 << bit));
-			expect_not_open(k.kr, copy);
+			expect_not_open(kr, copy);
 			tried++;
 		}
 		for (size_t r = 0; r < sizeof(repl); r++) {
@@ -388,29 +387,70 @@ test_any_change_fails(void **state)
 			if (copy[i] == repl[r])
 				continue;
 			copy[i] = repl[r];
-			expect_not_open(k.kr, copy);
+			expect_not_open(kr, copy);
 			tried++;
 		}
 		/* Truncated to i bytes. */
 		memcpy(copy, sealed, i);
 		copy[i] = '\0';
-		expect_not_open(k.kr, copy);
+		expect_not_open(kr, copy);
 		/* One byte removed. */
 		memcpy(copy, sealed, i);
 		memcpy(copy + i, sealed + i + 1, len - i);
-		expect_not_open(k.kr, copy);
+		expect_not_open(kr, copy);
 	}
 	/* Something appended. */
 	memcpy(copy, sealed, len);
 	copy[len] = '=';
 	copy[len + 1] = '\0';
-	expect_not_open(k.kr, copy);
+	expect_not_open(kr, copy);
 	assert_true(tried > 1000);
+	free(copy);
+	free(sealed);
+}
+
+static void
+test_any_change_fails(void **state)
+{
+	struct keydir k;
+
+	(void)state;
+	keydir_make(&k);
+	/* Payloads of 66, 59 and 58 bytes: base64 without padding, with one
+	 * '=' and with two, where the last digit has 2 and 4 bits past the
+	 * end that must be zero. */
+	any_change_fails(k.kr, "11010519491231002X");
+	any_change_fails(k.kr, "13800138000");
+	any_change_fails(k.kr, "1380013800");
 	expect_not_open(k.kr, NULL);
 	expect_not_open(k.kr, "");
 	expect_not_open(k.kr, "v1.1.");
 	expect_not_open(k.kr, "11010519491231002X");
-	free(copy);
+	keydir_drop(&k);
+}
+
+/* pii_open_into: the same value into the caller's buffer, refused when it
+ * does not fit. */
+static void
+test_open_into(void **state)
+{
+	struct keydir k;
+	char *sealed = NULL, out[19];
+	size_t n = 99;
+
+	(void)state;
+	keydir_make(&k);
+	assert_int_equal(pii_seal(k.kr, "11010519491231002X", 18, &sealed), 0);
+	assert_int_equal(pii_open_into(k.kr, sealed, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 18);
+	assert_string_equal(out, "11010519491231002X");
+	/* No room for the NUL. */
+	assert_int_equal(pii_open_into(k.kr, sealed, out, 18, &n), ANJU_ETOOBIG);
+	assert_int_equal(n, 0);
+	assert_string_equal(out, "");
+	sealed[strlen(sealed) - 1] ^= 1;
+	assert_int_equal(pii_open_into(k.kr, sealed, out, sizeof(out), &n), ANJU_EINVAL);
+	assert_string_equal(out, "");
 	free(sealed);
 	keydir_drop(&k);
 }
@@ -1047,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_ensure_adds_missing),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_any_change_fails),
+		cmocka_unit_test(test_open_into),
 		cmocka_unit_test(test_wrong_kid),
 		cmocka_unit_test(test_seals_differ),
 		cmocka_unit_test(test_index),
