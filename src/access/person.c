@@ -254,9 +254,10 @@ person_mask_sealed(const char *sealed, char *out, size_t cap)
 	if (rc != 0)
 		return -1;
 	mask_middle(plain, 3, 4, out, cap);
-	explicit_bzero(plain, n);
 	if (plain != small)
-		free(plain);
+		pii_plain_free(plain, n);
+	else
+		explicit_bzero(small, n);
 	return 0;
 }
 

@@ -162,20 +162,17 @@ envelope(const struct keyring *kr, const char *sealed, const struct keys_pii **k
 /* The payload's bytes at most: what base64_decode writes of blen digits. */
 #define PAYLOAD_MAX(blen) ((blen) / 4 * 3)
 
-int
-pii_open_into(const struct keyring *kr, const char *sealed, char *out, size_t cap, size_t *n)
+/* Opens sealed, whose envelope() gave k, plen and blen, into out (cap
+ * bytes with the NUL). */
+static int
+open_checked(const struct keys_pii *k, const char *sealed, size_t plen, size_t blen, char *out,
+	     size_t cap, size_t *n)
 {
-	const struct keys_pii *k;
 	uint8_t small[512], *payload = small, mac[SM3_LEN];
-	size_t plen, blen, ctlen;
+	size_t ctlen;
 	long got;
 	int rc;
 
-	*n = 0;
-	if (cap > 0)
-		out[0] = '\0';
-	if ((rc = envelope(kr, sealed, &k, &plen, &blen)) != 0)
-		return rc;
 	/* Values as short as an ID number or a phone need no allocation. */
 	if (PAYLOAD_MAX(blen) > sizeof(small))
 		payload = xmalloc(PAYLOAD_MAX(blen));
@@ -202,6 +199,21 @@ out:
 }
 
 int
+pii_open_into(const struct keyring *kr, const char *sealed, char *out, size_t cap, size_t *n)
+{
+	const struct keys_pii *k;
+	size_t plen, blen;
+	int rc;
+
+	*n = 0;
+	if (cap > 0)
+		out[0] = '\0';
+	if ((rc = envelope(kr, sealed, &k, &plen, &blen)) != 0)
+		return rc;
+	return open_checked(k, sealed, plen, blen, out, cap, n);
+}
+
+int
 pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n)
 {
 	const struct keys_pii *k;
@@ -216,7 +228,7 @@ pii_open(const struct keyring *kr, const char *sealed, char **plain, size_t *n)
 	 * its IV and MAC, and a NUL. */
 	cap = PAYLOAD_MAX(blen) - OVERHEAD + 1;
 	*plain = xmalloc(cap);
-	if ((rc = pii_open_into(kr, sealed, *plain, cap, n)) != 0) {
+	if ((rc = open_checked(k, sealed, plen, blen, *plain, cap, n)) != 0) {
 		free(*plain);
 		*plain = NULL;
 	}

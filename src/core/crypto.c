@@ -351,19 +351,19 @@ base64_decode(const char *in, size_t len, void *out, size_t cap)
 		to = tmp;
 	}
 	n = EVP_DecodeBlock(to, (const unsigned char *)in, (int)len);
-	if (n >= 0) {
-		/* It counts padding as zero bytes. */
-		if (in[len - 1] == '=')
-			pad++;
-		if (len > 1 && in[len - 2] == '=')
-			pad++;
-		n -= pad;
-		if (tmp != NULL && (size_t)n > cap)
-			n = -1;
-		else if (tmp != NULL)
+	/* It counts padding as zero bytes. */
+	if (n >= 0 && in[len - 1] == '=')
+		pad++;
+	if (n >= 0 && len > 1 && in[len - 2] == '=')
+		pad++;
+	n = n >= 0 ? n - pad : -1;
+	if (tmp != NULL) {
+		if (n >= 0 && (size_t)n <= cap)
 			memcpy(out, tmp, (size_t)n);
+		else
+			n = -1;
+		free(tmp);
 	}
-	free(tmp);
 	return n;
 }
 

@@ -583,20 +583,17 @@ open_listener(const struct sockaddr_storage *ss, socklen_t sslen, struct anju_er
 
 	/* Address reuse as before (libmicrohttpd's LISTENING_ADDRESS_REUSE):
 	 * a restart binds at once, beside a server still finishing. */
-	if (fd >= 0 &&
-	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-	     (ss->ss_family == AF_INET6 &&
-	      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-	     bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0)) {
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0) {
 		anju_fail(e, ANJU_EIO, "listen_failed", "listen", "cannot listen on %s: %s",
 			  config_str("listen"), strerror(errno));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	if (fd < 0)
-		anju_fail(e, ANJU_EIO, "listen_failed", "listen", "cannot listen on %s: %s",
-			  config_str("listen"), strerror(errno));
 	return fd;
 }
 
