@@ -136,17 +136,17 @@ mask_phone(const char *digits, char *out, size_t cap)
 
 int
 person_add(struct db *db, const char *name, const char *id_number, const char *phone,
-	   const char *id_index, int64_t *id, json_t **after, struct anju_err *e)
+	   const char *id_index, int64_t *id, struct buf *after, struct anju_err *e)
 {
 	const struct keyring *kr = keys_current();
 	struct idnum idn;
 	struct db_stmt *st;
+	struct jw w;
 	char digits[16], own_index[65], phone_index[65], now[TIME_FMT_LEN], masked[40], pmasked[40],
 		birth[DATE_FMT_LEN];
 	char *id_sealed = NULL, *phone_sealed = NULL;
 	int rc;
 
-	*after = NULL;
 	if ((rc = check_name(name, e)) != 0)
 		return rc;
 	if ((rc = normalise(id_number, phone, &idn, digits, e)) != 0)
@@ -197,12 +197,20 @@ person_add(struct db *db, const char *name, const char *id_number, const char *p
 	}
 	rc = 0;
 	idnum_mask(idn.number, masked, sizeof(masked));
-	*after = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "id_number", masked, "birth_date",
-			   birth, "sex", idn.male ? "male" : "female");
+	/* Members in key order, as the trail stores them. */
+	jw_init(&w, after);
+	jw_object(&w);
+	jw_member_string(&w, "birth_date", birth);
+	jw_member_string(&w, "id_number", masked);
+	jw_member_string(&w, "name", name);
 	if (digits[0]) {
 		mask_phone(digits, pmasked, sizeof(pmasked));
-		json_object_set_new(*after, "phone", json_string(pmasked));
+		jw_member_string(&w, "phone", pmasked);
 	}
+	jw_member_string(&w, "sex", idn.male ? "male" : "female");
+	jw_object_end(&w);
+	if (w.rc != 0)
+		rc = anju_fail(e, w.rc, "audit_too_big", NULL, "person image too big");
 out:
 	free(id_sealed);
 	free(phone_sealed);
@@ -225,13 +233,16 @@ int
 person_create(struct db *db, const char *name, const char *id_number, const char *phone,
 	      const struct audit_actor *who, int64_t *id, struct anju_err *e)
 {
-	json_t *after = NULL;
+	struct buf after;
+	char oid[24];
 	int rc;
 
-	if ((rc = person_add(db, name, id_number, phone, NULL, id, &after, e)) != 0)
-		return rc;
-	rc = audit_person(db, who, "person.create", *id, NULL, after, e);
-	json_decref(after);
+	buf_init(&after, 0);
+	if ((rc = person_add(db, name, id_number, phone, NULL, id, &after, e)) == 0) {
+		snprintf(oid, sizeof(oid), "%lld", (long long)*id);
+		rc = audit_write_text(db, who, "person.create", "person", oid, NULL, after.p, e);
+	}
+	buf_free(&after);
 	return rc;
 }
 

@@ -19,6 +19,7 @@ struct db;
 struct db_stmt;
 struct audit_actor;
 struct jw;
+struct buf;
 
 /* The longest name, in bytes. */
 #define PERSON_NAME_MAX 64
@@ -39,12 +40,14 @@ int person_phone_digits(const char *phone, char digits[16], struct anju_err *e);
  * ID number already.  Audited "person.create". */
 int person_create(struct db *db, const char *name, const char *id_number, const char *phone,
 		  const struct audit_actor *who, int64_t *id, struct anju_err *e);
-/* person_create() without the audit row: *after (new) is the after-image of
- * the "person.create" row the caller writes once its other writes are done
- * (audit.h: the audit append should be a transaction's last statements).
- * id_index: NULL, or person_id_index() of id_number. */
+/* person_create() without the audit row: the after-image of the
+ * "person.create" row the caller writes once its other writes are done
+ * (audit.h: the audit append should be a transaction's last statements) is
+ * appended to after as the trail stores it (audit_write_text()).
+ * id_index: NULL, or person_id_index() of id_number.  ANJU_ETOOBIG when
+ * after's cap is reached. */
 int person_add(struct db *db, const char *name, const char *id_number, const char *phone,
-	       const char *id_index, int64_t *id, json_t **after, struct anju_err *e);
+	       const char *id_index, int64_t *id, struct buf *after, struct anju_err *e);
 /* The person with that ID number (exact, through the blind index). */
 int person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e);
 /* The blind index of an ID number as person_validate() normalises it: for

@@ -320,18 +320,37 @@ read_head(struct db *db, int64_t *id, char mac_hex[65], struct anju_err *e)
 	return rc < 0 ? audit_db_fail(db, rc, e) : 0;
 }
 
-int
-audit_write(struct db *db, const struct audit_actor *who, const char *action,
-	    const char *object_type, const char *object_id, json_t *before, json_t *after,
-	    struct anju_err *e)
+/* The short fields' checks, shared by both ways in. */
+static int
+check_fields(const struct audit_actor *who, const char *action, const char *object_type,
+	     const char *object_id, struct anju_err *e)
 {
-	char *before_text = NULL, *after_text = NULL;
+	const char *principal = who && who->principal ? who->principal : "anonymous";
+	int rc;
+
+	if ((rc = check_text(principal, "actor", true, e)) != 0 ||
+	    (rc = check_text(who ? who->name : NULL, "actor_name", false, e)) != 0 ||
+	    (rc = check_text(who ? who->role : NULL, "actor_role", false, e)) != 0 ||
+	    (rc = check_text(who ? who->client : NULL, "client", false, e)) != 0 ||
+	    (rc = check_text(who ? who->request_id : NULL, "request_id", false, e)) != 0 ||
+	    (rc = check_text(action, "action", true, e)) != 0 ||
+	    (rc = check_text(object_type, "object_type", false, e)) != 0 ||
+	    (rc = check_text(object_id, "object_id", false, e)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Appends the row of checked fields and stored texts (NULL: none). */
+static int
+append_row(struct db *db, const struct audit_actor *who, const char *action,
+	   const char *object_type, const char *object_id, const char *before_text,
+	   const char *after_text, struct anju_err *e)
+{
 	char id_text[24], at[TIME_FMT_LEN], prev_hex[65], mac_hex[65];
 	uint8_t prev[SM3_LEN], mac[SM3_LEN];
 	struct str f[AUDIT_NFIELDS];
 	struct buf scratch;
 	struct db_stmt *st;
-	const char *principal;
 	int64_t last;
 	int rc;
 
@@ -345,20 +364,6 @@ audit_write(struct db *db, const struct audit_actor *who, const char *action,
 			       "audit_write outside a transaction");
 		goto out;
 	}
-	principal = who && who->principal ? who->principal : "anonymous";
-	if ((rc = check_text(principal, "actor", true, e)) != 0 ||
-	    (rc = check_text(who ? who->name : NULL, "actor_name", false, e)) != 0 ||
-	    (rc = check_text(who ? who->role : NULL, "actor_role", false, e)) != 0 ||
-	    (rc = check_text(who ? who->client : NULL, "client", false, e)) != 0 ||
-	    (rc = check_text(who ? who->request_id : NULL, "request_id", false, e)) != 0 ||
-	    (rc = check_text(action, "action", true, e)) != 0 ||
-	    (rc = check_text(object_type, "object_type", false, e)) != 0 ||
-	    (rc = check_text(object_id, "object_id", false, e)) != 0)
-		goto out;
-	if ((rc = json_text(before, "before", &before_text, e)) != 0 ||
-	    (rc = json_text(after, "after", &after_text, e)) != 0)
-		goto out;
-
 	/* From here to the end of the caller's transaction nobody else appends. */
 	if ((rc = db_tx_lock(db, AUDIT_LOCK_KEY)) != 0) {
 		rc = audit_db_fail(db, rc, e);
@@ -385,7 +390,7 @@ audit_write(struct db *db, const struct audit_actor *who, const char *action,
 
 	f[AUDIT_F_ID] = str_c(id_text);
 	f[AUDIT_F_AT] = str_c(at);
-	f[AUDIT_F_ACTOR] = str_c(principal);
+	f[AUDIT_F_ACTOR] = str_c(who && who->principal ? who->principal : "anonymous");
 	f[AUDIT_F_ACTOR_NAME] = (struct str){ who ? who->name : NULL, 0 };
 	f[AUDIT_F_ACTOR_ROLE] = (struct str){ who ? who->role : NULL, 0 };
 	f[AUDIT_F_CLIENT] = (struct str){ who ? who->client : NULL, 0 };
@@ -423,11 +428,59 @@ audit_write(struct db *db, const struct audit_actor *who, const char *action,
 	db_reset(st);
 	rc = rc < 0 ? audit_db_fail(db, rc, e) : 0;
 out:
-	free(before_text);
-	free(after_text);
 	buf_free(&scratch);
 	explicit_bzero(prev, sizeof(prev));
 	return rc;
+}
+
+int
+audit_write(struct db *db, const struct audit_actor *who, const char *action,
+	    const char *object_type, const char *object_id, json_t *before, json_t *after,
+	    struct anju_err *e)
+{
+	char *before_text = NULL, *after_text = NULL;
+	int rc;
+
+	if ((rc = check_fields(who, action, object_type, object_id, e)) == 0 &&
+	    (rc = json_text(before, "before", &before_text, e)) == 0 &&
+	    (rc = json_text(after, "after", &after_text, e)) == 0)
+		rc = append_row(db, who, action, object_type, object_id, before_text, after_text,
+				e);
+	free(before_text);
+	free(after_text);
+	return rc;
+}
+
+/* A stored text given as it is: UTF-8 and at most AUDIT_JSON_MAX bytes. */
+static int
+check_json_text(const char *s, const char *field, struct anju_err *e)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n > AUDIT_JSON_MAX)
+		return anju_fail(e, ANJU_ETOOBIG, "audit_too_big", field, "%s: more than %d bytes",
+				 field, AUDIT_JSON_MAX);
+	if (!utf8_valid((const unsigned char *)s, n))
+		return anju_fail(e, ANJU_EINVAL, "invalid_audit_json", field, "%s: not UTF-8",
+				 field);
+	return 0;
+}
+
+int
+audit_write_text(struct db *db, const struct audit_actor *who, const char *action,
+		 const char *object_type, const char *object_id, const char *before,
+		 const char *after, struct anju_err *e)
+{
+	int rc;
+
+	if ((rc = check_fields(who, action, object_type, object_id, e)) != 0 ||
+	    (rc = check_json_text(before, "before", e)) != 0 ||
+	    (rc = check_json_text(after, "after", e)) != 0)
+		return rc;
+	return append_row(db, who, action, object_type, object_id, before, after, e);
 }
 
 static bool

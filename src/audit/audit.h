@@ -77,6 +77,18 @@ int audit_write(struct db *db, const struct audit_actor *who, const char *action
 		const char *object_type, const char *object_id, json_t *before, json_t *after,
 		struct anju_err *e);
 
+/* audit_write() for a before and after already written as the trail stores
+ * them (NULL: none): compact JSON whose members are in key order at every
+ * depth, none of them named like a secret.  For a hot path that writes its
+ * images with struct jw (core/jsonw.h) instead of building jansson trees:
+ * its keys are fixed in its code, and its tests compare each image with
+ * the text audit_write() would store for it (json_dumps with
+ * JSON_COMPACT | JSON_SORT_KEYS).  Each text is checked to be UTF-8 and at
+ * most AUDIT_JSON_MAX bytes, not parsed. */
+int audit_write_text(struct db *db, const struct audit_actor *who, const char *action,
+		     const char *object_type, const char *object_id, const char *before,
+		     const char *after, struct anju_err *e);
+
 /* The members of two JSON objects that differ, as a new object
  * {"before": {...}, "after": {...}} (a member absent on one side is absent
  * from that side), or NULL when nothing differs.  Either input may be NULL

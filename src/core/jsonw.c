@@ -292,6 +292,14 @@ jw_integer(struct jw *w, int64_t v)
 }
 
 void
+jw_bool(struct jw *w, bool v)
+{
+	if (jw_next(w))
+		w->rc = v ? buf_add(w->b, "true", 4) : buf_add(w->b, "false", 5);
+	w->more = true;
+}
+
+void
 jw_null(struct jw *w)
 {
 	jw_string(w, NULL);

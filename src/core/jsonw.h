@@ -46,6 +46,7 @@ void jw_key(struct jw *w, const char *key);
 /* A string, or null for NULL. */
 void jw_string(struct jw *w, const char *s);
 void jw_integer(struct jw *w, int64_t v);
+void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* A jansson value, as json_write writes it. */
 void jw_value(struct jw *w, const json_t *v);

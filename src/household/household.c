@@ -6,6 +6,7 @@
 #include "household/household.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access/person.h"
@@ -13,6 +14,7 @@
 #include "core/date.h"
 #include "core/idnum.h"
 #include "core/jsonw.h"
+#include "core/mem.h"
 #include "core/text.h"
 #include "household/internal.h"
 #include "store/db.h"
@@ -61,32 +63,79 @@ household_visible_bind(struct db_stmt *st, int i, const struct caller *c)
 }
 
 void
-pending_audit(json_t *q, const char *action, const char *object_type, int64_t id, json_t *before,
-	      json_t *after)
+pending_init(struct pending *q)
 {
-	json_array_append_new(q, json_pack("{s:s, s:s, s:I, s:o?, s:o?}", "action", action, "type",
-					   object_type, "id", (json_int_t)id, "before", before,
-					   "after", after));
+	memset(q, 0, sizeof(*q));
+}
+
+void
+pending_free(struct pending *q)
+{
+	for (int i = 0; i < q->n; i++) {
+		json_decref(q->rows[i].before);
+		json_decref(q->rows[i].after);
+		free(q->rows[i].before_text);
+		free(q->rows[i].after_text);
+	}
+	free(q->rows);
+	pending_init(q);
+}
+
+static struct pending_row *
+pending_add(struct pending *q, const char *action, const char *object_type, int64_t id)
+{
+	struct pending_row *r;
+
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 4;
+		q->rows = xrealloc(q->rows, (size_t)q->cap * sizeof(*q->rows));
+	}
+	r = &q->rows[q->n++];
+	memset(r, 0, sizeof(*r));
+	r->action = action;
+	r->object_type = object_type;
+	r->id = id;
+	return r;
+}
+
+void
+pending_audit(struct pending *q, const char *action, const char *object_type, int64_t id,
+	      json_t *before, json_t *after)
+{
+	struct pending_row *r = pending_add(q, action, object_type, id);
+
+	r->before = before;
+	r->after = after;
+}
+
+void
+pending_audit_text(struct pending *q, const char *action, const char *object_type, int64_t id,
+		   const char *before, const char *after)
+{
+	struct pending_row *r = pending_add(q, action, object_type, id);
+
+	r->before_text = before ? xstrdup(before) : NULL;
+	r->after_text = after ? xstrdup(after) : NULL;
 }
 
 int
-pending_flush(struct db *db, const struct audit_actor *who, json_t *q, struct anju_err *e)
+pending_flush(struct db *db, const struct audit_actor *who, struct pending *q, struct anju_err *e)
 {
-	size_t i;
-	json_t *a;
 	char oid[24];
-	int rc;
+	int rc = 0;
 
-	json_array_foreach (q, i, a) {
-		snprintf(oid, sizeof(oid), "%lld",
-			 (long long)json_integer_value(json_object_get(a, "id")));
-		rc = audit_write(db, who, json_string_value(json_object_get(a, "action")),
-				 json_string_value(json_object_get(a, "type")), oid,
-				 json_object_get(a, "before"), json_object_get(a, "after"), e);
-		if (rc != 0)
-			return rc;
+	for (int i = 0; rc == 0 && i < q->n; i++) {
+		const struct pending_row *r = &q->rows[i];
+
+		snprintf(oid, sizeof(oid), "%lld", (long long)r->id);
+		if (r->before_text != NULL || r->after_text != NULL)
+			rc = audit_write_text(db, who, r->action, r->object_type, oid,
+					      r->before_text, r->after_text, e);
+		else
+			rc = audit_write(db, who, r->action, r->object_type, oid, r->before,
+					 r->after, e);
 	}
-	return 0;
+	return rc;
 }
 
 int
@@ -257,18 +306,28 @@ or_empty(const char *s)
 }
 
 /* What the audit trail records of a household's own fields. */
-static json_t *
-household_image(const struct household_in *in)
+/* The after-image of "household.create", members in key order as the
+ * trail stores them; members: the member images' array, as written. */
+static void
+household_image(struct jw *w, const struct household_in *in, const struct buf *members)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:b, s:I, s:s}",
-			 "community_id", (json_int_t)in->community_id, "category", in->category,
-			 "hukou", or_empty(in->hukou), "employer", or_empty(in->employer),
-			 "monthly_income_fen", (json_int_t)in->monthly_income_fen, "assets_fen",
-			 (json_int_t)in->assets_fen, "assets_note", or_empty(in->assets_note),
-			 "current_housing", or_empty(in->current_housing), "housing_area_centi",
-			 (json_int_t)in->housing_area_centi, "local_hukou", in->local_hukou,
-			 "insurance_months", (json_int_t)in->insurance_months, "special_groups",
-			 or_empty(in->special_groups));
+	jw_object(w);
+	jw_member_integer(w, "assets_fen", in->assets_fen);
+	jw_member_string(w, "assets_note", or_empty(in->assets_note));
+	jw_member_string(w, "category", in->category);
+	jw_member_integer(w, "community_id", in->community_id);
+	jw_member_string(w, "current_housing", or_empty(in->current_housing));
+	jw_member_string(w, "employer", or_empty(in->employer));
+	jw_member_integer(w, "housing_area_centi", in->housing_area_centi);
+	jw_member_string(w, "hukou", or_empty(in->hukou));
+	jw_member_integer(w, "insurance_months", in->insurance_months);
+	jw_key(w, "local_hukou");
+	jw_bool(w, in->local_hukou);
+	jw_key(w, "members");
+	jw_raw(w, members->p, members->n);
+	jw_member_integer(w, "monthly_income_fen", in->monthly_income_fen);
+	jw_member_string(w, "special_groups", or_empty(in->special_groups));
+	jw_object_end(w);
 }
 
 int
@@ -277,9 +336,14 @@ household_create(struct db *db, const struct household_in *in, const struct audi
 {
 	struct db_stmt *st;
 	char now[TIME_FMT_LEN], prefix[24];
-	json_t *q = json_array(), *members = json_array(), *after;
+	struct pending q;
+	struct buf members, after;
+	struct jw mw, aw;
 	int rc;
 
+	pending_init(&q);
+	buf_init(&members, 0);
+	buf_init(&after, 0);
 	if ((rc = household_validate(in, e)) != 0 ||
 	    (rc = category_usable(db, in->category, "category", e)) != 0)
 		goto out;
@@ -323,24 +387,30 @@ household_create(struct db *db, const struct household_in *in, const struct audi
 		rc = db_fail(db, rc, e);
 		goto out;
 	}
+	jw_init(&mw, &members);
+	jw_array(&mw);
 	for (int i = 0; i < in->nmembers; i++) {
-		json_t *image = NULL;
 		int64_t mid;
 
 		snprintf(prefix, sizeof(prefix), "members[%d].", i);
 		rc = member_join(db, *id, &in->members[i].person, in->members[i].relationship,
-				 prefix, q, &mid, &image, e);
+				 prefix, &q, &mid, &mw, e);
 		if (rc != 0)
 			goto out;
-		json_array_append_new(members, image);
 	}
-	after = household_image(in);
-	json_object_set(after, "members", members);
-	pending_audit(q, "household.create", "household", *id, NULL, after);
-	rc = pending_flush(db, who, q, e);
+	jw_array_end(&mw);
+	jw_init(&aw, &after);
+	household_image(&aw, in, &members);
+	if ((rc = mw.rc ? mw.rc : aw.rc) != 0) {
+		rc = anju_fail(e, rc, "audit_too_big", NULL, "household image too big");
+		goto out;
+	}
+	pending_audit_text(&q, "household.create", "household", *id, NULL, after.p);
+	rc = pending_flush(db, who, &q, e);
 out:
-	json_decref(q);
-	json_decref(members);
+	pending_free(&q);
+	buf_free(&members);
+	buf_free(&after);
 	return rc;
 }
 

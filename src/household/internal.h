@@ -51,11 +51,30 @@ int household_summary_write(struct db *db, const int64_t *ids, int n,
  * all_members: former members too. */
 int household_json(struct db *db, int64_t id, bool all_members, json_t **out, struct anju_err *e);
 
-/* Audit rows a change queues and writes after its own writes (audit.h):
- * pending_audit() takes before and after (either may be NULL). */
-void pending_audit(json_t *q, const char *action, const char *object_type, int64_t id,
+/* Audit rows a change queues while it writes and appends after its own
+ * writes (audit.h: the append is a transaction's last statements).  A row's
+ * images are jansson values (pending_audit() takes the references; either
+ * may be NULL) or texts as the trail stores them (pending_audit_text()
+ * copies them; see audit_write_text()).  action and object_type are lent
+ * and must outlive the queue. */
+struct pending_row {
+	const char *action, *object_type;
+	int64_t id;
+	json_t *before, *after;
+	char *before_text, *after_text;
+};
+struct pending {
+	struct pending_row *rows;
+	int n, cap;
+};
+void pending_init(struct pending *q);
+void pending_free(struct pending *q);
+void pending_audit(struct pending *q, const char *action, const char *object_type, int64_t id,
 		   json_t *before, json_t *after);
-int pending_flush(struct db *db, const struct audit_actor *who, json_t *q, struct anju_err *e);
+void pending_audit_text(struct pending *q, const char *action, const char *object_type, int64_t id,
+			const char *before, const char *after);
+int pending_flush(struct db *db, const struct audit_actor *who, struct pending *q,
+		  struct anju_err *e);
 
 /* head, spouse, child, parent, sibling, other. */
 bool relationship_ok(const char *r);
@@ -68,11 +87,11 @@ void err_field_prefix(struct anju_err *e, const char *prefix);
 
 /* Makes person p (found by ID number, else created) a member of
  * household_id with relationship; error fields are prefixed ("members[2].").
- * Queues the person's audit rows on q; *image (new) is the member as the
- * household's audit row shows it (masked). */
+ * Queues the person's audit rows on q and writes into image the member as
+ * the household's audit row shows it (masked, members in key order). */
 int member_join(struct db *db, int64_t household_id, const struct person_in *p,
-		const char *relationship, const char *prefix, json_t *q, int64_t *member_id,
-		json_t **image, struct anju_err *e);
+		const char *relationship, const char *prefix, struct pending *q, int64_t *member_id,
+		struct jw *image, struct anju_err *e);
 
 /* Sets the household's updated_at to now. */
 int household_touch(struct db *db, int64_t id, struct anju_err *e);

@@ -11,6 +11,7 @@
 #include "access/person.h"
 #include "core/date.h"
 #include "core/idnum.h"
+#include "core/jsonw.h"
 #include "household/household.h"
 #include "household/internal.h"
 #include "store/db.h"
@@ -76,24 +77,26 @@ active_elsewhere(struct db *db, int64_t person, int64_t household_id, struct anj
 
 int
 member_join(struct db *db, int64_t household_id, const struct person_in *p,
-	    const char *relationship, const char *prefix, json_t *q, int64_t *member_id,
-	    json_t **image, struct anju_err *e)
+	    const char *relationship, const char *prefix, struct pending *q, int64_t *member_id,
+	    struct jw *image, struct anju_err *e)
 {
 	struct db_stmt *st;
 	char idn[19], index[65], masked[40], now[TIME_FMT_LEN];
 	json_t *before = NULL, *after = NULL;
+	struct buf created;
 	int64_t person = 0;
 	int rc;
 
-	*image = NULL;
+	buf_init(&created, 0);
 	if ((rc = person_validate(p->name, p->id_number, p->phone, idn, e)) != 0)
 		goto out;
 	person_id_index(idn, index);
 	rc = person_find_index(db, index, &person, e);
 	if (rc == ANJU_ENOTFOUND) {
-		if ((rc = person_add(db, p->name, idn, p->phone, index, &person, &after, e)) != 0)
+		rc = person_add(db, p->name, idn, p->phone, index, &person, &created, e);
+		if (rc != 0)
 			goto out;
-		pending_audit(q, "person.create", "person", person, NULL, after);
+		pending_audit_text(q, "person.create", "person", person, NULL, created.p);
 	} else if (rc == 0) {
 		if ((rc = same_name(db, person, p->name, e)) != 0)
 			goto out;
@@ -138,10 +141,15 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	}
 	rc = 0;
 	idnum_mask(idn, masked, sizeof(masked));
-	*image = json_pack("{s:I, s:I, s:s, s:s, s:s}", "member_id", (json_int_t)*member_id,
-			   "person_id", (json_int_t)person, "name", p->name, "id_number", masked,
-			   "relationship", relationship);
+	jw_object(image);
+	jw_member_string(image, "id_number", masked);
+	jw_member_integer(image, "member_id", *member_id);
+	jw_member_string(image, "name", p->name);
+	jw_member_integer(image, "person_id", person);
+	jw_member_string(image, "relationship", relationship);
+	jw_object_end(image);
 out:
+	buf_free(&created);
 	explicit_bzero(idn, sizeof(idn));
 	return prefixed(e, rc, prefix);
 }
@@ -200,9 +208,15 @@ int
 member_add(struct db *db, int64_t household_id, const struct member_in *m,
 	   const struct audit_actor *who, int64_t *member_id, struct anju_err *e)
 {
-	json_t *q = json_array(), *image = NULL;
+	struct pending q;
+	struct buf image;
+	struct jw w;
 	int64_t n = 0;
 	int rc;
+
+	pending_init(&q);
+	buf_init(&image, 0);
+	jw_init(&w, &image);
 
 	if (!relationship_ok(m->relationship)) {
 		rc = anju_fail(e, ANJU_EINVAL, "invalid_value", "relationship", "与户主关系无效");
@@ -221,16 +235,18 @@ member_add(struct db *db, int64_t household_id, const struct member_in *m,
 			       "一个家庭最多 %d 位成员", HOUSEHOLD_MEMBERS_MAX);
 		goto out;
 	}
-	rc = member_join(db, household_id, &m->person, m->relationship, "", q, member_id, &image,
-			 e);
+	rc = member_join(db, household_id, &m->person, m->relationship, "", &q, member_id, &w, e);
 	if (rc != 0 || (rc = household_touch(db, household_id, e)) != 0)
 		goto out;
-	pending_audit(q, "member.add", "household", household_id, NULL, image);
-	image = NULL;
-	rc = pending_flush(db, who, q, e);
+	if (w.rc != 0) {
+		rc = anju_fail(e, w.rc, "audit_too_big", NULL, "member image too big");
+		goto out;
+	}
+	pending_audit_text(&q, "member.add", "household", household_id, NULL, image.p);
+	rc = pending_flush(db, who, &q, e);
 out:
-	json_decref(image);
-	json_decref(q);
+	buf_free(&image);
+	pending_free(&q);
 	return rc;
 }
 
@@ -295,11 +311,12 @@ member_leave(struct db *db, int64_t household_id, int64_t member_id, const struc
 {
 	struct member_row m;
 	char now[TIME_FMT_LEN];
-	json_t *q = json_array();
+	struct pending q;
 	bool closes = false;
 	int64_t n = 0;
 	int rc;
 
+	pending_init(&q);
 	if ((rc = household_active(db, household_id, e)) != 0 ||
 	    (rc = member_load(db, household_id, member_id, &m, e)) != 0)
 		goto out;
@@ -324,17 +341,17 @@ member_leave(struct db *db, int64_t household_id, int64_t member_id, const struc
 		rc = household_touch(db, household_id, e);
 	if (rc != 0)
 		goto out;
-	pending_audit(q, "member.leave", "household", household_id, NULL,
+	pending_audit(&q, "member.leave", "household", household_id, NULL,
 		      json_pack("{s:I, s:I, s:s, s:s}", "member_id", (json_int_t)member_id,
 				"person_id", (json_int_t)m.person_id, "name", m.name,
 				"relationship", m.relationship));
 	if (closes)
-		pending_audit(q, "household.update", "household", household_id,
+		pending_audit(&q, "household.update", "household", household_id,
 			      json_pack("{s:s}", "state", "active"),
 			      json_pack("{s:s}", "state", "closed"));
-	rc = pending_flush(db, who, q, e);
+	rc = pending_flush(db, who, &q, e);
 out:
-	json_decref(q);
+	pending_free(&q);
 	return rc;
 }
 
@@ -347,9 +364,10 @@ household_set_head(struct db *db, int64_t household_id, int64_t member_id,
 	struct db_stmt *st;
 	const char *former = former_relationship ? former_relationship : "other";
 	int64_t old_id = 0, old_person = 0;
-	json_t *q = json_array();
+	struct pending q;
 	int rc;
 
+	pending_init(&q);
 	if (!relationship_ok(former) || strcmp(former, "head") == 0) {
 		rc = anju_fail(e, ANJU_EINVAL, "invalid_value", "former_head_relationship",
 			       "原户主的新关系无效");
@@ -389,15 +407,15 @@ household_set_head(struct db *db, int64_t household_id, int64_t member_id,
 			 e)) != 0 ||
 	    (rc = household_touch(db, household_id, e)) != 0)
 		goto out;
-	pending_audit(q, "household.update", "household", household_id,
+	pending_audit(&q, "household.update", "household", household_id,
 		      json_pack("{s:I, s:I}", "head_member_id", (json_int_t)old_id,
 				"head_person_id", (json_int_t)old_person),
 		      json_pack("{s:I, s:I, s:s, s:s, s:s}", "head_member_id",
 				(json_int_t)member_id, "head_person_id", (json_int_t)m.person_id,
 				"head_name", m.name, "head_was", m.relationship,
 				"former_head_relationship", former));
-	rc = pending_flush(db, who, q, e);
+	rc = pending_flush(db, who, &q, e);
 out:
-	json_decref(q);
+	pending_free(&q);
 	return rc;
 }

@@ -601,6 +601,53 @@ test_write_canonical_json(void **state)
 	assert_intact(c->db, NULL, 2);
 }
 
+/* Images given as text are stored as they are, chained like any row, and
+ * checked only for UTF-8 and size. */
+static void
+test_write_text(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct audit_actor who = { "account:3", "李四", "admin", "::1", "r1" };
+	struct audit_actor bad = { "account:3", "bad\xff", NULL, NULL, NULL };
+	char *big, *v;
+
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(audit_write_text(c->db, &who, "person.create", "person", "7", NULL,
+					  "{\"name\":\"王伟\",\"sex\":\"male\"}", &e),
+			 0);
+	assert_int_equal(audit_write_text(c->db, &who, "person.update", "person", "7",
+					  "{\"phone\":null}", "{\"phone\":\"138****8000\"}", &e),
+			 0);
+	/* Not UTF-8; too long; a bad short field: refused, nothing appended. */
+	assert_int_equal(
+		audit_write_text(c->db, &who, "x.y", NULL, NULL, NULL, "{\"a\":\"\xc3\"}", &e),
+		ANJU_EINVAL);
+	assert_string_equal(e.field, "after");
+	big = xmalloc((size_t)AUDIT_JSON_MAX + 2);
+	memset(big, ' ', (size_t)AUDIT_JSON_MAX + 1);
+	big[AUDIT_JSON_MAX + 1] = '\0';
+	assert_int_equal(audit_write_text(c->db, &who, "x.y", NULL, NULL, big, NULL, &e),
+			 ANJU_ETOOBIG);
+	assert_string_equal(e.field, "before");
+	free(big);
+	assert_int_equal(audit_write_text(c->db, &bad, "x.y", NULL, NULL, NULL, NULL, &e),
+			 ANJU_EINVAL);
+	assert_string_equal(e.field, "actor_name");
+	ok(c->db, db_commit(c->db));
+	v = column(c->db, "after_json", 1);
+	assert_string_equal(v, "{\"name\":\"王伟\",\"sex\":\"male\"}");
+	free(v);
+	assert_null(column(c->db, "before_json", 1));
+	v = column(c->db, "before_json", 2);
+	assert_string_equal(v, "{\"phone\":null}");
+	free(v);
+	assert_intact(c->db, NULL, 2);
+	/* A changed byte of a text image breaks the chain like any other. */
+	set_column(c->db, "after_json", 1, "{\"name\":\"王五\",\"sex\":\"male\"}");
+	assert_broken(c->db, NULL, 1, "MAC mismatch");
+}
+
 static void
 test_write_refuses(void **state)
 {
@@ -851,6 +898,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_canonical_encoding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_canonical_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),

@@ -247,6 +247,56 @@ test_validate(void **state)
 	assert_string_equal(e.field, "monthly_income_fen");
 }
 
+/* Every audit row's images are as audit_write() would store them: compact,
+ * members in key order at every depth.  The household module writes its
+ * hot images as text (audit_write_text()), so this is what keeps their key
+ * order honest.  The rows checked, at least min. */
+static void
+assert_images_canonical(struct db *db, int min)
+{
+	struct db_stmt *st;
+	int rows = 0;
+
+	ok(db, db_prepare(db, "SELECT before_json, after_json FROM audit_log ORDER BY id", &st));
+	while (db_step(st) == DB_ROW) {
+		for (int col = 0; col < 2; col++) {
+			json_t *v;
+			char *want;
+
+			if (db_col_null(st, col))
+				continue;
+			v = json_loads(db_col_text(st, col), 0, NULL);
+			assert_non_null(v);
+			want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+			assert_string_equal(db_col_text(st, col), want);
+			free(want);
+			json_decref(v);
+		}
+		rows++;
+	}
+	db_reset(st);
+	assert_true(rows >= min);
+}
+
+/* The after image of the newest row of action (new). */
+static json_t *
+newest_after(struct db *db, const char *action)
+{
+	struct db_stmt *st;
+	json_t *v = NULL;
+
+	ok(db, db_prepare(db,
+			  "SELECT after_json FROM audit_log WHERE action = ? ORDER BY id DESC"
+			  " LIMIT 1",
+			  &st));
+	db_bind_cstr(st, 1, action);
+	if (db_step(st) == DB_ROW)
+		v = json_loads(db_col_text(st, 0), 0, NULL);
+	db_reset(st);
+	assert_non_null(v);
+	return v;
+}
+
 static void
 test_create_and_show(void **state)
 {
@@ -309,6 +359,26 @@ test_create_and_show(void **state)
 	ok(c->db, household_find_by_head(c->db, id_head, &found, &e));
 	assert_int_equal(found, id);
 	assert_int_equal(household_find_by_head(c->db, id_spouse, &found, &e), ANJU_ENOTFOUND);
+	/* The household's row: its fields, and each member masked. */
+	h = newest_after(c->db, "household.create");
+	assert_int_equal(json_integer_value(json_object_get(h, "monthly_income_fen")), 250000);
+	assert_string_equal(json_string_value(json_object_get(h, "category")), "low_income");
+	assert_true(json_is_false(json_object_get(h, "local_hukou")));
+	m = json_object_get(h, "members");
+	assert_int_equal(json_array_size(m), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "id_number")),
+			    mask);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(m, 1), "relationship")), "spouse");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(m, 0), "person_id")),
+			 pid);
+	json_decref(h);
+	p = newest_after(c->db, "person.create");
+	assert_string_equal(json_string_value(json_object_get(p, "name")), "李芳");
+	assert_null(json_object_get(p, "phone"));
+	assert_string_equal(json_string_value(json_object_get(p, "sex")), "female");
+	json_decref(p);
+	assert_images_canonical(c->db, 3);
 }
 
 static void
@@ -401,6 +471,14 @@ test_members(void **state)
 	assert_int_equal(count_audit(c->db, "member.leave"), 3);
 	/* The head change and the closing. */
 	assert_int_equal(count_audit(c->db, "household.update"), 2);
+	h = newest_after(c->db, "member.add");
+	assert_int_equal(json_integer_value(json_object_get(h, "member_id")), 3);
+	assert_string_equal(json_string_value(json_object_get(h, "name")), "王小明");
+	json_decref(h);
+	h = newest_after(c->db, "person.create");
+	assert_string_equal(json_string_value(json_object_get(h, "phone")), "139****0001");
+	json_decref(h);
+	assert_images_canonical(c->db, 9);
 }
 
 static void

@@ -315,11 +315,16 @@ test_json_writer(void **state)
 	jw_member_integer(&w, "max", INT64_MAX);
 	jw_key(&w, "nothing");
 	jw_null(&w);
+	jw_key(&w, "flags");
+	jw_array(&w);
+	jw_bool(&w, true);
+	jw_bool(&w, false);
+	jw_array_end(&w);
 	jw_object_end(&w);
 	assert_int_equal(w.rc, 0);
 	assert_string_equal(b.p, "{\"a\":\"南苑\\n\",\"list\":[1,null,[],{},{\"k\":[1,\"x\\\"y\"]},"
 				 "{\"r\":true}],\"empty\":{},\"max\":9223372036854775807,"
-				 "\"nothing\":null}");
+				 "\"nothing\":null,\"flags\":[true,false]}");
 	/* The same bytes as jansson's for the same value. */
 	tree = json_loadb(b.p, b.n, 0, NULL);
 	assert_non_null(tree);
