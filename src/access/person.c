@@ -115,16 +115,27 @@ person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_
 }
 
 int
-person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
+person_index_of(const char *id_number, char out[65], struct anju_err *e)
 {
 	struct idnum idn;
-	char digits[16], index[65];
+	char digits[16];
 	int rc;
 
 	if ((rc = normalise(id_number, NULL, &idn, digits, e)) != 0)
 		return rc;
-	person_id_index(idn.number, index);
+	person_id_index(idn.number, out);
 	explicit_bzero(&idn, sizeof(idn));
+	return 0;
+}
+
+int
+person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
+{
+	char index[65];
+	int rc;
+
+	if ((rc = person_index_of(id_number, index, e)) != 0)
+		return rc;
 	return person_find_index(db, index, id, e);
 }
 

@@ -54,6 +54,9 @@ int person_find(struct db *db, const char *id_number, int64_t *id, struct anju_e
  * a caller that looks a person up and then adds it, so that the keyed hash
  * is computed once (person_find_index(), then person_add()). */
 void person_id_index(const char *id_number, char out[65]);
+/* The blind index of an ID number as given (normalised first, per
+ * GB 11643): 0 or ANJU_EINVAL (field "id_number"). */
+int person_index_of(const char *id_number, char out[65], struct anju_err *e);
 /* person_find() by person_id_index(). */
 int person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e);
 

@@ -417,11 +417,22 @@ out:
 int
 household_find_by_head(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
 {
+	char index[65];
+	int rc;
+
+	if ((rc = person_index_of(id_number, index, e)) != 0)
+		return rc;
+	return household_find_by_head_index(db, index, id, e);
+}
+
+int
+household_find_by_head_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e)
+{
 	struct db_stmt *st;
 	int64_t person;
 	int rc;
 
-	rc = person_find(db, id_number, &person, e);
+	rc = person_find_index(db, index, &person, e);
 	if (rc == ANJU_ENOTFOUND)
 		return anju_fail(e, ANJU_ENOTFOUND, "household_not_found", NULL, "没有这个家庭");
 	if (rc != 0)

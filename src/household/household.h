@@ -56,6 +56,9 @@ struct person_in {
 	const char *name;
 	const char *id_number; /* GB 11643 */
 	const char *phone;     /* may be NULL */
+	/* NULL, or person_index_of() of id_number: for a caller that has looked
+	 * the person up already, so that the keyed hash is computed once. */
+	const char *id_index;
 };
 
 struct member_in {
@@ -103,6 +106,9 @@ int household_create(struct db *db, const struct household_in *in, const struct 
 /* The active household whose head has that ID number: 0 or ANJU_ENOTFOUND.
  * The natural key of household imports. */
 int household_find_by_head(struct db *db, const char *id_number, int64_t *id, struct anju_err *e);
+/* household_find_by_head() by the head's person_index_of(). */
+int household_find_by_head_index(struct db *db, const char index[65], int64_t *id,
+				 struct anju_err *e);
 
 /* The community of a household the caller may see (a tenant: only its own):
  * 0, or ANJU_ENOTFOUND ("household_not_found").  The files module decides

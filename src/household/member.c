@@ -90,7 +90,10 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	buf_init(&created, 0);
 	if ((rc = person_validate(p->name, p->id_number, p->phone, idn, e)) != 0)
 		goto out;
-	person_id_index(idn, index);
+	if (p->id_index != NULL)
+		snprintf(index, sizeof(index), "%s", p->id_index);
+	else
+		person_id_index(idn, index);
 	rc = person_find_index(db, index, &person, e);
 	if (rc == ANJU_ENOTFOUND) {
 		rc = person_add(db, p->name, idn, p->phone, index, &person, &created, e);

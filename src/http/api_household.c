@@ -227,10 +227,12 @@ list_households(struct req *r, struct anju_err *e)
 static void
 member_of(json_t *o, struct member_in *m)
 {
-	m->person.name = member_str(o, "name");
-	m->person.id_number = member_str(o, "id_number");
-	m->person.phone = member_str(o, "phone");
-	m->relationship = member_str(o, "relationship");
+	*m = (struct member_in){
+		.person = { .name = member_str(o, "name"),
+			    .id_number = member_str(o, "id_number"),
+			    .phone = member_str(o, "phone") },
+		.relationship = member_str(o, "relationship"),
+	};
 }
 
 static int

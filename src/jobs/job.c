@@ -625,6 +625,13 @@ job_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *note,
 	return 0;
 }
 
+void
+job_progress_watch(struct job_ctx *ctx, int64_t done, int64_t total, const char *note)
+{
+	if (ctx->progress)
+		ctx->progress(ctx->ud, done, total, note);
+}
+
 int
 job_stage(struct job_ctx *ctx, int64_t seq, const char *payload, struct anju_err *e)
 {

@@ -80,6 +80,11 @@ void job_chunk_abort(struct job_ctx *ctx);
 /* Commits progress alone, in its own short transaction (outside any chunk). */
 int job_progress(struct job_ctx *ctx, int64_t done, int64_t total, const char *note,
 		 struct anju_err *e);
+/* Reports progress to this process's watcher only (the CLI's bar), not to
+ * the job's row: for work inside one long chunk, whose writes nobody else
+ * sees before its commit.  Say so in the row first (job_progress(), e.g.
+ * "发布中") so that a console polling the job knows what is going on. */
+void job_progress_watch(struct job_ctx *ctx, int64_t done, int64_t total, const char *note);
 /* Stages a row of all-or-nothing work (within a chunk); idempotent by seq. */
 int job_stage(struct job_ctx *ctx, int64_t seq, const char *payload, struct anju_err *e);
 /* Sets the result stored when the job succeeds (takes the reference). */

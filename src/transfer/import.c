@@ -343,7 +343,7 @@ category_of(struct importer *im, size_t i, const char *given, struct anju_err *e
 /* Whether the person with that ID number is an active member of some
  * household: *hid its id, 0 when not (or when there is no such person). */
 static int
-active_household(struct importer *im, const char *id_number, int64_t *hid, struct anju_err *e)
+active_household(struct importer *im, const char index[65], int64_t *hid, struct anju_err *e)
 {
 	/* Who else a person belongs to is a fact about the import, not a view:
 	 * it is asked with every community in scope. */
@@ -356,7 +356,7 @@ active_household(struct importer *im, const char *id_number, int64_t *hid, struc
 	};
 	int64_t pid = 0;
 	json_t *p = NULL;
-	int rc = person_find(im->db, id_number, &pid, e);
+	int rc = person_find_index(im->db, index, &pid, e);
 
 	*hid = 0;
 	if (rc == ANJU_ENOTFOUND)
@@ -392,8 +392,17 @@ check_household(struct importer *im, size_t i, struct anju_err *e)
 		return rc;
 	if (cid == 0 || code == NULL || rec->errors > 0)
 		return 0;
+	/* Each member's blind index, computed once for the look-ups here and
+	 * the publication's (a resumed job computes them again there). */
+	for (int k = 0; k < rec->in.nmembers; k++) {
+		char *index = arena_alloc(im->a, 65);
+
+		if ((rc = person_index_of(rec->members[k].person.id_number, index, e)) != 0)
+			return rc;
+		rec->members[k].person.id_index = index;
+	}
 	/* The natural key: a household whose head is known is already there. */
-	rc = household_find_by_head(im->db, rec->members[0].person.id_number, &hid, e);
+	rc = household_find_by_head_index(im->db, rec->members[0].person.id_index, &hid, e);
 	if (rc == 0) {
 		im->noop[i] = true;
 		return 0;
@@ -401,7 +410,7 @@ check_household(struct importer *im, size_t i, struct anju_err *e)
 	if (rc != ANJU_ENOTFOUND)
 		return rc;
 	for (int k = 0; k < rec->in.nmembers; k++) {
-		if ((rc = active_household(im, rec->members[k].person.id_number, &hid, e)) != 0)
+		if ((rc = active_household(im, rec->members[k].person.id_index, &hid, e)) != 0)
 			return rc;
 		if (hid > 0)
 			report_add(&im->rep, (int64_t)i, rec->lines[k],
@@ -545,6 +554,26 @@ struct outcome {
 	char failed_msg[256];
 };
 
+/* The publication is one transaction: what it has written so far goes to
+ * this process's bar only, in the note, every PUBLISH_STEP records (the
+ * job's row says "发布中").  The count stays at every record checked, so
+ * that progress never goes back. */
+#define PUBLISH_STEP 1000
+
+static void
+published(struct importer *im, size_t k, size_t n)
+{
+	char note[64];
+
+	if (k % PUBLISH_STEP != 0 && k != n)
+		return;
+	if (k == n)
+		snprintf(note, sizeof(note), "提交中");
+	else
+		snprintf(note, sizeof(note), "发布中 %zu/%zu", k, n);
+	job_progress_watch(im->ctx, (int64_t)im->nrecs, (int64_t)im->nrecs, note);
+}
+
 static int
 publish_units(struct importer *im, struct staged *sv, size_t n, struct outcome *o,
 	      struct anju_err *e)
@@ -610,6 +639,7 @@ publish_units(struct importer *im, struct staged *sv, size_t n, struct outcome *
 		}
 		rc = unit_create(im->db, &in, &im->who, &id, e);
 		o->created += rc == 0;
+		published(im, k + 1, n);
 		if (rc != 0 && data_error(rc)) {
 			o->failed_rec = sv[k].i;
 			o->failed_row = rec->line;
@@ -635,6 +665,7 @@ publish_households(struct importer *im, struct staged *sv, size_t n, struct outc
 		in.category = sv[k].k;
 		rc = household_create(im->db, &in, &im->who, &id, e);
 		o->created += rc == 0;
+		published(im, k + 1, n);
 		if (rc != 0 && data_error(rc)) {
 			o->failed_rec = sv[k].i;
 			household_field_place(&im->hs, rec, e->field, &o->failed_col,
@@ -653,7 +684,8 @@ publish(struct importer *im, struct anju_err *e)
 	size_t n = 0;
 	int rc;
 
-	if ((rc = job_chunk_begin(im->ctx, e)) != 0)
+	rc = job_progress(im->ctx, (int64_t)im->nrecs, (int64_t)im->nrecs, "发布中", e);
+	if (rc != 0 || (rc = job_chunk_begin(im->ctx, e)) != 0)
 		return rc;
 	if ((rc = read_staged(im, &sv, &n, e)) == 0)
 		rc = im->t.what == TRANSFER_UNITS ? publish_units(im, sv, n, &o, e)

@@ -508,6 +508,22 @@ test_rows_and_scope(void **state)
 	}
 }
 
+/* on_progress(), and which of the publication's notes came. */
+struct publishing {
+	struct seen s;
+	bool midway, committing;
+};
+
+static void
+on_publishing(void *ud, int64_t done, int64_t total, const char *note)
+{
+	struct publishing *p = ud;
+
+	on_progress(&p->s, done, total, note);
+	p->midway |= strcmp(note, "发布中 2000/2500") == 0;
+	p->committing |= strcmp(note, "提交中") == 0;
+}
+
 static void
 test_resume_between_chunks(void **state)
 {
@@ -516,6 +532,7 @@ test_resume_between_chunks(void **state)
 	struct anju_err e;
 	volatile bool stop = false;
 	struct seen s = { .stop_after = &stop, .stop_at = 2 };
+	struct publishing p = { 0 };
 	int64_t id = 0, got = 0;
 	json_t *job = NULL;
 
@@ -539,12 +556,13 @@ test_resume_between_chunks(void **state)
 		1000);
 	json_decref(job);
 	assert_int_equal(count(c->db, "unit"), 0);
-	/* Another worker resumes at the checkpoint and publishes everything. */
-	stop = false;
-	s.stop_after = NULL;
-	s.last_done = 0;
+	/* Another worker resumes at the checkpoint and publishes everything,
+	 * showing its own process how far the publication has come. */
 	assert_int_equal(job_claim(c->db, "w2", id, &got, &e), 1);
-	ok(c->db, job_run(c->db, id, "w2", NULL, on_progress, &s, &e));
+	ok(c->db, job_run(c->db, id, "w2", NULL, on_publishing, &p, &e));
+	assert_true(p.midway);
+	assert_true(p.committing);
+	assert_int_equal(p.s.last_done, 2500);
 	ok(c->db, job_get(c->db, id, &job, &e));
 	assert_string_equal(state_of(job), "succeeded");
 	assert_int_equal(result_int(job, "created"), 2500);
