@@ -136,17 +136,23 @@ run_import(const struct cli_command *c, struct cli_args *a)
 			anju_fail(&e, ANJU_EDB, NULL, NULL, "database: %s", db_errmsg(db));
 		goto fail;
 	}
-	buf_free(&data);
 	progress_init(&p, what == TRANSFER_UNITS ? "导入房源" : "导入住户");
 	rc = job_claim(db, job_worker_name(), id, &id, &e);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
-		if (job_run(db, id, job_worker_name(), NULL, progress_update, &p, &e) != 0)
+		/* The file is still here: the job need not open its sealed copy. */
+		transfer_input_lend(id, data.p, data.n);
+		rc = job_run(db, id, job_worker_name(), NULL, progress_update, &p, &e);
+		transfer_input_lend(0, NULL, 0);
+		if (rc != 0)
 			goto fail;
 	} else if (follow(db, id, &p, &e) != 0) {
 		goto fail;
 	}
+	if (data.p != NULL)
+		explicit_bzero(data.p, data.n);
+	buf_free(&data);
 	if (job_get(db, id, &j, &e) != 0)
 		goto fail;
 	state = json_string_value(json_object_get(j, "state"));
@@ -174,6 +180,8 @@ run_import(const struct cli_command *c, struct cli_args *a)
 		return cli_fail(&e);
 	return 1;
 fail:
+	if (data.p != NULL)
+		explicit_bzero(data.p, data.n);
 	buf_free(&data);
 	return cli_fail(&e);
 }

@@ -725,18 +725,24 @@ static int
 load(struct importer *im, struct anju_err *e)
 {
 	struct buf in;
-	int rc;
+	const char *data;
+	size_t n;
+	int rc = 0;
 
 	buf_init(&in, TRANSFER_MAX_INPUT + 1);
-	rc = transfer_parts_get(im->db, job_id(im->ctx), "input", &in, -1, e);
-	if (rc == 0 && in.n == 0)
+	if (!transfer_input_lent(job_id(im->ctx), &data, &n)) {
+		rc = transfer_parts_get(im->db, job_id(im->ctx), "input", &in, -1, e);
+		data = in.p;
+		n = in.n;
+	}
+	if (rc == 0 && n == 0)
 		rc = anju_fail(e, ANJU_ENOTFOUND, "input_gone", NULL,
 			       "导入的数据已不在（已过期或已处理）");
 	if (rc == 0) {
 		report_init(&im->rep, im->a);
 		rc = im->t.format == TRANSFER_ROWS
-			     ? sheet_from_rows(&im->sheet, in.p, in.n, im->a, &im->rep)
-			     : sheet_from_csv(&im->sheet, in.p, in.n, im->a, &im->rep);
+			     ? sheet_from_rows(&im->sheet, data, n, im->a, &im->rep)
+			     : sheet_from_csv(&im->sheet, data, n, im->a, &im->rep);
 		if (rc == 0)
 			rc = im->t.what == TRANSFER_UNITS
 				     ? units_parse(&im->sheet, &im->us, &im->rep)

@@ -117,6 +117,32 @@ transfer_parts_get(struct db *db, int64_t job_id, const char *kind, struct buf *
 	return pii_parts_each(db, &parts, take_piece, &to, e);
 }
 
+/* What transfer_input_lend() lends: per thread, so that only the thread
+ * that stored the input and runs its job sees it. */
+static _Thread_local struct {
+	int64_t job_id;
+	const char *data;
+	size_t n;
+} loan;
+
+void
+transfer_input_lend(int64_t job_id, const char *data, size_t n)
+{
+	loan.job_id = data != NULL ? job_id : 0;
+	loan.data = data;
+	loan.n = data != NULL ? n : 0;
+}
+
+bool
+transfer_input_lent(int64_t job_id, const char **data, size_t *n)
+{
+	if (job_id <= 0 || loan.job_id != job_id)
+		return false;
+	*data = loan.data;
+	*n = loan.n;
+	return true;
+}
+
 int
 transfer_parts_drop(struct db *db, int64_t job_id, const char *kind, struct anju_err *e)
 {

@@ -74,6 +74,14 @@ int transfer_import_create(struct db *db, enum transfer_what what, enum transfer
 			   const char *data, size_t n, const struct caller *c,
 			   const struct audit_actor *who, int64_t *job_id, struct anju_err *e);
 
+/* Lends this thread's own run of job_id the input it has just given
+ * transfer_import_create() (the caller keeps data until the run ends, then
+ * calls transfer_input_lend(0, NULL, 0)): the job parses those bytes instead
+ * of opening its sealed copy again, which for a large file is a few percent
+ * of the import.  A run in another thread or process, or a later one, opens
+ * the sealed copy as always.  The command line's import uses it. */
+void transfer_input_lend(int64_t job_id, const char *data, size_t n);
+
 /* Queues an export of the units or households the caller may see
  * (community_id 0: every community in scope), audited ("transfer.export").
  * 0, ANJU_EFORBIDDEN (transfer_may_export), ANJU_ENOTFOUND (a community

@@ -38,6 +38,9 @@ int transfer_parts_put(struct db *db, int64_t job_id, const char *kind, const ch
 int transfer_parts_get(struct db *db, int64_t job_id, const char *kind, struct buf *out, int fd,
 		       struct anju_err *e);
 int transfer_parts_drop(struct db *db, int64_t job_id, const char *kind, struct anju_err *e);
+/* The input this thread lent to its run of job_id (transfer_input_lend()):
+ * true with *data and *n, or false. */
+bool transfer_input_lent(int64_t job_id, const char **data, size_t *n);
 
 /* One error row, idempotent by seq (a chunk redone after a takeover). */
 int transfer_error_put(struct db *db, int64_t job_id, int64_t seq, const struct report_item *it,

@@ -571,6 +571,47 @@ test_resume_between_chunks(void **state)
 	assert_int_equal(count(c->db, "unit"), 2500);
 }
 
+/* The command line lends its run the file it has just stored: the run
+ * parses those bytes, not the sealed copy, which is shown by dropping the
+ * copy first.  Nobody else's run borrows them. */
+static void
+test_lent_input(void **state)
+{
+	struct ctx *c = *state;
+	static const char csv[] = "小区,楼栋,单元,楼层,房号,建筑面积,使用面积\n"
+				  "南苑公租房,1,1,1,1-1-101,50,40\n";
+	struct anju_err e;
+	json_t *job = NULL;
+
+	for (int lend = 0; lend < 3; lend++) {
+		int64_t id = 0, got = 0;
+
+		ok(c->db, db_begin(c->db));
+		ok(c->db, transfer_import_create(c->db, TRANSFER_UNITS, TRANSFER_CSV, csv,
+						 strlen(csv), cli(), &who, &id, &e));
+		ok(c->db, db_commit(c->db));
+		assert_int_equal(run_int(c->db, "DELETE FROM transfer_part WHERE job_id = ?", id),
+				 DB_DONE);
+		/* 0: lent to this run; 1: to another job's; 2: not lent. */
+		if (lend < 2)
+			transfer_input_lend(lend == 0 ? id : id + 1, csv, strlen(csv));
+		assert_int_equal(job_claim(c->db, "w1", id, &got, &e), 1);
+		ok(c->db, job_run(c->db, id, "w1", NULL, NULL, NULL, &e));
+		transfer_input_lend(0, NULL, 0);
+		ok(c->db, job_get(c->db, id, &job, &e));
+		if (lend == 0) {
+			assert_string_equal(state_of(job), "succeeded");
+			assert_int_equal(result_int(job, "created"), 1);
+		} else {
+			assert_string_equal(state_of(job), "failed");
+			assert_non_null(
+				strstr(json_string_value(json_object_get(job, "error")), "已不在"));
+		}
+		json_decref(job);
+	}
+	assert_int_equal(count(c->db, "unit"), 1);
+}
+
 /* Runs an export job as by: its id. */
 static int64_t
 export_as(struct ctx *c, const struct caller *by, enum transfer_what what, int64_t community,
@@ -708,6 +749,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_households_with_members, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_and_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_between_chunks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lent_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exports, setup, teardown),
 	};
 
