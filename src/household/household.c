@@ -74,7 +74,6 @@ pending_free(struct pending *q)
 	for (int i = 0; i < q->n; i++) {
 		json_decref(q->rows[i].before);
 		json_decref(q->rows[i].after);
-		free(q->rows[i].before_text);
 		free(q->rows[i].after_text);
 	}
 	free(q->rows);
@@ -110,12 +109,9 @@ pending_audit(struct pending *q, const char *action, const char *object_type, in
 
 void
 pending_audit_text(struct pending *q, const char *action, const char *object_type, int64_t id,
-		   const char *before, const char *after)
+		   struct buf *after)
 {
-	struct pending_row *r = pending_add(q, action, object_type, id);
-
-	r->before_text = before ? xstrdup(before) : NULL;
-	r->after_text = after ? xstrdup(after) : NULL;
+	pending_add(q, action, object_type, id)->after_text = buf_take(after, NULL);
 }
 
 int
@@ -128,9 +124,9 @@ pending_flush(struct db *db, const struct audit_actor *who, struct pending *q, s
 		const struct pending_row *r = &q->rows[i];
 
 		snprintf(oid, sizeof(oid), "%lld", (long long)r->id);
-		if (r->before_text != NULL || r->after_text != NULL)
-			rc = audit_write_text(db, who, r->action, r->object_type, oid,
-					      r->before_text, r->after_text, e);
+		if (r->after_text != NULL)
+			rc = audit_write_text(db, who, r->action, r->object_type, oid, NULL,
+					      r->after_text, e);
 		else
 			rc = audit_write(db, who, r->action, r->object_type, oid, r->before,
 					 r->after, e);
@@ -305,7 +301,6 @@ or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
-/* What the audit trail records of a household's own fields. */
 /* The after-image of "household.create", members in key order as the
  * trail stores them; members: the member images' array, as written. */
 static void
@@ -405,7 +400,7 @@ household_create(struct db *db, const struct household_in *in, const struct audi
 		rc = anju_fail(e, rc, "audit_too_big", NULL, "household image too big");
 		goto out;
 	}
-	pending_audit_text(&q, "household.create", "household", *id, NULL, after.p);
+	pending_audit_text(&q, "household.create", "household", *id, &after);
 	rc = pending_flush(db, who, &q, e);
 out:
 	pending_free(&q);

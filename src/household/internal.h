@@ -12,6 +12,7 @@
 #include "access/scope.h"
 #include "household/household.h"
 
+struct buf;
 struct db_stmt;
 struct jw;
 struct person_masks;
@@ -54,14 +55,15 @@ int household_json(struct db *db, int64_t id, bool all_members, json_t **out, st
 /* Audit rows a change queues while it writes and appends after its own
  * writes (audit.h: the append is a transaction's last statements).  A row's
  * images are jansson values (pending_audit() takes the references; either
- * may be NULL) or texts as the trail stores them (pending_audit_text()
- * copies them; see audit_write_text()).  action and object_type are lent
- * and must outlive the queue. */
+ * may be NULL), or a creation's after-image as the trail stores it
+ * (pending_audit_text() takes the text out of after, which is left empty;
+ * see audit_write_text()).  action and object_type are lent and must
+ * outlive the queue. */
 struct pending_row {
 	const char *action, *object_type;
 	int64_t id;
 	json_t *before, *after;
-	char *before_text, *after_text;
+	char *after_text;
 };
 struct pending {
 	struct pending_row *rows;
@@ -72,7 +74,7 @@ void pending_free(struct pending *q);
 void pending_audit(struct pending *q, const char *action, const char *object_type, int64_t id,
 		   json_t *before, json_t *after);
 void pending_audit_text(struct pending *q, const char *action, const char *object_type, int64_t id,
-			const char *before, const char *after);
+			struct buf *after);
 int pending_flush(struct db *db, const struct audit_actor *who, struct pending *q,
 		  struct anju_err *e);
 

@@ -81,7 +81,8 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	    struct jw *image, struct anju_err *e)
 {
 	struct db_stmt *st;
-	char idn[19], index[65], masked[40], now[TIME_FMT_LEN];
+	char idn[19], own_index[65], masked[40], now[TIME_FMT_LEN];
+	const char *index = p->id_index;
 	json_t *before = NULL, *after = NULL;
 	struct buf created;
 	int64_t person = 0;
@@ -90,16 +91,16 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	buf_init(&created, 0);
 	if ((rc = person_validate(p->name, p->id_number, p->phone, idn, e)) != 0)
 		goto out;
-	if (p->id_index != NULL)
-		snprintf(index, sizeof(index), "%s", p->id_index);
-	else
-		person_id_index(idn, index);
+	if (index == NULL) {
+		person_id_index(idn, own_index);
+		index = own_index;
+	}
 	rc = person_find_index(db, index, &person, e);
 	if (rc == ANJU_ENOTFOUND) {
 		rc = person_add(db, p->name, idn, p->phone, index, &person, &created, e);
 		if (rc != 0)
 			goto out;
-		pending_audit_text(q, "person.create", "person", person, NULL, created.p);
+		pending_audit_text(q, "person.create", "person", person, &created);
 	} else if (rc == 0) {
 		if ((rc = same_name(db, person, p->name, e)) != 0)
 			goto out;
@@ -245,7 +246,7 @@ member_add(struct db *db, int64_t household_id, const struct member_in *m,
 		rc = anju_fail(e, w.rc, "audit_too_big", NULL, "member image too big");
 		goto out;
 	}
-	pending_audit_text(&q, "member.add", "household", household_id, NULL, image.p);
+	pending_audit_text(&q, "member.add", "household", household_id, &image);
 	rc = pending_flush(db, who, &q, e);
 out:
 	buf_free(&image);

@@ -563,13 +563,11 @@ struct outcome {
 static void
 published(struct importer *im, size_t k, size_t n)
 {
-	char note[64];
+	char note[64] = "提交中";
 
 	if (k % PUBLISH_STEP != 0 && k != n)
 		return;
-	if (k == n)
-		snprintf(note, sizeof(note), "提交中");
-	else
+	if (k < n)
 		snprintf(note, sizeof(note), "发布中 %zu/%zu", k, n);
 	job_progress_watch(im->ctx, (int64_t)im->nrecs, (int64_t)im->nrecs, note);
 }
