@@ -122,8 +122,8 @@ fill_db(const char *dir, int64_t nunits, int64_t nhouseholds)
 		    &u) ||
 	    db_prepare(db,
 		       "INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
-		       " phone_index, created_at, birth_date, sex, name_key)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		       " phone_index, created_at, birth_date, sex, name_key, id_number_masked,"
+		       " phone_masked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		       &p) ||
 	    db_prepare(db,
 		       "INSERT INTO household (community_id, category, hukou, employer,"
@@ -193,7 +193,8 @@ fill_db(const char *dir, int64_t nunits, int64_t nhouseholds)
 		db_bind_cstr(h, 5, now);
 		step_done(db, h, &hid);
 		for (int j = 0; j < members; j++) {
-			char name[32], id[19], phone[24], idx[65], pidx[65], birth[11];
+			char name[32], id[19], phone[24], idx[65], pidx[65], birth[11], im[40],
+				pm[40];
 			char *ids = NULL, *ps = NULL;
 
 			person_of(who + j, name, id, phone);
@@ -211,6 +212,11 @@ fill_db(const char *dir, int64_t nunits, int64_t nhouseholds)
 			db_bind_cstr(p, 7, birth);
 			db_bind_cstr(p, 8, (id[16] - '0') % 2 ? "male" : "female");
 			db_bind_cstr(p, 9, name);
+			/* The masks person_add() stores beside the sealed values. */
+			idnum_mask(id, im, sizeof im);
+			mask_middle(phone, 3, 4, pm, sizeof pm);
+			db_bind_cstr(p, 10, im);
+			db_bind_cstr(p, 11, pm);
 			step_done(db, p, &pid);
 			free(ids);
 			free(ps);

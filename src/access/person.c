@@ -171,14 +171,17 @@ person_add(struct db *db, const char *name, const char *id_number, const char *p
 		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "sealing failed");
 		goto out;
 	}
-	if (digits[0])
+	if (digits[0]) {
 		pii_index(kr, "phone", digits, phone_index);
+		mask_phone(digits, pmasked, sizeof(pmasked));
+	}
+	idnum_mask(idn.number, masked, sizeof(masked));
 	date_format(idn.birth, birth);
 	time_format_utc(time_now_us(), now);
 	rc = db_prepare(db,
 			"INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
-			" phone_index, created_at, birth_date, sex, name_key)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			" phone_index, created_at, birth_date, sex, name_key, id_number_masked,"
+			" phone_masked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			&st);
 	if (rc == 0) {
 		db_bind_cstr(st, 1, name);
@@ -192,6 +195,8 @@ person_add(struct db *db, const char *name, const char *id_number, const char *p
 		/* The name as it is: Chinese names have no case to fold, and a
 		 * byte-wise key keeps the prefix range exact on both engines. */
 		db_bind_cstr(st, 9, name);
+		db_bind_cstr(st, 10, masked);
+		db_bind_cstr(st, 11, digits[0] ? pmasked : NULL);
 		rc = db_step(st);
 		if (rc == DB_ROW)
 			*id = db_col_int64(st, 0);
@@ -207,17 +212,14 @@ person_add(struct db *db, const char *name, const char *id_number, const char *p
 		goto out;
 	}
 	rc = 0;
-	idnum_mask(idn.number, masked, sizeof(masked));
 	/* Members in key order, as the trail stores them. */
 	jw_init(&w, after);
 	jw_object(&w);
 	jw_member_string(&w, "birth_date", birth);
 	jw_member_string(&w, "id_number", masked);
 	jw_member_string(&w, "name", name);
-	if (digits[0]) {
-		mask_phone(digits, pmasked, sizeof(pmasked));
+	if (digits[0])
 		jw_member_string(&w, "phone", pmasked);
-	}
 	jw_member_string(&w, "sex", idn.male ? "male" : "female");
 	jw_object_end(&w);
 	if (w.rc != 0)
@@ -283,21 +285,38 @@ person_mask_sealed(const char *sealed, char *out, size_t cap)
 	return 0;
 }
 
+int
+person_mask_shown(const char *shown, char *out, size_t cap)
+{
+	size_t n;
+
+	if (shown == NULL || pii_kid(shown) >= 0)
+		return person_mask_sealed(shown, out, cap);
+	/* Masked when it was written (sql/031): nothing to open. */
+	n = strlen(shown);
+	if (cap > 0)
+		out[0] = '\0';
+	if (n >= cap)
+		return -1;
+	memcpy(out, shown, n + 1);
+	return 0;
+}
+
 static json_t *
-masked_or_null(const char *sealed)
+masked_or_null(const char *shown)
 {
 	char m[64];
 
-	if (sealed == NULL || person_mask_sealed(sealed, m, sizeof(m)) != 0)
+	if (shown == NULL || person_mask_shown(shown, m, sizeof(m)) != 0)
 		return json_null();
 	return json_string(m);
 }
 
 void
-person_write_masked(struct jw *w, const char *sealed, char *copy, size_t cap)
+person_write_masked(struct jw *w, const char *shown, char *copy, size_t cap)
 {
 	char m[PERSON_MASK_MAX];
-	bool ok = sealed != NULL && person_mask_sealed(sealed, m, sizeof(m)) == 0;
+	bool ok = shown != NULL && person_mask_shown(shown, m, sizeof(m)) == 0;
 
 	jw_string(w, ok ? m : NULL);
 	if (!ok)
@@ -382,7 +401,11 @@ person_change(struct db *db, int64_t id, const char *name, const char *phone, js
 			return rc;
 		pii_index(kr, "phone", digits, index);
 	}
-	rc = db_prepare(db, "SELECT name, phone_sealed, phone_index FROM person WHERE id = ?", &st);
+	/* The phone's mask (or sealed value) for the before-image. */
+	rc = db_prepare(db,
+			"SELECT name, COALESCE(phone_masked, phone_sealed), phone_index FROM person"
+			" WHERE id = ?",
+			&st);
 	if (rc != 0)
 		return db_fail(db, rc, e);
 	db_bind_int64(st, 1, id);
@@ -426,13 +449,18 @@ person_change(struct db *db, int64_t id, const char *name, const char *phone, js
 		}
 	}
 	if (phone_changes) {
-		rc = db_prepare(db,
-				"UPDATE person SET phone_sealed = ?, phone_index = ? WHERE id = ?",
-				&st);
+		rc = db_prepare(
+			db,
+			"UPDATE person SET phone_sealed = ?, phone_index = ?, phone_masked = ?"
+			" WHERE id = ?",
+			&st);
 		if (rc == 0) {
+			if (digits[0])
+				mask_phone(digits, pm, sizeof(pm));
 			db_bind_cstr(st, 1, sealed);
 			db_bind_cstr(st, 2, digits[0] ? index : NULL);
-			db_bind_int64(st, 3, id);
+			db_bind_cstr(st, 3, digits[0] ? pm : NULL);
+			db_bind_int64(st, 4, id);
 			rc = db_step(st);
 			db_reset(st);
 		}
@@ -450,12 +478,7 @@ person_change(struct db *db, int64_t id, const char *name, const char *phone, js
 	}
 	if (phone_changes) {
 		json_object_set_new(*before, "phone", masked_or_null(old_phone));
-		if (digits[0]) {
-			mask_phone(digits, pm, sizeof(pm));
-			json_object_set_new(*after, "phone", json_string(pm));
-		} else {
-			json_object_set_new(*after, "phone", json_null());
-		}
+		json_object_set_new(*after, "phone", digits[0] ? json_string(pm) : json_null());
 	}
 out:
 	free(old_phone);

@@ -71,8 +71,14 @@ int person_change(struct db *db, int64_t id, const char *name, const char *phone
 int person_update(struct db *db, int64_t id, const char *name, const char *phone,
 		  const struct audit_actor *who, struct anju_err *e);
 
+/* A person's ID number and phone as lists show them, of a person aliased a:
+ * the stored mask (sql/031), or the sealed value of a row written before
+ * masks were stored; person_mask_sealed() takes either. */
+#define PERSON_ID_SHOWN(a)    "COALESCE(" a ".id_number_masked, " a ".id_number_sealed)"
+#define PERSON_PHONE_SHOWN(a) "COALESCE(" a ".phone_masked, " a ".phone_sealed)"
 /* The columns person_json_row() reads, of a person aliased p. */
-#define PERSON_COLS  "p.id, p.name, p.id_number_sealed, p.phone_sealed, p.birth_date, p.sex"
+#define PERSON_COLS                                                                                \
+	"p.id, p.name, " PERSON_ID_SHOWN("p") ", " PERSON_PHONE_SHOWN("p") ", p.birth_date, p.sex"
 #define PERSON_NCOLS 6
 /* The Person JSON of the PERSON_COLS of st's row from column col: id, name,
  * id_number and phone masked (first 3 and last 4; null when absent or not
@@ -93,15 +99,19 @@ struct person_masks {
 /* The Person's members (as person_json_row()) into the object open in w;
  * *m, when m is not NULL, gets the person's id and masks. */
 void person_write_members(struct jw *w, struct db_stmt *st, int col, struct person_masks *m);
-/* The masked form of sealed into w, or null when absent or unreadable; a
- * copy ("" for null) into copy (cap bytes) when copy is not NULL. */
-void person_write_masked(struct jw *w, const char *sealed, char *copy, size_t cap);
+/* The masked form of shown (as person_mask_shown()) into w, or null when
+ * absent or unreadable; a copy ("" for null) into copy (cap bytes) when copy
+ * is not NULL. */
+void person_write_masked(struct jw *w, const char *shown, char *copy, size_t cap);
 /* The masked Person JSON of person id into *out (new).  0 or
  * ANJU_ENOTFOUND.  No scope: the caller has decided the person is seen. */
 int person_json(struct db *db, int64_t id, json_t **out, struct anju_err *e);
 /* A sealed value opened and masked into out (first 3, last 4): 0, or -1
  * when it cannot be opened (out is then ""). */
 int person_mask_sealed(const char *sealed, char *out, size_t cap);
+/* A PERSON_ID_SHOWN or PERSON_PHONE_SHOWN column into out: a stored mask
+ * as it is, a sealed value as person_mask_sealed(). */
+int person_mask_shown(const char *shown, char *out, size_t cap);
 
 /* The clear value of a person's "id_number" or "phone" into *plain (free
  * with pii_plain_free(*plain, *n)).  0, ANJU_ENOTFOUND ("person_not_found",

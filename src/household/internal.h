@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access/person.h"
 #include "access/scope.h"
 #include "household/household.h"
 
@@ -28,15 +29,17 @@ struct person_masks;
 int household_visible_bind(struct db_stmt *st, int i, const struct caller *c);
 
 /* The HouseholdSummary columns (13), of household h with its head hp. */
+/* clang-format off */
 #define SUMMARY_SELECT                                                                             \
 	"SELECT h.id, h.community_id, c.name, h.category, hc.name, h.state,"                       \
-	" h.monthly_income_fen, h.created_at, hp.id, hp.name, hp.id_number_sealed,"                \
-	" hp.phone_sealed, (SELECT COUNT(*) FROM member mc WHERE mc.household_id = h.id"           \
-	" AND mc.left_at IS NULL)"                                                                 \
+	" h.monthly_income_fen, h.created_at, hp.id, hp.name, "                                    \
+	PERSON_ID_SHOWN("hp") ", " PERSON_PHONE_SHOWN("hp") ","                                    \
+	" (SELECT COUNT(*) FROM member mc WHERE mc.household_id = h.id AND mc.left_at IS NULL)"    \
 	" FROM household h JOIN community c ON c.id = h.community_id"                              \
 	" JOIN household_category hc ON hc.code = h.category"                                      \
 	" LEFT JOIN member hm ON hm.household_id = h.id AND hm.relationship = 'head'"              \
 	" LEFT JOIN person hp ON hp.id = hm.person_id"
+/* clang-format on */
 json_t *household_summary_row(struct db_stmt *st);
 /* Writes the HouseholdSummary of each household of ids (at most
  * HOUSEHOLD_SUMMARY_MAX; no scope) into the array open in w, in that order,

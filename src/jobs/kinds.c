@@ -5,7 +5,7 @@
 
 extern const struct job_kind job_kind_selftest;
 extern const struct job_kind job_kind_purge;
-extern const struct job_kind job_kind_pii_rotate;
+extern const struct job_kind job_kind_pii_rotate, job_kind_person_masks;
 extern const struct job_kind job_kind_demo;
 extern const struct job_kind job_kind_import_units, job_kind_import_households;
 extern const struct job_kind job_kind_export_units, job_kind_export_households;
@@ -26,6 +26,7 @@ const struct job_kind *const job_kinds[] = {
 	&job_kind_selftest,
 	&job_kind_purge,
 	&job_kind_pii_rotate,
+	&job_kind_person_masks,
 	&job_kind_demo,
 	&job_kind_import_units,
 	&job_kind_import_households,

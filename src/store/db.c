@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/date.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "store/db_impl.h"
@@ -144,7 +145,9 @@ db_dialect(const struct db *db, const char *sql)
 	} tokens[] = {
 		{ "{{ID}}", db->ops->id_type },
 		{ "{{TEXT_C}}", db->ops->text_c_type },
+		{ "{{NOW}}", NULL },
 	};
+	char now[TIME_FMT_LEN];
 	struct buf b;
 	const char *p = sql;
 
@@ -156,7 +159,12 @@ db_dialect(const struct db *db, const char *sql)
 			if (strncmp(p, tokens[i].token, strlen(tokens[i].token)) == 0)
 				break;
 		if (i < n) {
-			buf_adds(&b, tokens[i].text);
+			if (tokens[i].text != NULL) {
+				buf_adds(&b, tokens[i].text);
+			} else {
+				time_format_utc(time_now_us(), now);
+				buf_printf(&b, "'%s'", now);
+			}
 			p += strlen(tokens[i].token);
 		} else {
 			buf_add(&b, p, 1);

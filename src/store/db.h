@@ -51,6 +51,8 @@ int db_exec(struct db *db, const char *sql);
  *   {{TEXT_C}}  text compared byte by byte (SQLite's BINARY, PostgreSQL's "C"
  *               collation), so that a range name >= 'x' AND name < 'x\U0010FFFF'
  *               is exactly the names starting with x, and uses an index
+ *   {{NOW}}     the current instant as a quoted text literal, in the stored
+ *               format ('2026-11-28T07:03:11.123456Z')
  * Returns a new string the caller frees. */
 char *db_dialect(const struct db *db, const char *sql);
 

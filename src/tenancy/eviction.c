@@ -301,16 +301,18 @@ eviction_open(struct db *db, const struct caller *c, const struct audit_actor *w
 	" THEN 'overdue' WHEN v.state = 'notice_served' AND v.notice_served_on < CAST(? AS TEXT)"  \
 	" THEN 'vacating' ELSE v.state END"
 
+/* clang-format off */
 #define EVICTION_SELECT                                                                            \
 	"SELECT v.id, v.chain_id, v.lease_id, v.household_id, v.unit_id, v.community_id,"          \
 	" v.basis, v.basis_id, v.reason, " EFFECTIVE_STATE ", v.decided_at, v.decided_on,"         \
 	" v.decided_by_name, v.policy_version, v.notice_served_on, v.notice_pdf_hash,"             \
 	" v.vacate_days, v.vacate_by, v.vacated_on, v.handover_id, v.overstay_from,"               \
-	" v.overstay_to, v.cancel_reason, v.ended_at, v.updated_at, u.number, c.name, p.name,"     \
-	" p.id_number_sealed, v.state FROM eviction v JOIN unit u ON u.id = v.unit_id"             \
+	" v.overstay_to, v.cancel_reason, v.ended_at, v.updated_at, u.number, c.name, p.name, "    \
+	PERSON_ID_SHOWN("p") ", v.state FROM eviction v JOIN unit u ON u.id = v.unit_id"           \
 	" JOIN community c ON c.id = v.community_id LEFT JOIN member m"                            \
 	" ON m.household_id = v.household_id AND m.relationship = 'head' AND m.left_at IS NULL"    \
 	" LEFT JOIN person p ON p.id = m.person_id"
+/* clang-format on */
 
 /* Days from a to b (b - a), both YYYY-MM-DD. */
 static int64_t
@@ -341,7 +343,7 @@ head_masked(struct db_stmt *st, int col, char *name, size_t ncap, char *idn, siz
 	if (!db_col_null(st, col))
 		mask_middle(db_col_text(st, col), 1, 0, name, ncap);
 	if (!db_col_null(st, col + 1) &&
-	    person_mask_sealed(db_col_text(st, col + 1), idn, icap) != 0)
+	    person_mask_shown(db_col_text(st, col + 1), idn, icap) != 0)
 		idn[0] = '\0';
 }
 

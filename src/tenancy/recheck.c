@@ -312,8 +312,8 @@ recheck_run_list(struct db *db, int64_t before_id, int limit, json_t **items, in
 #define RESULT_COLS                                                                                \
 	"r.id, r.run_id, r.chain_id, r.lease_id, r.household_id, r.unit_id, r.community_id,"       \
 	" r.outcome, r.reasons, r.rule_version, r.decision, r.decided_by_name, r.decided_at,"      \
-	" r.decision_note, r.eviction_id, r.created_at, u.number, c.name, p.name,"                 \
-	" p.id_number_sealed"
+	" r.decision_note, r.eviction_id, r.created_at, u.number, c.name, "                        \
+	"p.name, " PERSON_ID_SHOWN("p")
 #define RESULT_FROM                                                                                \
 	" FROM recheck_result r JOIN unit u ON u.id = r.unit_id"                                   \
 	" JOIN community c ON c.id = r.community_id LEFT JOIN member m"                            \
@@ -352,7 +352,7 @@ result_row(struct db_stmt *st, void *ud)
 	(void)ud;
 	if (!db_col_null(st, 18))
 		mask_middle(db_col_text(st, 18), 1, 0, name, sizeof(name));
-	if (!db_col_null(st, 19) && person_mask_sealed(db_col_text(st, 19), idn, sizeof(idn)) != 0)
+	if (!db_col_null(st, 19) && person_mask_shown(db_col_text(st, 19), idn, sizeof(idn)) != 0)
 		idn[0] = '\0';
 	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s}",
 		      "id", (json_int_t)db_col_int64(st, 0), "run_id",

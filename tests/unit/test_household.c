@@ -842,6 +842,85 @@ household_of(json_t *r, size_t i, const char *key)
 	return json_object_get(json_array_get(json_object_get(r, "households"), i), key);
 }
 
+/* The ID number of the first member of a Household JSON. */
+static const char *
+first_member_id_number(json_t *h)
+{
+	json_t *m = json_array_get(json_object_get(h, "members"), 0);
+
+	return json_string_value(json_object_get(json_object_get(m, "person"), "id_number"));
+}
+
+/* The masks stored beside the sealed values (sql/031) are what lists, a
+ * household and a search show, taken as they are; a row without them (one
+ * written before) shows the same masks opened from its sealed values; a
+ * phone's change or removal keeps its mask in step. */
+static void
+test_stored_masks(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	char masked[PERSON_MASK_MAX];
+	json_t *p = NULL, *h = NULL, *r;
+	int64_t id = 0, pid;
+
+	idnum_mask(id_head, masked, sizeof(masked));
+	ok(c->db, create(c, c->a, "王伟", id_head, "13800138000", id_spouse, &id, &e));
+	ok(c->db, person_find(c->db, id_head, &pid, &e));
+	assert_int_equal(count_text(c->db,
+				    "SELECT COUNT(*) FROM person WHERE id_number_masked = ?"
+				    " AND phone_masked = '138****8000'",
+				    masked),
+			 1);
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM person WHERE phone_masked IS NULL"
+					  " AND phone_sealed IS NULL AND id_number_masked LIKE"
+					  " '990***********%'"),
+			 1);
+
+	/* Taken as stored: a mask that no sealed value gives shows. */
+	exec_ok(c->db, "UPDATE person SET id_number_masked = '111***********1111'");
+	ok(c->db, household_person_get(c->db, &bureau, pid, &p, &e));
+	assert_string_equal(json_string_value(json_object_get(p, "id_number")),
+			    "111***********1111");
+	json_decref(p);
+	ok(c->db, household_get(c->db, &bureau, id, &h, &e));
+	assert_string_equal(first_member_id_number(h), "111***********1111");
+	json_decref(h);
+	r = search(c->db, &bureau, "13800138000");
+	assert_string_equal(json_string_value(household_of(r, 0, "head_id_number")),
+			    "111***********1111");
+	json_decref(r);
+
+	/* Without stored masks, the same as they were: opened and masked. */
+	exec_ok(c->db, "UPDATE person SET id_number_masked = NULL, phone_masked = NULL");
+	ok(c->db, household_person_get(c->db, &bureau, pid, &p, &e));
+	assert_string_equal(json_string_value(json_object_get(p, "id_number")), masked);
+	assert_string_equal(json_string_value(json_object_get(p, "phone")), "138****8000");
+	json_decref(p);
+	ok(c->db, household_get(c->db, &bureau, id, &h, &e));
+	assert_string_equal(first_member_id_number(h), masked);
+	json_decref(h);
+	r = search(c->db, &bureau, "王");
+	assert_string_equal(json_string_value(household_of(r, 0, "head_id_number")), masked);
+	assert_string_equal(json_string_value(household_of(r, 0, "head_phone")), "138****8000");
+	json_decref(r);
+
+	/* A phone's change stores its mask; its removal removes it. */
+	ok(c->db, db_begin(c->db));
+	ok(c->db, person_update(c->db, pid, NULL, "13911112222", &who, &e));
+	ok(c->db, db_commit(c->db));
+	assert_int_equal(count_text(c->db, "SELECT COUNT(*) FROM person WHERE phone_masked = ?",
+				    "139****2222"),
+			 1);
+	ok(c->db, db_begin(c->db));
+	ok(c->db, person_update(c->db, pid, NULL, "", &who, &e));
+	ok(c->db, db_commit(c->db));
+	assert_int_equal(query_int(c->db,
+				   "SELECT COUNT(*) FROM person WHERE phone_masked IS NOT NULL"
+				   " OR phone_sealed IS NOT NULL"),
+			 0);
+}
+
 static void
 test_search(void **state)
 {
@@ -959,6 +1038,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scope_and_tenant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reveal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_person_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stored_masks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_and_dossier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 	};

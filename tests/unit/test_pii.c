@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/person.h"
 #include "access/pii.h"
 #include "core/crypto.h"
 #include "core/idnum.h"
@@ -956,6 +957,135 @@ test_rotate_job_unreadable_value(void **state)
 	keydir_drop(&c->k);
 }
 
+/* --- the stored masks' job (sql/031, jobs/person_masks.c) --- */
+
+static int64_t
+create_masks_job(struct db *db, int chunk)
+{
+	struct anju_err e;
+	json_t *p = json_pack("{s:i}", "chunk", chunk);
+	int64_t id = 0;
+
+	ok(db, db_begin(db));
+	if (job_create(db, "person_masks", p, "test", &id, &e) != 0)
+		fail_msg("job_create: %s", e.msg);
+	ok(db, db_commit(db));
+	json_decref(p);
+	return id;
+}
+
+static int64_t
+result_of(struct db *db, int64_t id, const char *key)
+{
+	json_t *j = get_job(db, id);
+	int64_t v;
+
+	assert_string_equal(job_state(j), "succeeded");
+	v = json_integer_value(json_object_get(json_object_get(j, "result"), key));
+	json_decref(j);
+	return v;
+}
+
+/* Rows written without masks (as before sql/031) get them from their sealed
+ * values, in resumable chunks; a mask already there and a value that cannot
+ * be opened are left alone; a second run has nothing to do. */
+static void
+test_masks_job(void **state)
+{
+	struct ctx *c = *state;
+	volatile bool stop = false;
+	struct seen s = { .stop_after = &stop, .stop_at = 2 };
+	struct db_stmt *st;
+	int64_t id, phones = 0;
+	int rc, seen = 0;
+	json_t *j;
+
+	keydir_make(&c->k);
+	keys_set_current(c->k.kr);
+	fill_persons(c->db, c->k.kr);
+	for (int i = 0; i < ROWS; i++)
+		phones += has_phone(i);
+	/* Person 1 has its phone's mask already (a change made meanwhile);
+	 * person 5's phone is damaged. */
+	exec_ok(c->db, "UPDATE person SET phone_masked = '000****0000' WHERE id = 1");
+	exec_ok(c->db, "UPDATE person SET phone_sealed = 'v1.1.AAAA' WHERE id = 5");
+
+	id = create_masks_job(c->db, 1000);
+	run_job(c->db, id, &stop, &s);
+	assert_int_equal(s.calls, 2);
+	j = get_job(c->db, id);
+	assert_string_equal(job_state(j), "queued");
+	json_decref(j);
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM person WHERE id_number_masked"
+					  " IS NOT NULL"),
+			 2000);
+	s = (struct seen){ 0 };
+	run_job(c->db, id, NULL, &s);
+	assert_int_equal(s.last_done, s.total);
+	assert_int_equal(result_of(c->db, id, "unreadable"), 1);
+	/* Every ID number, and every phone but person 1's and person 5's. */
+	assert_int_equal(result_of(c->db, id, "masks"), ROWS + phones - 2);
+
+	ok(c->db,
+	   db_prepare(c->db, "SELECT id, id_number_masked, phone_masked FROM person ORDER BY id",
+		      &st));
+	while ((rc = db_step(st)) == DB_ROW) {
+		char idnum[19], phone[12], want[PERSON_MASK_MAX];
+		int64_t pid = db_col_int64(st, 0);
+
+		fixture_id(seen, idnum);
+		fixture_phone(seen, phone);
+		idnum_mask(idnum, want, sizeof(want));
+		assert_string_equal(db_col_text(st, 1), want);
+		if (pid == 1) {
+			assert_string_equal(db_col_text(st, 2), "000****0000");
+		} else if (pid == 5 || !has_phone(seen)) {
+			assert_true(db_col_null(st, 2));
+		} else {
+			mask_middle(phone, 3, 4, want, sizeof(want));
+			assert_string_equal(db_col_text(st, 2), want);
+		}
+		seen++;
+	}
+	assert_int_equal(rc, DB_DONE);
+	db_reset(st);
+	assert_int_equal(seen, ROWS);
+
+	/* Again: only the damaged phone is still without a mask. */
+	id = create_masks_job(c->db, 500);
+	run_job(c->db, id, NULL, &(struct seen){ 0 });
+	assert_int_equal(result_of(c->db, id, "rows"), 1);
+	assert_int_equal(result_of(c->db, id, "masks"), 0);
+	assert_int_equal(result_of(c->db, id, "unreadable"), 1);
+	keydir_drop(&c->k);
+}
+
+/* Migration 031 queues the job where there are people, and only there. */
+static void
+test_masks_job_queued(void **state)
+{
+	struct ctx *c = *state;
+	struct testdb t;
+	struct anju_err e;
+	struct db *db;
+	int before = 0;
+
+	(void)c;
+	assert_int_equal(query_int(c->db, "SELECT COUNT(*) FROM job"), 0);
+	while (migrations[before].version < 31)
+		before++;
+	assert_int_equal(testdb_open(&t, &db), 0);
+	assert_int_equal(db_migrate_list(db, migrations, before, NULL, &e), 0);
+	keydir_make(&c->k);
+	insert_person(db, c->k.kr, "甲", "11010519491231002X", "13800138000");
+	assert_int_equal(db_migrate(db, NULL, &e), 0);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM job WHERE kind = 'person_masks'"
+				       " AND state = 'queued' AND created_at LIKE '20__-__-__T%Z'"),
+			 1);
+	testdb_close(&t, db);
+	keydir_drop(&c->k);
+}
+
 /* --- nothing in clear at rest --- */
 
 static const char *const fixture_ids[] = { "11010519491231002X", "33010219200403064X",
@@ -1095,6 +1225,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rotate_job, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_rotate_job_unreadable_value, setup_db,
 						teardown_db),
+		cmocka_unit_test_setup_teardown(test_masks_job, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(test_masks_job_queued, setup_db, teardown_db),
 		cmocka_unit_test(test_strings_scan),
 	};
 

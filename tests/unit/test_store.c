@@ -366,6 +366,16 @@ test_dialect_ids(void **state)
 	s = db_dialect(c->db, "");
 	assert_string_equal(s, "");
 	free(s);
+	/* {{NOW}}: the instant as a quoted literal in the stored format. */
+	s = db_dialect(c->db, "x {{NOW}}");
+	assert_int_equal(strlen(s), strlen("x '2026-11-28T07:03:11.123456Z'"));
+	assert_true(strncmp(s, "x '20", 5) == 0 && s[13] == 'T' && s[22] == '.' && s[29] == 'Z');
+	free(s);
+	exec_ok(c->db, "CREATE TABLE n (at TEXT NOT NULL); INSERT INTO n (at) VALUES ({{NOW}})");
+	assert_int_equal(
+		query_int(c->db,
+			  "SELECT COUNT(*) FROM n WHERE at LIKE '____-__-__T__:__:__.______Z'"),
+		1);
 
 	exec_ok(c->db, "CREATE TABLE d (id {{ID}}, name TEXT NOT NULL)");
 	for (int64_t want = 1; want <= 3; want++) {
