@@ -1449,8 +1449,10 @@ run(struct job_ctx *ctx, struct anju_err *e)
 	if (rc == 0)
 		rc = job_finish(ctx, &r, e);
 out:
-	if (sqlite)
-		db_exec(db, "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT");
+	if (sqlite) {
+		db_cache_reset(db);
+		db_exec(db, "PRAGMA temp_store = DEFAULT");
+	}
 	free(r.chains);
 	free(r.segs.v);
 	lines_free(&r.lines);

@@ -404,6 +404,13 @@ db_in_tx(const struct db *db)
 	return db->ops->in_tx(db);
 }
 
+void
+db_cache_reset(struct db *db)
+{
+	if (db->ops->cache_reset != NULL)
+		db->ops->cache_reset(db);
+}
+
 int
 db_tx_lock(struct db *db, int64_t key)
 {

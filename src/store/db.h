@@ -56,6 +56,12 @@ int db_exec(struct db *db, const char *sql);
  * Returns a new string the caller frees. */
 char *db_dialect(const struct db *db, const char *sql);
 
+/* Puts this connection's page cache back at the size it was opened with,
+ * after a long job raised it (SQLite: about 1/64 of the database file,
+ * between SQLite's default 2 MB and 64 MiB, so that every B-tree's inner
+ * pages stay in memory; nothing on PostgreSQL, whose cache is the server's). */
+void db_cache_reset(struct db *db);
+
 /* A statement for sql (cached; see above).  0 or ANJU_EDB. */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Parameters are numbered from 1.  Text is copied. */

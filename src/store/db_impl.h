@@ -88,6 +88,9 @@ struct db_ops {
 	/* Re-opens a broken connection when no transaction is open; 0 when the
 	 * connection is usable (or cannot be repaired yet: inside a transaction). */
 	int (*revive)(struct db *db);
+	/* Puts the connection's page cache at its size for this database
+	 * (db_cache_reset); NULL where the engine has none of its own. */
+	void (*cache_reset)(struct db *db);
 };
 
 extern const struct db_ops db_sqlite_ops;

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -125,6 +126,35 @@ sq_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * The page cache of a connection, in KiB: about 1/64 of the database file,
+ * which holds every B-tree's inner pages (a table or index page points to a
+ * hundred or more below it) and some leaves, so that a look-up reads only
+ * its leaf from the operating system.  SQLite's default (2,000 KiB) is the
+ * floor: the pilot's database is far smaller than that times 64, and its
+ * server stays as small as before.  64 MiB is the ceiling, per connection.
+ */
+#define CACHE_MIN_KIB 2000
+#define CACHE_MAX_KIB (64 * 1024)
+
+static void
+sq_cache_reset(struct db *db)
+{
+	const char *path = sqlite3_db_filename(db->engine, "main");
+	struct stat st;
+	int64_t kib = CACHE_MIN_KIB;
+	char pragma[48];
+
+	if (path != NULL && path[0] != '\0' && stat(path, &st) == 0)
+		kib = (int64_t)st.st_size / 64 / 1024;
+	if (kib < CACHE_MIN_KIB)
+		kib = CACHE_MIN_KIB;
+	if (kib > CACHE_MAX_KIB)
+		kib = CACHE_MAX_KIB;
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%lld", (long long)kib);
+	sqlite3_exec(db->engine, pragma, NULL, NULL, NULL);
+}
+
 static int
 sq_open(struct db *db, const char *path, struct anju_err *e)
 {
@@ -167,6 +197,7 @@ sq_open(struct db *db, const char *path, struct anju_err *e)
 	}
 	db->engine = h;
 	h = NULL;
+	sq_cache_reset(db);
 	rc = 0;
 out:
 	sqlite3_close_v2(h);
@@ -549,6 +580,7 @@ const struct db_ops db_sqlite_ops = {
 	.col_name = sq_col_name,
 	.reset = sq_reset,
 	.in_tx = sq_in_tx,
+	.cache_reset = sq_cache_reset,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -877,7 +877,7 @@ done:
 	rc = 0;
 out:
 	if (db_engine(im.db) == DB_SQLITE) {
-		db_exec(im.db, "PRAGMA cache_size = -2000");
+		db_cache_reset(im.db);
 		db_exec(im.db, "PRAGMA temp_store = DEFAULT");
 	}
 	if (rc == ANJU_ENOTFOUND && strcmp(e->key, "transfer_not_found") == 0)

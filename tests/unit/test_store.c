@@ -988,6 +988,44 @@ test_sqlite_pragmas(void **state)
 	assert_int_equal(query_int(c->db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(query_int(c->db, "PRAGMA synchronous"), 2); /* FULL */
 	assert_int_equal(query_int(c->db, "PRAGMA busy_timeout"), 10000);
+	/* A small database keeps SQLite's default page cache. */
+	assert_int_equal(query_int(c->db, "PRAGMA cache_size"), -2000);
+}
+
+/* The page cache follows the file's size (1/64, from 2,000 KiB to 64 MiB);
+ * db_cache_reset() puts back what a job raised.  The files are made large
+ * by extending them sparsely: SQLite reads only the pages its header counts. */
+static void
+test_sqlite_cache(void **state)
+{
+	char dir[256], path[300], url[320];
+	struct anju_err e;
+	struct db *db;
+
+	(void)state;
+	if (testdb_is_pg())
+		skip();
+	assert_int_equal(testdb_mkdtemp(dir, sizeof(dir), "anju-cache"), 0);
+	snprintf(path, sizeof(path), "%s/c.db", dir);
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	ok(NULL, db_open(url, &db, &e));
+	exec_ok(db, "CREATE TABLE t (x INTEGER)");
+	assert_int_equal(query_int(db, "PRAGMA cache_size"), -2000);
+	db_close(db);
+
+	assert_int_equal(truncate(path, 256LL * 1024 * 1024), 0);
+	ok(NULL, db_open(url, &db, &e));
+	assert_int_equal(query_int(db, "PRAGMA cache_size"), -4096);
+	exec_ok(db, "PRAGMA cache_size = -262144");
+	db_cache_reset(db);
+	assert_int_equal(query_int(db, "PRAGMA cache_size"), -4096);
+	db_close(db);
+
+	assert_int_equal(truncate(path, 8LL * 1024 * 1024 * 1024), 0);
+	ok(NULL, db_open(url, &db, &e));
+	assert_int_equal(query_int(db, "PRAGMA cache_size"), -65536);
+	db_close(db);
+	testdb_rmtree(dir);
 }
 
 static void
@@ -1154,6 +1192,7 @@ main(void)
 		T(test_sync_id_sequence),
 		T(test_threads),
 		T(test_sqlite_pragmas),
+		T(test_sqlite_cache),
 		T(test_pg_session),
 		T(test_pg_reconnect),
 		T(test_pg_advisory_lock),
