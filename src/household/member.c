@@ -86,6 +86,7 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	json_t *before = NULL, *after = NULL;
 	struct buf created;
 	int64_t person = 0;
+	bool is_new = false;
 	int rc;
 
 	buf_init(&created, 0);
@@ -100,6 +101,7 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 		rc = person_add(db, p->name, idn, p->phone, index, &person, &created, e);
 		if (rc != 0)
 			goto out;
+		is_new = true;
 		pending_audit_text(q, "person.create", "person", person, &created);
 	} else if (rc == 0) {
 		if ((rc = same_name(db, person, p->name, e)) != 0)
@@ -116,7 +118,8 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	} else {
 		goto out;
 	}
-	if ((rc = active_elsewhere(db, person, household_id, e)) != 0)
+	/* A person created just now is nobody's member yet. */
+	if (!is_new && (rc = active_elsewhere(db, person, household_id, e)) != 0)
 		goto out;
 	time_format_utc(time_now_us(), now);
 	rc = db_prepare(db,
