@@ -476,6 +476,15 @@ job_db(struct job_ctx *ctx)
 	return ctx->db;
 }
 
+int
+job_db_fail(struct job_ctx *ctx, int rc, struct anju_err *e)
+{
+	if (rc == ANJU_ECANCELED)
+		return rc;
+	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL, "database: %s",
+			 db_errmsg(job_db(ctx)));
+}
+
 int64_t
 job_id(struct job_ctx *ctx)
 {

@@ -69,6 +69,10 @@ struct db *job_db(struct job_ctx *ctx);
 int64_t job_id(struct job_ctx *ctx);
 json_t *job_params(struct job_ctx *ctx);        /* lent */
 const char *job_resume_at(struct job_ctx *ctx); /* the last checkpoint, "" at first */
+/* A failed database call rc of a job: ANJU_ECANCELED as it is (the runner
+ * stopping), a busy database as ANJU_EBUSY, anything else as ANJU_EDB, with
+ * the connection's message in e. */
+int job_db_fail(struct job_ctx *ctx, int rc, struct anju_err *e);
 /* Starts a chunk's transaction; ANJU_ECANCELED when cancellation was asked
  * for or the runner is stopping (nothing is open then). */
 int job_chunk_begin(struct job_ctx *ctx, struct anju_err *e);

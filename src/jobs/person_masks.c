@@ -51,15 +51,6 @@ struct fill {
 	"((id_number_sealed IS NOT NULL AND id_number_masked IS NULL)"                             \
 	" OR (phone_sealed IS NOT NULL AND phone_masked IS NULL))"
 
-static int
-fail_db(struct job_ctx *ctx, int rc, struct anju_err *e)
-{
-	if (rc == ANJU_ECANCELED)
-		return rc;
-	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL, "database: %s",
-			 db_errmsg(job_db(ctx)));
-}
-
 /* Rows missing a mask after after_id. */
 static int
 count_missing(struct db *db, int64_t after_id, int64_t *n)
@@ -166,7 +157,7 @@ do_chunk(struct fill *f, int64_t *after_id, bool *finished, struct anju_err *e)
 					rows[i].id, rows[i].phone);
 	}
 	if (rc != 0) {
-		rc = fail_db(f->ctx, rc, e);
+		rc = job_db_fail(f->ctx, rc, e);
 		job_chunk_abort(f->ctx);
 		goto out;
 	}
@@ -221,7 +212,7 @@ run(struct job_ctx *ctx, struct anju_err *e)
 				 "checkpoint \"%s\" is not this job's", resume);
 	/* Progress: what earlier runs did, and the rows still missing a mask. */
 	if ((rc = count_missing(job_db(ctx), after_id, &f.total)) != 0)
-		return fail_db(ctx, rc, e);
+		return job_db_fail(ctx, rc, e);
 	f.total += f.done;
 	while (!finished)
 		if ((rc = do_chunk(&f, &after_id, &finished, e)) != 0)

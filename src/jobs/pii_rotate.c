@@ -50,15 +50,6 @@ struct rotation {
 	int64_t done, total, resealed;
 };
 
-static int
-fail_db(struct job_ctx *ctx, int rc, struct anju_err *e)
-{
-	if (rc == ANJU_ECANCELED)
-		return rc;
-	return anju_fail(e, rc == ANJU_EBUSY ? ANJU_EBUSY : ANJU_EDB, NULL, NULL, "database: %s",
-			 db_errmsg(job_db(ctx)));
-}
-
 static size_t
 ncolumns(const struct pii_table *t)
 {
@@ -189,7 +180,7 @@ reseal_value(struct rotation *r, const struct pii_table *t, const char *column, 
 		db_reset(st);
 	}
 	free(sealed);
-	return rc != 0 ? fail_db(r->ctx, rc, e) : 0;
+	return rc != 0 ? job_db_fail(r->ctx, rc, e) : 0;
 }
 
 /* One chunk of table ti after *after_id: read, re-seal, checkpoint, commit.
@@ -208,7 +199,7 @@ do_chunk(struct rotation *r, size_t ti, int64_t *after_id, bool *finished, struc
 	if ((rc = job_chunk_begin(r->ctx, e)) != 0)
 		goto out;
 	if ((rc = read_chunk(r, t, *after_id, a, rows, &nrows)) != 0) {
-		rc = fail_db(r->ctx, rc, e);
+		rc = job_db_fail(r->ctx, rc, e);
 		goto abort;
 	}
 	for (size_t i = 0; i < nrows; i++)
@@ -299,13 +290,13 @@ run(struct job_ctx *ctx, struct anju_err *e)
 		int64_t n = 0;
 
 		if ((rc = count_rows(db, &pii_tables[i], -1, &n)) != 0)
-			return fail_db(ctx, rc, e);
+			return job_db_fail(ctx, rc, e);
 		r.total += n;
 		if (i < ti)
 			r.done += n;
 		else if (i == ti && after_id > 0) {
 			if ((rc = count_rows(db, &pii_tables[i], after_id, &n)) != 0)
-				return fail_db(ctx, rc, e);
+				return job_db_fail(ctx, rc, e);
 			r.done += n;
 		}
 	}

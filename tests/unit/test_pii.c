@@ -778,19 +778,25 @@ check_all_open(struct db *db, const struct keyring *kr)
 	assert_int_equal(seen, ROWS);
 }
 
+/* A new job of kind with params p (taken). */
 static int64_t
-create_job(struct db *db, int kid, int chunk)
+queue_job(struct db *db, const char *kind, json_t *p)
 {
 	struct anju_err e;
-	json_t *p = json_pack("{s:i, s:i}", "kid", kid, "chunk", chunk);
 	int64_t id = 0;
 
 	ok(db, db_begin(db));
-	if (job_create(db, "pii_rotate", p, "test", &id, &e) != 0)
+	if (job_create(db, kind, p, "test", &id, &e) != 0)
 		fail_msg("job_create: %s", e.msg);
 	ok(db, db_commit(db));
 	json_decref(p);
 	return id;
+}
+
+static int64_t
+create_job(struct db *db, int kid, int chunk)
+{
+	return queue_job(db, "pii_rotate", json_pack("{s:i, s:i}", "kid", kid, "chunk", chunk));
 }
 
 static json_t *
@@ -962,16 +968,7 @@ test_rotate_job_unreadable_value(void **state)
 static int64_t
 create_masks_job(struct db *db, int chunk)
 {
-	struct anju_err e;
-	json_t *p = json_pack("{s:i}", "chunk", chunk);
-	int64_t id = 0;
-
-	ok(db, db_begin(db));
-	if (job_create(db, "person_masks", p, "test", &id, &e) != 0)
-		fail_msg("job_create: %s", e.msg);
-	ok(db, db_commit(db));
-	json_decref(p);
-	return id;
+	return queue_job(db, "person_masks", json_pack("{s:i}", "chunk", chunk));
 }
 
 static int64_t
