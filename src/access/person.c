@@ -146,37 +146,60 @@ mask_phone(const char *digits, char *out, size_t cap)
 }
 
 int
-person_add(struct db *db, const char *name, const char *id_number, const char *phone,
-	   const char *id_index, int64_t *id, struct buf *after, struct anju_err *e)
+person_seal(const char *id_number, const char *phone, struct person_sealed *s, struct anju_err *e)
 {
 	const struct keyring *kr = keys_current();
 	struct idnum idn;
+	char digits[16];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = normalise(id_number, phone, &idn, digits, e)) != 0)
+		return rc;
+	if (pii_seal(kr, idn.number, strlen(idn.number), &s->id_sealed) != 0 ||
+	    (digits[0] && pii_seal(kr, digits, strlen(digits), &s->phone_sealed) != 0)) {
+		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "sealing failed");
+		person_sealed_free(s);
+		goto out;
+	}
+	if (digits[0]) {
+		pii_index(kr, "phone", digits, s->phone_index);
+		mask_phone(digits, s->phone_masked, sizeof(s->phone_masked));
+	}
+	idnum_mask(idn.number, s->id_masked, sizeof(s->id_masked));
+	date_format(idn.birth, s->birth);
+	s->male = idn.male;
+	memcpy(s->id_number, idn.number, sizeof(s->id_number));
+out:
+	explicit_bzero(&idn, sizeof(idn));
+	explicit_bzero(digits, sizeof(digits));
+	return rc;
+}
+
+void
+person_sealed_free(struct person_sealed *s)
+{
+	free(s->id_sealed);
+	free(s->phone_sealed);
+	explicit_bzero(s, sizeof(*s));
+}
+
+int
+person_add_sealed(struct db *db, const char *name, const struct person_sealed *s,
+		  const char *id_index, int64_t *id, struct buf *after, struct anju_err *e)
+{
 	struct db_stmt *st;
 	struct jw w;
-	char digits[16], own_index[65], phone_index[65], now[TIME_FMT_LEN], masked[40], pmasked[40],
-		birth[DATE_FMT_LEN];
-	char *id_sealed = NULL, *phone_sealed = NULL;
+	char own_index[65], now[TIME_FMT_LEN];
+	bool phone = s->phone_sealed != NULL;
 	int rc;
 
 	if ((rc = check_name(name, e)) != 0)
 		return rc;
-	if ((rc = normalise(id_number, phone, &idn, digits, e)) != 0)
-		return rc;
 	if (id_index == NULL) {
-		person_id_index(idn.number, own_index);
+		person_id_index(s->id_number, own_index);
 		id_index = own_index;
 	}
-	if ((rc = pii_seal(kr, idn.number, strlen(idn.number), &id_sealed)) != 0 ||
-	    (digits[0] && (rc = pii_seal(kr, digits, strlen(digits), &phone_sealed)) != 0)) {
-		rc = anju_fail(e, ANJU_EINTERNAL, NULL, NULL, "sealing failed");
-		goto out;
-	}
-	if (digits[0]) {
-		pii_index(kr, "phone", digits, phone_index);
-		mask_phone(digits, pmasked, sizeof(pmasked));
-	}
-	idnum_mask(idn.number, masked, sizeof(masked));
-	date_format(idn.birth, birth);
 	time_format_utc(time_now_us(), now);
 	rc = db_prepare(db,
 			"INSERT INTO person (name, id_number_sealed, id_number_index, phone_sealed,"
@@ -185,50 +208,56 @@ person_add(struct db *db, const char *name, const char *id_number, const char *p
 			&st);
 	if (rc == 0) {
 		db_bind_cstr(st, 1, name);
-		db_bind_cstr(st, 2, id_sealed);
+		db_bind_cstr(st, 2, s->id_sealed);
 		db_bind_cstr(st, 3, id_index);
-		db_bind_cstr(st, 4, phone_sealed);
-		db_bind_cstr(st, 5, digits[0] ? phone_index : NULL);
+		db_bind_cstr(st, 4, s->phone_sealed);
+		db_bind_cstr(st, 5, phone ? s->phone_index : NULL);
 		db_bind_cstr(st, 6, now);
-		db_bind_cstr(st, 7, birth);
-		db_bind_cstr(st, 8, idn.male ? "male" : "female");
+		db_bind_cstr(st, 7, s->birth);
+		db_bind_cstr(st, 8, s->male ? "male" : "female");
 		/* The name as it is: Chinese names have no case to fold, and a
 		 * byte-wise key keeps the prefix range exact on both engines. */
 		db_bind_cstr(st, 9, name);
-		db_bind_cstr(st, 10, masked);
-		db_bind_cstr(st, 11, digits[0] ? pmasked : NULL);
+		db_bind_cstr(st, 10, s->id_masked);
+		db_bind_cstr(st, 11, phone ? s->phone_masked : NULL);
 		rc = db_step(st);
 		if (rc == DB_ROW)
 			*id = db_col_int64(st, 0);
 		db_reset(st);
 	}
-	if (rc == ANJU_ECONFLICT) {
-		rc = anju_fail(e, ANJU_ECONFLICT, "person_exists", "id_number",
-			       "该身份证号的人员已登记");
-		goto out;
-	}
-	if (rc != DB_ROW) {
-		rc = db_fail(db, rc, e);
-		goto out;
-	}
-	rc = 0;
+	if (rc == ANJU_ECONFLICT)
+		return anju_fail(e, ANJU_ECONFLICT, "person_exists", "id_number",
+				 "该身份证号的人员已登记");
+	if (rc != DB_ROW)
+		return db_fail(db, rc, e);
 	/* Members in key order, as the trail stores them. */
 	jw_init(&w, after);
 	jw_object(&w);
-	jw_member_string(&w, "birth_date", birth);
-	jw_member_string(&w, "id_number", masked);
+	jw_member_string(&w, "birth_date", s->birth);
+	jw_member_string(&w, "id_number", s->id_masked);
 	jw_member_string(&w, "name", name);
-	if (digits[0])
-		jw_member_string(&w, "phone", pmasked);
-	jw_member_string(&w, "sex", idn.male ? "male" : "female");
+	if (phone)
+		jw_member_string(&w, "phone", s->phone_masked);
+	jw_member_string(&w, "sex", s->male ? "male" : "female");
 	jw_object_end(&w);
 	if (w.rc != 0)
-		rc = anju_fail(e, w.rc, "audit_too_big", NULL, "person image too big");
-out:
-	free(id_sealed);
-	free(phone_sealed);
-	explicit_bzero(&idn, sizeof(idn));
-	explicit_bzero(digits, sizeof(digits));
+		return anju_fail(e, w.rc, "audit_too_big", NULL, "person image too big");
+	return 0;
+}
+
+int
+person_add(struct db *db, const char *name, const char *id_number, const char *phone,
+	   const char *id_index, int64_t *id, struct buf *after, struct anju_err *e)
+{
+	struct person_sealed s;
+	int rc;
+
+	if ((rc = check_name(name, e)) != 0)
+		return rc;
+	if ((rc = person_seal(id_number, phone, &s, e)) != 0)
+		return rc;
+	rc = person_add_sealed(db, name, &s, id_index, id, after, e);
+	person_sealed_free(&s);
 	return rc;
 }
 

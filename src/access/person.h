@@ -10,6 +10,7 @@
 #define ANJU_ACCESS_PERSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ struct buf;
 
 /* The longest name, in bytes. */
 #define PERSON_NAME_MAX 64
+/* Room for a masked ID number or phone. */
+#define PERSON_MASK_MAX 40
 
 /* Checks a person's data without the database: name 1..PERSON_NAME_MAX
  * bytes, id_number per GB 11643 (normalised into id_out, which may be NULL),
@@ -48,6 +51,27 @@ int person_create(struct db *db, const char *name, const char *id_number, const 
  * after's cap is reached. */
 int person_add(struct db *db, const char *name, const char *id_number, const char *phone,
 	       const char *id_index, int64_t *id, struct buf *after, struct anju_err *e);
+/* What person_add() makes of an ID number and a phone before it writes:
+ * both sealed, the phone's blind index, the masks, birth date and sex.  It
+ * touches no database, so an import can make the next people's on another
+ * thread while it writes this one's (person_seal()). */
+struct person_sealed {
+	char *id_sealed, *phone_sealed; /* phone_sealed NULL: no phone */
+	char phone_index[65];
+	char id_masked[PERSON_MASK_MAX], phone_masked[PERSON_MASK_MAX];
+	char birth[11]; /* YYYY-MM-DD */
+	bool male;
+	char id_number[19]; /* normalised */
+};
+/* id_number validated and normalised (as person_add()) and phone (may be
+ * NULL) into *s, which person_sealed_free() wipes; 0 or ANJU_EINVAL /
+ * ANJU_EUNPROCESSABLE with the field.  Safe on any thread. */
+int person_seal(const char *id_number, const char *phone, struct person_sealed *s,
+		struct anju_err *e);
+void person_sealed_free(struct person_sealed *s);
+/* person_add() of what person_seal() made. */
+int person_add_sealed(struct db *db, const char *name, const struct person_sealed *s,
+		      const char *id_index, int64_t *id, struct buf *after, struct anju_err *e);
 /* The person with that ID number (exact, through the blind index). */
 int person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e);
 /* The blind index of an ID number as person_validate() normalises it: for
@@ -86,8 +110,6 @@ int person_update(struct db *db, int64_t id, const char *name, const char *phone
  * from the text person_write_members() writes, the one definition. */
 json_t *person_json_row(struct db_stmt *st, int col);
 
-/* Room for a masked ID number or phone. */
-#define PERSON_MASK_MAX 40
 /* A person's masked ID number and phone as person_write_members() wrote
  * them ("" for null), for a reply that shows them again (a household's
  * head among the people found). */

@@ -48,6 +48,7 @@
 struct db;
 struct caller;
 struct audit_actor;
+struct person_sealed;
 
 /* The most members a household has at once. */
 #define HOUSEHOLD_MEMBERS_MAX 20
@@ -59,6 +60,9 @@ struct person_in {
 	/* NULL, or person_index_of() of id_number: for a caller that has looked
 	 * the person up already, so that the keyed hash is computed once. */
 	const char *id_index;
+	/* NULL, or person_seal() of id_number and phone, made ahead: used if
+	 * the person is new (an import seals on another thread). */
+	const struct person_sealed *sealed;
 };
 
 struct member_in {

@@ -98,7 +98,10 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	}
 	rc = person_find_index(db, index, &person, e);
 	if (rc == ANJU_ENOTFOUND) {
-		rc = person_add(db, p->name, idn, p->phone, index, &person, &created, e);
+		rc = p->sealed != NULL
+			     ? person_add_sealed(db, p->name, p->sealed, index, &person, &created,
+						 e)
+			     : person_add(db, p->name, idn, p->phone, index, &person, &created, e);
 		if (rc != 0)
 			goto out;
 		is_new = true;

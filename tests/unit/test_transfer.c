@@ -15,10 +15,12 @@
 #include <cmocka.h>
 #include <iconv.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "access/account.h"
+#include "access/pii.h"
 #include "access/scope.h"
 #include "audit/audit.h"
 #include "core/config.h"
@@ -443,6 +445,93 @@ test_households_with_members(void **state)
 	assert_int_equal(count(c->db, "household"), 2);
 }
 
+/* Person p of test_sealed_ahead: name, ID number and phone. */
+static void
+ahead_person(int p, char name[32], char id[19], char phone[12])
+{
+	char d17[32];
+
+	snprintf(name, 32, "甲%d", p);
+	snprintf(d17, sizeof(d17), "990101198001%02d%03d", 1 + p % 28, p / 28 % 1000);
+	idn(id, d17);
+	snprintf(phone, 12, "139%08d", p);
+}
+
+/* The publication seals members on a helper thread, a ring of households
+ * ahead: over several turns of the ring, every person's sealed ID number and
+ * phone open to its own, its masks and phone index are its own, and it is a
+ * member of its own household. */
+static void
+test_sealed_ahead(void **state)
+{
+	struct ctx *c = *state;
+	const int households = 700;
+	struct db_stmt *st;
+	json_t *job = NULL;
+	struct buf csv;
+	int rc, people = 0, seen = 0;
+
+	buf_init(&csv, 0);
+	buf_adds(&csv, "户号,小区,类别,姓名,身份证号,电话,与户主关系\n");
+	for (int i = 0; i < households; i++)
+		for (int j = 0; j < 1 + i % 3; j++) {
+			static const char *const rel[] = { "户主", "配偶", "子女" };
+			char name[32], id[19], phone[12];
+
+			ahead_person(people++, name, id, phone);
+			buf_printf(&csv, "%d,南苑公租房,外来务工人员,%s,%s,%s,%s\n", i + 1, name,
+				   id, phone, rel[j]);
+		}
+	import(c, TRANSFER_HOUSEHOLDS, csv.p, &job);
+	buf_free(&csv);
+	assert_string_equal(state_of(job), "succeeded");
+	assert_int_equal(result_int(job, "created"), households);
+	json_decref(job);
+
+	ok(c->db,
+	   db_prepare(c->db,
+		      "SELECT p.name, p.id_number_sealed, p.id_number_masked, p.phone_sealed,"
+		      " p.phone_masked, p.phone_index, hp.name FROM person p"
+		      " JOIN member m ON m.person_id = p.id AND m.left_at IS NULL"
+		      " JOIN member hm ON hm.household_id = m.household_id"
+		      " AND hm.relationship = 'head' JOIN person hp ON hp.id = hm.person_id",
+		      &st));
+	while ((rc = db_step(st)) == DB_ROW) {
+		char name[32], id[19], phone[12], want[40], index[65], head[32], hid[19],
+			hphone[12];
+		char *plain = NULL;
+		size_t n = 0;
+		int p = atoi(db_col_text(st, 0) + strlen("甲")), first = 0;
+
+		ahead_person(p, name, id, phone);
+		assert_string_equal(db_col_text(st, 0), name);
+		assert_int_equal(pii_open(keys_current(), db_col_text(st, 1), &plain, &n), 0);
+		assert_string_equal(plain, id);
+		pii_plain_free(plain, n);
+		idnum_mask(id, want, sizeof(want));
+		assert_string_equal(db_col_text(st, 2), want);
+		assert_int_equal(pii_open(keys_current(), db_col_text(st, 3), &plain, &n), 0);
+		assert_string_equal(plain, phone);
+		pii_plain_free(plain, n);
+		mask_middle(phone, 3, 4, want, sizeof(want));
+		assert_string_equal(db_col_text(st, 4), want);
+		pii_index(keys_current(), "phone", phone, index);
+		assert_string_equal(db_col_text(st, 5), index);
+		/* Its household's head is the first person of its group. */
+		for (int i = 0, q = 0; i < households; q += 1 + i % 3, i++)
+			if (p < q + 1 + i % 3) {
+				first = q;
+				break;
+			}
+		ahead_person(first, head, hid, hphone);
+		assert_string_equal(db_col_text(st, 6), head);
+		seen++;
+	}
+	assert_int_equal(rc, DB_DONE);
+	db_reset(st);
+	assert_int_equal(seen, people);
+}
+
 static void
 test_rows_and_scope(void **state)
 {
@@ -747,6 +836,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_existing_unit_is_not_overwritten, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_households_with_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_and_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_between_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lent_input, setup, teardown),
