@@ -193,8 +193,8 @@ fill_db(const char *dir, int64_t nunits, int64_t nhouseholds)
 		db_bind_cstr(h, 5, now);
 		step_done(db, h, &hid);
 		for (int j = 0; j < members; j++) {
-			char name[32], id[19], phone[24], idx[65], pidx[65], birth[11], im[40],
-				pm[40];
+			char name[32], id[19], phone[24], idx[PII_INDEX_LEN + 1],
+				pidx[PII_INDEX_LEN + 1], birth[11], im[40], pm[40];
 			char *ids = NULL, *ps = NULL;
 
 			person_of(who + j, name, id, phone);

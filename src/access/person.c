@@ -91,13 +91,14 @@ person_validate(const char *name, const char *id_number, const char *phone, char
 }
 
 void
-person_id_index(const char *id_number, char out[65])
+person_id_index(const char *id_number, char out[PII_INDEX_LEN + 1])
 {
 	pii_index(keys_current(), "id_number", id_number, out);
 }
 
 int
-person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e)
+person_find_index(struct db *db, const char index[PII_INDEX_LEN + 1], int64_t *id,
+		  struct anju_err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -115,7 +116,7 @@ person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_
 }
 
 int
-person_index_of(const char *id_number, char out[65], struct anju_err *e)
+person_index_of(const char *id_number, char out[PII_INDEX_LEN + 1], struct anju_err *e)
 {
 	struct idnum idn;
 	char digits[16];
@@ -131,7 +132,7 @@ person_index_of(const char *id_number, char out[65], struct anju_err *e)
 int
 person_find(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
 {
-	char index[65];
+	char index[PII_INDEX_LEN + 1];
 	int rc;
 
 	if ((rc = person_index_of(id_number, index, e)) != 0)
@@ -190,7 +191,7 @@ person_add_sealed(struct db *db, const char *name, const struct person_sealed *s
 {
 	struct db_stmt *st;
 	struct jw w;
-	char own_index[65], now[TIME_FMT_LEN];
+	char own_index[PII_INDEX_LEN + 1], now[TIME_FMT_LEN];
 	bool phone = s->phone_sealed != NULL;
 	int rc;
 
@@ -417,7 +418,7 @@ person_change(struct db *db, int64_t id, const char *name, const char *phone, js
 {
 	const struct keyring *kr = keys_current();
 	struct db_stmt *st;
-	char digits[16] = "", index[65] = "", old_name[PERSON_NAME_MAX + 1], pm[40];
+	char digits[16] = "", index[PII_INDEX_LEN + 1] = "", old_name[PERSON_NAME_MAX + 1], pm[40];
 	char *old_phone = NULL, *sealed = NULL;
 	bool name_changes = false, phone_changes = false;
 	int rc;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/pii.h"
 #include "core/err.h"
 
 struct db;
@@ -57,7 +58,7 @@ int person_add(struct db *db, const char *name, const char *id_number, const cha
  * thread while it writes this one's (person_seal()). */
 struct person_sealed {
 	char *id_sealed, *phone_sealed; /* phone_sealed NULL: no phone */
-	char phone_index[65];
+	char phone_index[PII_INDEX_LEN + 1];
 	char id_masked[PERSON_MASK_MAX], phone_masked[PERSON_MASK_MAX];
 	char birth[11]; /* YYYY-MM-DD */
 	bool male;
@@ -77,12 +78,13 @@ int person_find(struct db *db, const char *id_number, int64_t *id, struct anju_e
 /* The blind index of an ID number as person_validate() normalises it: for
  * a caller that looks a person up and then adds it, so that the keyed hash
  * is computed once (person_find_index(), then person_add()). */
-void person_id_index(const char *id_number, char out[65]);
+void person_id_index(const char *id_number, char out[PII_INDEX_LEN + 1]);
 /* The blind index of an ID number as given (normalised first, per
  * GB 11643): 0 or ANJU_EINVAL (field "id_number"). */
-int person_index_of(const char *id_number, char out[65], struct anju_err *e);
+int person_index_of(const char *id_number, char out[PII_INDEX_LEN + 1], struct anju_err *e);
 /* person_find() by person_id_index(). */
-int person_find_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e);
+int person_find_index(struct db *db, const char index[PII_INDEX_LEN + 1], int64_t *id,
+		      struct anju_err *e);
 
 /* Changes a person's name and phone (NULL: unchanged; phone "": removed).
  * *before and *after (new, NULL when nothing changed) are the masked

@@ -245,7 +245,8 @@ pii_plain_free(char *plain, size_t n)
 }
 
 void
-pii_index(const struct keyring *kr, const char *domain, const char *normalised_value, char out[65])
+pii_index_mac(const struct keyring *kr, const char *domain, const char *normalised_value,
+	      char out[65])
 {
 	struct hmac_sm3_ctx *c = hmac_sm3_new(keys_index(kr), KEYS_LEN);
 	uint8_t mac[SM3_LEN];
@@ -255,6 +256,17 @@ pii_index(const struct keyring *kr, const char *domain, const char *normalised_v
 	hmac_sm3_update(c, normalised_value, strlen(normalised_value));
 	hmac_sm3_final(c, mac);
 	hex_encode(mac, sizeof(mac), out);
+}
+
+void
+pii_index(const struct keyring *kr, const char *domain, const char *normalised_value,
+	  char out[PII_INDEX_LEN + 1])
+{
+	char whole[65];
+
+	pii_index_mac(kr, domain, normalised_value, whole);
+	memcpy(out, whole, PII_INDEX_LEN);
+	out[PII_INDEX_LEN] = '\0';
 }
 
 int

@@ -10,8 +10,11 @@
  * ciphertext (encrypt-then-MAC; the prefix is covered so a kid cannot be
  * swapped).  Nothing is decrypted before the MAC has been checked.
  *
- * The blind index is hex HMAC-SM3 under keys/index.key of domain || 0x00 ||
- * value.  It matches only byte-equal values, so callers normalise first:
+ * The blind index is the first 128 bits, in hex, of HMAC-SM3 under
+ * keys/index.key of domain || 0x00 || value (sql/032: the whole 256 bits
+ * made the person table's two random-keyed indexes twice the size, and a
+ * large import write them nearly whole; 128 bits keep every value of a
+ * province apart).  It matches only byte-equal values, so callers normalise first:
  * an ID number as idnum_parse() (core/idnum.h) gives it, 18 characters with
  * an upper-case 'X'; a phone as its digits only.  The domain ("id_number",
  * "phone") keeps equal values of different kinds apart.
@@ -83,10 +86,16 @@ int pii_parts_load(struct db *db, const struct pii_parts *p, struct buf *out, st
 /* Deletes the pieces. */
 int pii_parts_drop(struct db *db, const struct pii_parts *p, struct anju_err *e);
 
-/* The blind index of a normalised value (see above) in domain: 64 lower-case
- * hex digits and a NUL into out. */
+/* The blind index of a normalised value (see above) in domain:
+ * PII_INDEX_LEN lower-case hex digits and a NUL into out. */
+#define PII_INDEX_LEN 32
 void pii_index(const struct keyring *kr, const char *domain, const char *normalised_value,
-	       char out[65]);
+	       char out[PII_INDEX_LEN + 1]);
+/* The whole HMAC of which pii_index() is the start, 64 lower-case hex digits
+ * and a NUL: only for a value derived from it that was kept before the
+ * index was cut (a bank line's identity) and must stay as it was. */
+void pii_index_mac(const struct keyring *kr, const char *domain, const char *normalised_value,
+		   char out[65]);
 
 /* The kid a sealed value names, or -1 when it does not start "v1.<kid>.". */
 int pii_kid(const char *sealed);

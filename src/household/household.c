@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access/person.h"
+#include "access/pii.h"
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/idnum.h"
@@ -412,7 +413,7 @@ out:
 int
 household_find_by_head(struct db *db, const char *id_number, int64_t *id, struct anju_err *e)
 {
-	char index[65];
+	char index[PII_INDEX_LEN + 1];
 	int rc;
 
 	if ((rc = person_index_of(id_number, index, e)) != 0)
@@ -421,7 +422,8 @@ household_find_by_head(struct db *db, const char *id_number, int64_t *id, struct
 }
 
 int
-household_find_by_head_index(struct db *db, const char index[65], int64_t *id, struct anju_err *e)
+household_find_by_head_index(struct db *db, const char index[PII_INDEX_LEN + 1], int64_t *id,
+			     struct anju_err *e)
 {
 	struct db_stmt *st;
 	int64_t person;

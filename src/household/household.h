@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access/pii.h"
 #include "access/role.h"
 #include "core/err.h"
 
@@ -111,7 +112,7 @@ int household_create(struct db *db, const struct household_in *in, const struct 
  * The natural key of household imports. */
 int household_find_by_head(struct db *db, const char *id_number, int64_t *id, struct anju_err *e);
 /* household_find_by_head() by the head's person_index_of(). */
-int household_find_by_head_index(struct db *db, const char index[65], int64_t *id,
+int household_find_by_head_index(struct db *db, const char index[PII_INDEX_LEN + 1], int64_t *id,
 				 struct anju_err *e);
 
 /* The community of a household the caller may see (a tenant: only its own):

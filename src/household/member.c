@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "access/person.h"
+#include "access/pii.h"
 #include "core/date.h"
 #include "core/idnum.h"
 #include "core/jsonw.h"
@@ -81,7 +82,7 @@ member_join(struct db *db, int64_t household_id, const struct person_in *p,
 	    struct jw *image, struct anju_err *e)
 {
 	struct db_stmt *st;
-	char idn[19], own_index[65], masked[40], now[TIME_FMT_LEN];
+	char idn[19], own_index[PII_INDEX_LEN + 1], masked[40], now[TIME_FMT_LEN];
 	const char *index = p->id_index;
 	json_t *before = NULL, *after = NULL;
 	struct buf created;

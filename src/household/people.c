@@ -205,7 +205,7 @@ household_search(struct db *db, const struct caller *c, enum household_search_by
 {
 	struct db_stmt *st;
 	struct person_masks found[50];
-	char index[65], upper[PERSON_NAME_MAX + 8];
+	char index[PII_INDEX_LEN + 1], upper[PERSON_NAME_MAX + 8];
 	int64_t hids[HOUSEHOLD_SUMMARY_MAX];
 	int nh = 0, nfound = 0, i = 1, rc;
 	bool all = c != NULL && c->all_communities;

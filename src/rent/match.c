@@ -456,7 +456,7 @@ int
 match_refresh_payers(struct db *db, int64_t *found, struct anju_err *e)
 {
 	struct acct {
-		char index[65];
+		char index[PII_INDEX_LEN + 1];
 		char *sealed;
 	} *as = NULL;
 	size_t n = 0, cap = 0;
@@ -855,7 +855,7 @@ bank_line_confirm(struct db *db, const struct caller *c, int64_t id, int64_t hou
 {
 	struct line l;
 	struct db_stmt *st;
-	char now[TIME_FMT_LEN], index[65];
+	char now[TIME_FMT_LEN], index[PII_INDEX_LEN + 1];
 	int64_t community, pid = 0;
 	int rc;
 

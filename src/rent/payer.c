@@ -317,7 +317,7 @@ payer_insert(struct db *db, int64_t household_id, const struct payer_state *s, c
 	     const char *source, const char *principal, int64_t *id, struct anju_err *e)
 {
 	struct db_stmt *st;
-	char now[TIME_FMT_LEN], index[65], *sealed = NULL;
+	char now[TIME_FMT_LEN], index[PII_INDEX_LEN + 1], *sealed = NULL;
 	int rc;
 
 	if (keys_current() == NULL)
@@ -370,7 +370,7 @@ static int
 payer_known(struct db *db, int64_t household_id, const char *digits, struct anju_err *e)
 {
 	struct db_stmt *st;
-	char index[65];
+	char index[PII_INDEX_LEN + 1];
 	int rc;
 
 	if (keys_current() == NULL)
@@ -628,7 +628,7 @@ int
 payer_account_household(struct db *db, const char *number, int64_t *household_id,
 			struct anju_err *e)
 {
-	char digits[PAYER_DIGITS_MAX + 1], index[65];
+	char digits[PAYER_DIGITS_MAX + 1], index[PII_INDEX_LEN + 1];
 	struct db_stmt *st;
 	int64_t found = 0;
 	int rows = 0, rc;
@@ -721,7 +721,7 @@ int
 payer_account_forget(struct db *db, int64_t household_id, const char *number,
 		     const struct audit_actor *who, bool *forgot, struct anju_err *e)
 {
-	char digits[PAYER_DIGITS_MAX + 1], index[65];
+	char digits[PAYER_DIGITS_MAX + 1], index[PII_INDEX_LEN + 1];
 	struct db_stmt *st;
 	int64_t id = 0, hh;
 	json_t *j = NULL, *before;

@@ -1378,7 +1378,7 @@ struct item {
 	int64_t id, household_id, amount_fen;
 	char state[12];
 	char bank_ref[65];
-	char index[65];
+	char index[PII_INDEX_LEN + 1];
 	bool seen;
 };
 
@@ -1447,7 +1447,7 @@ rows_validate(struct db *db, int64_t batch_id, int64_t count, struct item *items
 	for (size_t i = 0; i < nrows; i++) {
 		struct wh_result_row *r = &rows[i];
 		long long b = 0, seq = 0;
-		char tail = 0, idx[65];
+		char tail = 0, idx[PII_INDEX_LEN + 1];
 		struct item *it;
 
 		todo[i] = NULL;

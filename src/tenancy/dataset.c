@@ -405,7 +405,7 @@ static int
 import_row(struct importer *im, const struct csv_row *row)
 {
 	const struct keyring *kr = keys_current();
-	char v[4096], index[65], company[128];
+	char v[4096], index[PII_INDEX_LEN + 1], company[128];
 	struct idnum idn;
 	struct anju_err e;
 	int64_t a = 0, b = 0;

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "access/person.h"
+#include "access/pii.h"
 #include "audit/audit.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -345,7 +346,8 @@ category_of(struct importer *im, size_t i, const char *given, struct anju_err *e
 /* Whether the person with that ID number is an active member of some
  * household: *hid its id, 0 when not (or when there is no such person). */
 static int
-active_household(struct importer *im, const char index[65], int64_t *hid, struct anju_err *e)
+active_household(struct importer *im, const char index[PII_INDEX_LEN + 1], int64_t *hid,
+		 struct anju_err *e)
 {
 	/* Who else a person belongs to is a fact about the import, not a view:
 	 * it is asked with every community in scope. */

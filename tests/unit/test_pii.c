@@ -526,8 +526,8 @@ test_index(void **state)
 	keydir_make(&k);
 	keydir_make(&other);
 	pii_index(k.kr, "id_number", "11010519491231002X", a);
-	assert_int_equal(strlen(a), 64);
-	for (int i = 0; i < 64; i++)
+	assert_int_equal(strlen(a), PII_INDEX_LEN);
+	for (int i = 0; i < PII_INDEX_LEN; i++)
 		assert_true((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f'));
 	/* Stable, across reloads too. */
 	keydir_reload(&k);
@@ -544,16 +544,20 @@ test_index(void **state)
 	pii_index(k.kr, "phone", "1380", b);
 	pii_index(k.kr, "phone1", "380", c);
 	assert_string_not_equal(b, c);
-	/* It is HMAC-SM3(index key, domain || 0 || value). */
+	/* It is the first 128 bits of HMAC-SM3(index key, domain || 0 || value),
+	 * and pii_index_mac() the whole. */
 	{
 		uint8_t mac[SM3_LEN];
-		char hex[65];
+		char hex[65], whole[65];
 
 		hmac_sm3(keys_index(k.kr), KEYS_LEN,
 			 "phone\0"
 			 "1380",
 			 10, mac);
 		hex_encode(mac, sizeof(mac), hex);
+		pii_index_mac(k.kr, "phone", "1380", whole);
+		assert_string_equal(whole, hex);
+		hex[PII_INDEX_LEN] = '\0';
 		assert_string_equal(hex, b);
 	}
 	keydir_drop(&other);
@@ -1083,6 +1087,62 @@ test_masks_job_queued(void **state)
 	keydir_drop(&c->k);
 }
 
+/* Migration 032 cuts the stored blind indexes to pii_index()'s 32 digits:
+ * a person indexed before it is found after it, by ID number and phone. */
+static void
+test_index_cut(void **state)
+{
+	struct ctx *c = *state;
+	struct db_stmt *st;
+	struct testdb t;
+	struct anju_err e;
+	struct db *db;
+	char id_mac[65], phone_mac[65], idx[PII_INDEX_LEN + 1];
+	int64_t id = 0;
+	int before = 0;
+
+	while (migrations[before].version < 32)
+		before++;
+	assert_int_equal(testdb_open(&t, &db), 0);
+	assert_int_equal(db_migrate_list(db, migrations, before, NULL, &e), 0);
+	keydir_make(&c->k);
+	/* Two people as written before 032: whole HMACs; the second has no phone. */
+	pii_index_mac(c->k.kr, "id_number", "11010519491231002X", id_mac);
+	pii_index_mac(c->k.kr, "phone", "13800138000", phone_mac);
+	ok(db, db_prepare(db,
+			  "INSERT INTO person (name, id_number_sealed, id_number_index,"
+			  " phone_sealed, phone_index, created_at) VALUES"
+			  " ('甲', 'v1.1.x', ?, 'v1.1.y', ?, '2026-01-01T00:00:00.000000Z'),"
+			  " ('乙', 'v1.1.z', ?, NULL, NULL, '2026-01-01T00:00:00.000000Z')",
+			  &st));
+	db_bind_cstr(st, 1, id_mac);
+	db_bind_cstr(st, 2, phone_mac);
+	pii_index_mac(c->k.kr, "id_number", "33010219200403064X", id_mac);
+	db_bind_cstr(st, 3, id_mac);
+	assert_int_equal(step_to_end(st), DB_DONE);
+	assert_int_equal(
+		query_int(db, "SELECT COUNT(*) FROM person WHERE length(id_number_index) = 64"), 2);
+	assert_int_equal(db_migrate(db, NULL, &e), 0);
+	assert_int_equal(
+		query_int(db, "SELECT COUNT(*) FROM person WHERE length(id_number_index) = 32"), 2);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM person WHERE phone_index IS NULL"), 1);
+	pii_index(c->k.kr, "id_number", "33010219200403064X", idx);
+	assert_int_equal(person_find_index(db, idx, &id, &e), 0);
+	assert_int_equal(id, query_int(db, "SELECT id FROM person WHERE name = '乙'"));
+	pii_index(c->k.kr, "id_number", "11010519491231002X", idx);
+	assert_int_equal(person_find_index(db, idx, &id, &e), 0);
+	assert_int_equal(id, query_int(db, "SELECT id FROM person WHERE name = '甲'"));
+	pii_index(c->k.kr, "phone", "13800138000", idx);
+	ok(db, db_prepare(db, "SELECT COUNT(*) FROM person WHERE phone_index = ? AND name = '甲'",
+			  &st));
+	db_bind_cstr(st, 1, idx);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_col_int64(st, 0), 1);
+	db_reset(st);
+	testdb_close(&t, db);
+	keydir_drop(&c->k);
+}
+
 /* --- nothing in clear at rest --- */
 
 static const char *const fixture_ids[] = { "11010519491231002X", "33010219200403064X",
@@ -1224,6 +1284,7 @@ main(void)
 						teardown_db),
 		cmocka_unit_test_setup_teardown(test_masks_job, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(test_masks_job_queued, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(test_index_cut, setup_db, teardown_db),
 		cmocka_unit_test(test_strings_scan),
 	};
 
