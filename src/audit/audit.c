@@ -10,6 +10,8 @@
  */
 #include "audit/audit.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,50 +342,324 @@ check_fields(const struct audit_actor *who, const char *action, const char *obje
 	return 0;
 }
 
+/* Inserts one row whose MAC is computed. */
+static int
+insert_row(struct db *db, int64_t id, const struct str f[AUDIT_NFIELDS], const char mac_hex[65],
+	   struct anju_err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = db_prepare(db,
+			"INSERT INTO audit_log (" AUDIT_COLS ")"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			&st);
+	if (rc != 0)
+		return audit_db_fail(db, rc, e);
+	db_bind_int64(st, 1, id);
+	for (int i = AUDIT_F_AT; i < AUDIT_NFIELDS; i++)
+		if (f[i].p == NULL)
+			db_bind_null(st, i + 1);
+		else
+			db_bind_text(st, i + 1, f[i].p, f[i].n);
+	db_bind_cstr(st, 13, mac_hex);
+	rc = db_step(st);
+	db_reset(st);
+	return rc < 0 ? audit_db_fail(db, rc, e) : 0;
+}
+
+/* Takes the append lock and reads the chain's head: the newest row's id and
+ * MAC.  ANJU_EINTERNAL when the newest row's MAC is not even hex. */
+static int
+lock_head(struct db *db, int64_t *last, uint8_t prev[SM3_LEN], struct anju_err *e)
+{
+	char prev_hex[65];
+	int rc;
+
+	if (!db_in_tx(db))
+		return anju_fail(e, ANJU_EINTERNAL, "audit_outside_tx", NULL,
+				 "audit_write outside a transaction");
+	/* From here to the end of the caller's transaction nobody else appends. */
+	if ((rc = db_tx_lock(db, AUDIT_LOCK_KEY)) != 0)
+		return audit_db_fail(db, rc, e);
+	if ((rc = read_head(db, last, prev_hex, e)) != 0)
+		return rc;
+	memset(prev, 0, SM3_LEN);
+	if (*last > 0 && (prev_hex[0] == '\0' || hex_decode(prev_hex, 64, prev, SM3_LEN) != 0))
+		/* Chaining onto a row whose MAC is not even hex would bless it: stop
+		 * audited writes until someone looks (anju audit verify names it). */
+		return anju_fail(e, ANJU_EINTERNAL, "audit_chain_damaged", NULL,
+				 "审计链末行（第 %lld 行）已损坏，请运行 anju audit verify",
+				 (long long)*last);
+	return 0;
+}
+
+/*
+ * A batch (audit.h): the rows wait in a ring of BATCH_RING slots, each with
+ * its fields' bytes copied, for the helper thread to chain their MACs in
+ * order; the writer inserts the rows whose MACs are done whenever it appends
+ * one, and the rest at the end.  The helper is woken only when BATCH_WAKE
+ * rows wait for it (or the writer needs them): a wake-up per row would cost
+ * more than the MAC it moves.
+ */
+#define BATCH_RING 1024
+#define BATCH_WAKE 32
+
+struct batch_row {
+	struct buf text; /* the fields' bytes, each followed by a NUL */
+	size_t off[AUDIT_NFIELDS], len[AUDIT_NFIELDS];
+	bool null[AUDIT_NFIELDS];
+	int64_t id;
+	char mac_hex[65];
+};
+
+struct audit_batch {
+	struct db *db;
+	int64_t next_id;
+	uint8_t head[SM3_LEN]; /* the helper's: the MAC of the last row it chained */
+	struct batch_row *ring;
+	struct buf scratch; /* the helper's */
+	size_t appended, maced, inserted;
+	pthread_mutex_t mu;
+	pthread_cond_t work; /* the helper waits: rows to chain, or stop */
+	pthread_cond_t done; /* the writer waits: more rows chained */
+	bool helper_waits, writer_waits, stop, drop, started;
+	int rc; /* the helper's failure, if any */
+	pthread_t thread;
+};
+
+/* The batch this thread has open, and on which connection. */
+static _Thread_local struct audit_batch *batch;
+
+static void
+row_fields(const struct batch_row *r, struct str f[AUDIT_NFIELDS])
+{
+	for (int i = 0; i < AUDIT_NFIELDS; i++)
+		f[i] = r->null[i] ? (struct str){ NULL, 0 }
+				  : (struct str){ r->text.p + r->off[i], r->len[i] };
+}
+
+/* Chains row k: its MAC over the previous one's. */
+static int
+batch_chain(struct audit_batch *b, size_t k)
+{
+	struct batch_row *r = &b->ring[k % BATCH_RING];
+	struct str f[AUDIT_NFIELDS];
+	uint8_t mac[SM3_LEN];
+	int rc;
+
+	row_fields(r, f);
+	if ((rc = row_mac(&b->scratch, b->head, f, mac)) != 0)
+		return rc;
+	hex_encode(mac, sizeof(mac), r->mac_hex);
+	memcpy(b->head, mac, SM3_LEN);
+	return 0;
+}
+
+static void *
+batch_main(void *arg)
+{
+	struct audit_batch *b = arg;
+
+	for (;;) {
+		size_t k;
+		int rc;
+
+		pthread_mutex_lock(&b->mu);
+		while (b->maced == b->appended && !b->stop) {
+			b->helper_waits = true;
+			pthread_cond_wait(&b->work, &b->mu);
+		}
+		b->helper_waits = false;
+		if (b->drop || (b->stop && b->maced == b->appended)) {
+			pthread_mutex_unlock(&b->mu);
+			break;
+		}
+		k = b->maced;
+		pthread_mutex_unlock(&b->mu);
+		rc = batch_chain(b, k);
+		pthread_mutex_lock(&b->mu);
+		if (rc != 0 && b->rc == 0)
+			b->rc = rc;
+		b->maced = k + 1;
+		if (b->writer_waits)
+			pthread_cond_signal(&b->done);
+		pthread_mutex_unlock(&b->mu);
+	}
+	return NULL;
+}
+
+/* Inserts the rows chained so far; with all, first waits for every row
+ * appended to be chained. */
+static int
+batch_insert(struct audit_batch *b, bool all, struct anju_err *e)
+{
+	size_t upto;
+	int rc = 0;
+
+	if (!b->started) {
+		for (; b->maced < b->appended && rc == 0; b->maced++)
+			rc = batch_chain(b, b->maced);
+		upto = b->maced;
+	} else {
+		pthread_mutex_lock(&b->mu);
+		if (all && b->maced < b->appended) {
+			if (b->helper_waits)
+				pthread_cond_signal(&b->work);
+			while (b->maced < b->appended) {
+				b->writer_waits = true;
+				pthread_cond_wait(&b->done, &b->mu);
+			}
+			b->writer_waits = false;
+		}
+		upto = b->maced;
+		rc = b->rc;
+		pthread_mutex_unlock(&b->mu);
+	}
+	if (rc != 0)
+		return anju_fail(e, rc, "audit_too_big", NULL, "audit row too big");
+	for (; b->inserted < upto; b->inserted++) {
+		struct batch_row *r = &b->ring[b->inserted % BATCH_RING];
+		struct str f[AUDIT_NFIELDS];
+
+		row_fields(r, f);
+		if ((rc = insert_row(b->db, r->id, f, r->mac_hex, e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Row id with fields f into the batch: copied, for the helper to chain. */
+static int
+batch_append(struct audit_batch *b, int64_t id, const struct str f[AUDIT_NFIELDS],
+	     struct anju_err *e)
+{
+	struct batch_row *r;
+	size_t waiting;
+	int rc;
+
+	/* A full ring: the oldest rows are inserted first (the helper is far
+	 * ahead of the writer, so this is rare). */
+	if (b->appended - b->inserted == BATCH_RING && ((rc = batch_insert(b, true, e)) != 0))
+		return rc;
+	r = &b->ring[b->appended % BATCH_RING];
+	buf_reset(&r->text);
+	for (int i = 0; i < AUDIT_NFIELDS; i++) {
+		r->null[i] = f[i].p == NULL;
+		r->off[i] = r->text.n;
+		r->len[i] = f[i].n;
+		if (!r->null[i])
+			buf_add(&r->text, f[i].p, f[i].n);
+		buf_addc(&r->text, '\0');
+	}
+	r->id = id;
+	if (!b->started) {
+		b->appended++;
+		return 0;
+	}
+	pthread_mutex_lock(&b->mu);
+	b->appended++;
+	waiting = b->appended - b->maced;
+	if (b->helper_waits && waiting >= BATCH_WAKE)
+		pthread_cond_signal(&b->work);
+	pthread_mutex_unlock(&b->mu);
+	return batch_insert(b, false, e);
+}
+
+int
+audit_batch_begin(struct db *db, struct anju_err *e)
+{
+	struct audit_batch *b;
+	int64_t last;
+	int rc;
+
+	if (batch != NULL)
+		return anju_fail(e, ANJU_EINTERNAL, "audit_batch_open", NULL,
+				 "an audit batch is already open on this thread");
+	if (audit_key == NULL)
+		return anju_fail(e, ANJU_EINTERNAL, "audit_no_key", NULL, "audit key not set");
+	b = xcalloc(1, sizeof(*b));
+	if ((rc = lock_head(db, &last, b->head, e)) != 0) {
+		free(b);
+		return rc;
+	}
+	if (last == INT64_MAX) {
+		free(b);
+		return anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
+	}
+	b->db = db;
+	b->next_id = last + 1;
+	b->ring = xcalloc(BATCH_RING, sizeof(*b->ring));
+	for (size_t i = 0; i < BATCH_RING; i++)
+		buf_init(&b->ring[i].text, 0);
+	buf_init(&b->scratch, 0);
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->work, NULL);
+	pthread_cond_init(&b->done, NULL);
+	b->started = pthread_create(&b->thread, NULL, batch_main, b) == 0;
+	batch = b;
+	return 0;
+}
+
+int
+audit_batch_end(struct db *db, bool keep, struct anju_err *e)
+{
+	struct audit_batch *b = batch;
+	int rc = 0;
+
+	if (b == NULL || b->db != db)
+		return keep ? anju_fail(e, ANJU_EINTERNAL, "audit_batch_none", NULL,
+					"no audit batch is open on this connection")
+			    : 0;
+	if (keep)
+		rc = batch_insert(b, true, e);
+	if (b->started) {
+		pthread_mutex_lock(&b->mu);
+		b->stop = true;
+		b->drop = true;
+		pthread_cond_signal(&b->work);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->thread, NULL);
+	}
+	batch = NULL;
+	for (size_t i = 0; i < BATCH_RING; i++) {
+		if (b->ring[i].text.p != NULL)
+			explicit_bzero(b->ring[i].text.p, b->ring[i].text.cap);
+		buf_free(&b->ring[i].text);
+	}
+	free(b->ring);
+	buf_free(&b->scratch);
+	explicit_bzero(b->head, sizeof(b->head));
+	pthread_cond_destroy(&b->work);
+	pthread_cond_destroy(&b->done);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+	return rc;
+}
+
 /* Appends the row of checked fields and stored texts (NULL: none). */
 static int
 append_row(struct db *db, const struct audit_actor *who, const char *action,
 	   const char *object_type, const char *object_id, const char *before_text,
 	   const char *after_text, struct anju_err *e)
 {
-	char id_text[24], at[TIME_FMT_LEN], prev_hex[65], mac_hex[65];
+	char id_text[24], at[TIME_FMT_LEN], mac_hex[65];
 	uint8_t prev[SM3_LEN], mac[SM3_LEN];
 	struct str f[AUDIT_NFIELDS];
 	struct buf scratch;
-	struct db_stmt *st;
 	int64_t last;
 	int rc;
 
-	buf_init(&scratch, 0);
-	if (audit_key == NULL) {
-		rc = anju_fail(e, ANJU_EINTERNAL, "audit_no_key", NULL, "audit key not set");
-		goto out;
-	}
-	if (!db_in_tx(db)) {
-		rc = anju_fail(e, ANJU_EINTERNAL, "audit_outside_tx", NULL,
-			       "audit_write outside a transaction");
-		goto out;
-	}
-	/* From here to the end of the caller's transaction nobody else appends. */
-	if ((rc = db_tx_lock(db, AUDIT_LOCK_KEY)) != 0) {
-		rc = audit_db_fail(db, rc, e);
-		goto out;
-	}
-	if ((rc = read_head(db, &last, prev_hex, e)) != 0)
-		goto out;
-	memset(prev, 0, sizeof(prev));
-	if (last > 0 &&
-	    (prev_hex[0] == '\0' || hex_decode(prev_hex, 64, prev, sizeof(prev)) != 0)) {
-		/* Chaining onto a row whose MAC is not even hex would bless it: stop
-		 * audited writes until someone looks (anju audit verify names it). */
-		rc = anju_fail(e, ANJU_EINTERNAL, "audit_chain_damaged", NULL,
-			       "审计链末行（第 %lld 行）已损坏，请运行 anju audit verify",
-			       (long long)last);
-		goto out;
-	}
-	if (last == INT64_MAX) {
-		rc = anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
-		goto out;
+	if (audit_key == NULL)
+		return anju_fail(e, ANJU_EINTERNAL, "audit_no_key", NULL, "audit key not set");
+	if (batch != NULL && batch->db == db) {
+		if (batch->next_id == INT64_MAX)
+			return anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
+		last = batch->next_id - 1;
+	} else if ((rc = lock_head(db, &last, prev, e)) != 0) {
+		return rc;
+	} else if (last == INT64_MAX) {
+		return anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
 	}
 	snprintf(id_text, sizeof(id_text), "%lld", (long long)(last + 1));
 	time_format_utc(time_now_us(), at);
@@ -403,34 +679,19 @@ append_row(struct db *db, const struct audit_actor *who, const char *action,
 	for (int i = 0; i < AUDIT_NFIELDS; i++)
 		if (f[i].p != NULL)
 			f[i].n = strlen(f[i].p);
-	if ((rc = row_mac(&scratch, prev, f, mac)) != 0) {
-		rc = anju_fail(e, rc, "audit_too_big", NULL, "audit row too big");
-		goto out;
+	if (batch != NULL && batch->db == db) {
+		if ((rc = batch_append(batch, last + 1, f, e)) == 0)
+			batch->next_id++;
+		return rc;
 	}
-	hex_encode(mac, sizeof(mac), mac_hex);
-
-	rc = db_prepare(db,
-			"INSERT INTO audit_log (" AUDIT_COLS ")"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			&st);
-	if (rc != 0) {
-		rc = audit_db_fail(db, rc, e);
-		goto out;
-	}
-	db_bind_int64(st, 1, last + 1);
-	for (int i = AUDIT_F_AT; i < AUDIT_NFIELDS; i++)
-		if (f[i].p == NULL)
-			db_bind_null(st, i + 1);
-		else
-			db_bind_text(st, i + 1, f[i].p, f[i].n);
-	db_bind_cstr(st, 13, mac_hex);
-	rc = db_step(st);
-	db_reset(st);
-	rc = rc < 0 ? audit_db_fail(db, rc, e) : 0;
-out:
+	buf_init(&scratch, 0);
+	rc = row_mac(&scratch, prev, f, mac);
 	buf_free(&scratch);
 	explicit_bzero(prev, sizeof(prev));
-	return rc;
+	if (rc != 0)
+		return anju_fail(e, rc, "audit_too_big", NULL, "audit row too big");
+	hex_encode(mac, sizeof(mac), mac_hex);
+	return insert_row(db, last + 1, f, mac_hex, e);
 }
 
 int

@@ -25,6 +25,7 @@
 #define ANJU_AUDIT_AUDIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,22 @@ int audit_write(struct db *db, const struct audit_actor *who, const char *action
 int audit_write_text(struct db *db, const struct audit_actor *who, const char *action,
 		     const char *object_type, const char *object_id, const char *before,
 		     const char *after, struct anju_err *e);
+
+/*
+ * A batch, for one long transaction that writes many rows (an import's
+ * publication).  Between audit_batch_begin() and audit_batch_end(), the rows
+ * this thread appends on db take their ids and times as always, but their
+ * MACs are chained on a helper thread and the rows inserted, in order, a
+ * little later, on this thread and in the same transaction; the end inserts
+ * the rest.  The chain is the one audit_write() would have made.  The
+ * append lock is taken at the beginning.  While a batch is open nothing in
+ * the transaction may read audit_log (rows may not be in it yet), and the
+ * transaction either commits after audit_batch_end(db, true) returned 0 or
+ * rolls back: a batch ended with keep false inserts nothing more.  One batch
+ * per thread.  0, or the errors of audit_write().
+ */
+int audit_batch_begin(struct db *db, struct anju_err *e);
+int audit_batch_end(struct db *db, bool keep, struct anju_err *e);
 
 /* The members of two JSON objects that differ, as a new object
  * {"before": {...}, "after": {...}} (a member absent on one side is absent

@@ -601,6 +601,76 @@ test_write_canonical_json(void **state)
 	assert_intact(c->db, NULL, 2);
 }
 
+/* A batch chains its rows on a helper thread: the same chain, the same
+ * rows, more of them than its ring holds; ended without keeping and rolled
+ * back, it leaves the chain as it was. */
+static void
+test_batch(void **state)
+{
+	struct ctx *c = *state;
+	struct anju_err e;
+	struct audit_actor who = { "account:3", "李四", "admin", "::1", "r1" };
+	struct audit_actor sys = { "system", NULL, NULL, "", NULL };
+	json_t *secret;
+	char oid[24], after[64], *v;
+
+	append(c->db, 5);
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(audit_batch_begin(c->db, &e), 0);
+	assert_int_equal(audit_batch_begin(c->db, &e), ANJU_EINTERNAL);
+	for (int i = 0; i < 2500; i++) {
+		snprintf(oid, sizeof(oid), "%d", i);
+		snprintf(after, sizeof(after), "{\"n\":%d}", i);
+		if (audit_write_text(c->db, i % 2 ? &sys : &who, "household.create", "household",
+				     oid, i % 3 ? NULL : "{}", after, &e) != 0)
+			fail_msg("row %d: %s", i, e.msg);
+	}
+	secret = json_pack("{s:s}", "password", "hunter2");
+	assert_int_equal(
+		audit_write(c->db, &who, "account.update", "account", "1", NULL, secret, &e), 0);
+	json_decref(secret);
+	assert_int_equal(audit_batch_end(c->db, true, &e), 0);
+	/* After it, in the same transaction, rows chain on as usual. */
+	assert_int_equal(
+		audit_write_text(c->db, &who, "transfer.import", "job", "1", NULL, NULL, &e), 0);
+	ok(c->db, db_commit(c->db));
+	assert_intact(c->db, NULL, 2507);
+	v = column(c->db, "after_json", 6 + 1234);
+	assert_string_equal(v, "{\"n\":1234}");
+	free(v);
+	v = column(c->db, "object_id", 6 + 1234);
+	assert_string_equal(v, "1234");
+	free(v);
+	v = column(c->db, "before_json", 6 + 1233); /* i = 1233 = 3 × 411 */
+	assert_string_equal(v, "{}");
+	free(v);
+	assert_null(column(c->db, "before_json", 6 + 1234));
+	v = column(c->db, "client", 6 + 1235); /* the system's: "" stays "" */
+	assert_string_equal(v, "");
+	free(v);
+	assert_null(column(c->db, "actor_name", 6 + 1235));
+	v = column(c->db, "after_json", 2506);
+	assert_non_null(strstr(v, AUDIT_REDACTED));
+	free(v);
+	v = column(c->db, "action", 2507);
+	assert_string_equal(v, "transfer.import");
+	free(v);
+
+	/* Not kept: whatever it inserted goes with the rollback. */
+	ok(c->db, db_begin(c->db));
+	assert_int_equal(audit_batch_begin(c->db, &e), 0);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(audit_write_text(c->db, &who, "x.y", NULL, NULL, NULL, NULL, &e),
+				 0);
+	assert_int_equal(audit_batch_end(c->db, false, &e), 0);
+	db_rollback(c->db);
+	append(c->db, 1);
+	assert_intact(c->db, NULL, 2508);
+	assert_int_equal(audit_batch_end(c->db, true, &e), ANJU_EINTERNAL);
+	/* A batch outside a transaction is refused. */
+	assert_int_equal(audit_batch_begin(c->db, &e), ANJU_EINTERNAL);
+}
+
 /* Images given as text are stored as they are, chained like any row, and
  * checked only for UTF-8 and size. */
 static void
@@ -899,6 +969,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_canonical_encoding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_canonical_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),

@@ -530,6 +530,30 @@ test_sealed_ahead(void **state)
 	assert_int_equal(rc, DB_DONE);
 	db_reset(st);
 	assert_int_equal(seen, people);
+	/* Its audit rows, chained on the audit batch's helper thread (more of
+	 * them than its ring holds): one per household and person, each naming
+	 * its own, and the chain intact. */
+	{
+		struct anju_err e;
+		int64_t rows = 0, bad = 0;
+		char why[256];
+
+		assert_int_equal(
+			audit_verify(c->db, NULL, &rows, &bad, why, sizeof(why), NULL, NULL, &e),
+			0);
+		assert_int_equal(bad, 0);
+		assert_int_equal(query_int(c->db,
+					   "SELECT COUNT(*) FROM audit_log a JOIN household h"
+					   " ON CAST(h.id AS TEXT) = a.object_id"
+					   " WHERE a.action = 'household.create'"),
+				 households);
+		assert_int_equal(
+			query_int(c->db, "SELECT COUNT(*) FROM audit_log a JOIN person p"
+					 " ON CAST(p.id AS TEXT) = a.object_id"
+					 " WHERE a.action = 'person.create'"
+					 " AND a.after_json LIKE '%' || p.id_number_masked || '%'"),
+			people);
+	}
 }
 
 static void
