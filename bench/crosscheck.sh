@@ -31,7 +31,7 @@ TARGET=30 # seconds
 command -v sqlite3 >/dev/null || die "sqlite3 not found: run make setup"
 
 data=${BENCH_CROSSCHECK_DATA:-$tmp/crosscheck}
-if [ ! -f "$data/filled-$HOUSEHOLDS-$RECORDS" ]; then
+if [ ! -f "$data/filled-$HOUSEHOLDS-$RECORDS-i32" ]; then
 	rm -rf "$data"
 	mkdir -p "$(dirname "$data")"
 	"$ANJU" init --data "$data" >"$tmp/init.out" 2>&1 || die "anju init failed: $(cat "$tmp/init.out")"
@@ -40,7 +40,7 @@ if [ ! -f "$data/filled-$HOUSEHOLDS-$RECORDS" ]; then
 	sed -e "s/@HOUSEHOLDS@/$HOUSEHOLDS/g" -e "s/@RECORDS@/$RECORDS/g" bench/crosscheck/fill.sql |
 		sqlite3 "$data/anju.db" >"$tmp/fill.out" 2>&1 || die "fill failed: $(cat "$tmp/fill.out")"
 	echo "bench: filled in $(($(date +%s) - t0)) s: $(grep -v -e '^[0-9|]*$' -e '^wal$' "$tmp/fill.out" | tr '\n' ' ')" >&2
-	touch "$data/filled-$HOUSEHOLDS-$RECORDS"
+	touch "$data/filled-$HOUSEHOLDS-$RECORDS-i32"
 fi
 
 # ms of one `anju crosscheck`, which must check every household.

@@ -4,7 +4,7 @@
 --
 -- Household i (1..H) has 2 + i % 2 members: persons 3(i-1)+1 (the head),
 -- +2 (spouse) and, for odd i, +3 (a child).  Its category cycles through the
--- three seeded ones.  Persons' blind indexes are random 64-digit hex.
+-- three seeded ones.  Persons' blind indexes are random 32-digit hex.
 --
 -- Datasets 1..5 are the active property, vehicle, business, insurance and
 -- assistance imports; dataset 6 an older, superseded property import.  Of
@@ -30,7 +30,7 @@ FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @HOUSEHOLDS@),
 	m(j) AS (VALUES (0), (1), (2))
 INSERT INTO person (id, name, id_number_index, created_at)
-SELECT (i - 1) * 3 + j + 1, '成员' || i || '-' || j, lower(hex(randomblob(32))),
+SELECT (i - 1) * 3 + j + 1, '成员' || i || '-' || j, lower(hex(randomblob(16))),
 	'2026-01-01T00:00:00.000000Z'
 FROM n, m WHERE j < 2 + i % 2;
 
@@ -74,7 +74,7 @@ WITH RECURSIVE n(k) AS (
 	SELECT (SELECT COUNT(*) FROM dataset_record)
 	UNION ALL SELECT k + 1 FROM n WHERE k < @RECORDS@ - 1)
 INSERT INTO dataset_record (dataset_id, id_index, kind, value_int, value_text)
-SELECT d, lower(hex(randomblob(32))),
+SELECT d, lower(hex(randomblob(16))),
 	CASE d WHEN 1 THEN 'area' WHEN 6 THEN 'area' WHEN 2 THEN 'vehicle' WHEN 3 THEN 'business'
 	       WHEN 4 THEN 'monthly_wage' ELSE 'assistance' END,
 	k % 100000, ''
