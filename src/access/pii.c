@@ -259,14 +259,20 @@ pii_index_mac(const struct keyring *kr, const char *domain, const char *normalis
 }
 
 void
+pii_index_cut(const char mac[65], char out[PII_INDEX_LEN + 1])
+{
+	memcpy(out, mac, PII_INDEX_LEN);
+	out[PII_INDEX_LEN] = '\0';
+}
+
+void
 pii_index(const struct keyring *kr, const char *domain, const char *normalised_value,
 	  char out[PII_INDEX_LEN + 1])
 {
 	char whole[65];
 
 	pii_index_mac(kr, domain, normalised_value, whole);
-	memcpy(out, whole, PII_INDEX_LEN);
-	out[PII_INDEX_LEN] = '\0';
+	pii_index_cut(whole, out);
 }
 
 int

@@ -93,9 +93,11 @@ void pii_index(const struct keyring *kr, const char *domain, const char *normali
 	       char out[PII_INDEX_LEN + 1]);
 /* The whole HMAC of which pii_index() is the start, 64 lower-case hex digits
  * and a NUL: only for a value derived from it that was kept before the
- * index was cut (a bank line's identity) and must stay as it was. */
+ * index was cut (a bank line's identity) and must stay as it was.
+ * pii_index_cut() gives the blind index of such a whole HMAC. */
 void pii_index_mac(const struct keyring *kr, const char *domain, const char *normalised_value,
 		   char out[65]);
+void pii_index_cut(const char mac[65], char out[PII_INDEX_LEN + 1]);
 
 /* The kid a sealed value names, or -1 when it does not start "v1.<kid>.". */
 int pii_kid(const char *sealed);

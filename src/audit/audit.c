@@ -409,13 +409,12 @@ struct batch_row {
 	struct buf text; /* the fields' bytes, each followed by a NUL */
 	size_t off[AUDIT_NFIELDS], len[AUDIT_NFIELDS];
 	bool null[AUDIT_NFIELDS];
-	int64_t id;
 	char mac_hex[65];
 };
 
 struct audit_batch {
 	struct db *db;
-	int64_t next_id;
+	int64_t first_id;      /* row k of the batch has id first_id + k */
 	uint8_t head[SM3_LEN]; /* the helper's: the MAC of the last row it chained */
 	struct batch_row *ring;
 	struct buf scratch; /* the helper's */
@@ -523,16 +522,16 @@ batch_insert(struct audit_batch *b, bool all, struct anju_err *e)
 		struct str f[AUDIT_NFIELDS];
 
 		row_fields(r, f);
-		if ((rc = insert_row(b->db, r->id, f, r->mac_hex, e)) != 0)
+		if ((rc = insert_row(b->db, b->first_id + (int64_t)b->inserted, f, r->mac_hex,
+				     e)) != 0)
 			return rc;
 	}
 	return 0;
 }
 
-/* Row id with fields f into the batch: copied, for the helper to chain. */
+/* The next row, of fields f, into the batch: copied, for the helper to chain. */
 static int
-batch_append(struct audit_batch *b, int64_t id, const struct str f[AUDIT_NFIELDS],
-	     struct anju_err *e)
+batch_append(struct audit_batch *b, const struct str f[AUDIT_NFIELDS], struct anju_err *e)
 {
 	struct batch_row *r;
 	size_t waiting;
@@ -552,7 +551,6 @@ batch_append(struct audit_batch *b, int64_t id, const struct str f[AUDIT_NFIELDS
 			buf_add(&r->text, f[i].p, f[i].n);
 		buf_addc(&r->text, '\0');
 	}
-	r->id = id;
 	if (!b->started) {
 		b->appended++;
 		return 0;
@@ -588,7 +586,7 @@ audit_batch_begin(struct db *db, struct anju_err *e)
 		return anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
 	}
 	b->db = db;
-	b->next_id = last + 1;
+	b->first_id = last + 1;
 	b->ring = xcalloc(BATCH_RING, sizeof(*b->ring));
 	for (size_t i = 0; i < BATCH_RING; i++)
 		buf_init(&b->ring[i].text, 0);
@@ -622,14 +620,10 @@ audit_batch_end(struct db *db, bool keep, struct anju_err *e)
 		pthread_join(b->thread, NULL);
 	}
 	batch = NULL;
-	for (size_t i = 0; i < BATCH_RING; i++) {
-		if (b->ring[i].text.p != NULL)
-			explicit_bzero(b->ring[i].text.p, b->ring[i].text.cap);
+	for (size_t i = 0; i < BATCH_RING; i++)
 		buf_free(&b->ring[i].text);
-	}
 	free(b->ring);
 	buf_free(&b->scratch);
-	explicit_bzero(b->head, sizeof(b->head));
 	pthread_cond_destroy(&b->work);
 	pthread_cond_destroy(&b->done);
 	pthread_mutex_destroy(&b->mu);
@@ -643,6 +637,7 @@ append_row(struct db *db, const struct audit_actor *who, const char *action,
 	   const char *object_type, const char *object_id, const char *before_text,
 	   const char *after_text, struct anju_err *e)
 {
+	struct audit_batch *b = batch != NULL && batch->db == db ? batch : NULL;
 	char id_text[24], at[TIME_FMT_LEN], mac_hex[65];
 	uint8_t prev[SM3_LEN], mac[SM3_LEN];
 	struct str f[AUDIT_NFIELDS];
@@ -652,15 +647,12 @@ append_row(struct db *db, const struct audit_actor *who, const char *action,
 
 	if (audit_key == NULL)
 		return anju_fail(e, ANJU_EINTERNAL, "audit_no_key", NULL, "audit key not set");
-	if (batch != NULL && batch->db == db) {
-		if (batch->next_id == INT64_MAX)
-			return anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
-		last = batch->next_id - 1;
-	} else if ((rc = lock_head(db, &last, prev, e)) != 0) {
+	if (b != NULL)
+		last = b->first_id - 1 + (int64_t)b->appended;
+	else if ((rc = lock_head(db, &last, prev, e)) != 0)
 		return rc;
-	} else if (last == INT64_MAX) {
+	if (last == INT64_MAX)
 		return anju_fail(e, ANJU_ERANGE, NULL, NULL, "audit ids exhausted");
-	}
 	snprintf(id_text, sizeof(id_text), "%lld", (long long)(last + 1));
 	time_format_utc(time_now_us(), at);
 
@@ -679,11 +671,8 @@ append_row(struct db *db, const struct audit_actor *who, const char *action,
 	for (int i = 0; i < AUDIT_NFIELDS; i++)
 		if (f[i].p != NULL)
 			f[i].n = strlen(f[i].p);
-	if (batch != NULL && batch->db == db) {
-		if ((rc = batch_append(batch, last + 1, f, e)) == 0)
-			batch->next_id++;
-		return rc;
-	}
+	if (b != NULL)
+		return batch_append(b, f, e);
 	buf_init(&scratch, 0);
 	rc = row_mac(&scratch, prev, f, mac);
 	buf_free(&scratch);

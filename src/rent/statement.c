@@ -921,8 +921,7 @@ resolve_lines(struct reader *rd, struct anju_err *e)
 		l->cp_index[0] = '\0';
 		if (l->cp_digits != NULL) {
 			pii_index_mac(kr, "bank_account", l->cp_digits, cp_mac);
-			memcpy(l->cp_index, cp_mac, PII_INDEX_LEN);
-			l->cp_index[PII_INDEX_LEN] = '\0';
+			pii_index_cut(cp_mac, l->cp_index);
 		}
 		if (l->serial != NULL) {
 			snprintf(l->identity, sizeof(l->identity), "s:%s", l->serial);

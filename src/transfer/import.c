@@ -399,7 +399,7 @@ check_household(struct importer *im, size_t i, struct anju_err *e)
 	/* Each member's blind index, computed once for the look-ups here and
 	 * the publication's (a resumed job computes them again there). */
 	for (int k = 0; k < rec->in.nmembers; k++) {
-		char *index = arena_alloc(im->a, 65);
+		char *index = arena_alloc(im->a, PII_INDEX_LEN + 1);
 
 		if ((rc = person_index_of(rec->members[k].person.id_number, index, e)) != 0)
 			return rc;
